@@ -35,9 +35,7 @@ function readChunks(png: Uint8Array): { header: PngHeader; idat: Uint8Array[] } 
     if (dataEnd + 4 > buf.length) throw new PngError(`truncated PNG: chunk ${type} runs past the end of the file`);
     const data = buf.subarray(offset + 8, dataEnd);
     if (type === 'IHDR') {
-      if (length !== 13) throw new PngError('corrupt PNG: IHDR chunk is not 13 bytes');
-      if (zlib.crc32(buf.subarray(offset + 4, dataEnd)) !== buf.readUInt32BE(dataEnd)) throw new PngError('corrupt PNG: IHDR CRC mismatch');
-      header = { width: data.readUInt32BE(0), height: data.readUInt32BE(4), bitDepth: data[8], colorType: data[9], interlace: data[12] };
+      header = parseHeader(buf, offset);
     } else if (type === 'IDAT') {
       idat.push(data);
     } else if (type === 'IEND') {
@@ -50,9 +48,18 @@ function readChunks(png: Uint8Array): { header: PngHeader; idat: Uint8Array[] } 
   return { header, idat };
 }
 
-/** Reads only the IHDR of a PNG (cheap: no inflate). */
+/** Reads only the IHDR of a PNG (the first chunk): no inflate, no walk over the image data. */
 export function readPngHeader(png: Uint8Array): PngHeader {
-  return readChunks(png).header;
+  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  if (buf.length < 33 || !buf.subarray(0, 8).equals(SIGNATURE)) throw new PngError('not a PNG file (bad signature)');
+  return parseHeader(buf, 8);
+}
+
+function parseHeader(buf: Buffer, offset: number): PngHeader {
+  if (buf.toString('latin1', offset + 4, offset + 8) !== 'IHDR' || buf.readUInt32BE(offset) !== 13) throw new PngError('corrupt PNG: the first chunk is not a 13-byte IHDR');
+  if (zlib.crc32(buf.subarray(offset + 4, offset + 21)) !== buf.readUInt32BE(offset + 21)) throw new PngError('corrupt PNG: IHDR CRC mismatch');
+  const data = buf.subarray(offset + 8, offset + 21);
+  return { width: data.readUInt32BE(0), height: data.readUInt32BE(4), bitDepth: data[8], colorType: data[9], interlace: data[12] };
 }
 
 /** Branch-free Paeth: on noisy microscopy the predictor choice is random, so branches would mispredict. */

@@ -1,0 +1,109 @@
+/**
+ * The demo (`npm start`): simulate a small RxRx1-shaped dataset if none is there, validate and index it,
+ * write RGB composites of a few sites, and record what was done in {out}/summary.json.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkDataset } from '../data/check.js';
+import { detectLayout } from '../data/layout.js';
+import { ensureSiteIndex, querySiteIndex } from '../data/siteIndex.js';
+import { simulate, type PresetName } from '../data/simulate/index.js';
+import { SITE_SIZE } from '../data/channels.js';
+import type { SiteRecord } from '../data/site.js';
+import { loadSite } from '../image/site.js';
+import { compositeRgb } from '../image/rgb.js';
+import { channelStats } from '../image/stats.js';
+import { encodePng } from '../image/png.js';
+
+export interface DemoOptions {
+  dataDir: string;
+  outDir: string;
+  preset: PresetName;
+  seed: number;
+}
+
+/** How the caller shows progress of a long step (the CLI passes a progress-bar runner). */
+export type ProgressRunner = <T>(label: string, unit: string, step: (onProgress: (done: number, total: number) => void) => Promise<T>) => Promise<T>;
+
+const silent: ProgressRunner = (_label, _unit, step) => step(() => {});
+
+/** One site per (cell type, well type): the composites a person looks at first. */
+function pickShowcase(sites: SiteRecord[]): SiteRecord[] {
+  const picked = new Map<string, SiteRecord>();
+  for (const site of sites) {
+    const key = `${site.cellType}/${site.wellType}`;
+    if (site.site === 1 && !picked.has(key)) picked.set(key, site);
+  }
+  return [...picked.values()];
+}
+
+export async function runDemo(options: DemoOptions, progress: ProgressRunner = silent, log: (line: string) => void = console.log): Promise<Record<string, unknown>> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[name] = Number(((performance.now() - started) / 1000).toFixed(3));
+    }
+  };
+
+  const simulated = !fs.existsSync(path.join(options.dataDir, 'metadata.csv'));
+  if (simulated) {
+    log(`simulating the '${options.preset}' preset (seed ${options.seed}) into ${options.dataDir}`);
+    await timed('simulate', () => progress('simulate', 'sites', (onProgress) => simulate({ out: options.dataDir, preset: options.preset, seed: options.seed, onProgress })));
+  } else {
+    log(`using the dataset already in ${options.dataDir}`);
+  }
+  const layout = detectLayout(options.dataDir);
+  const check = await timed('check', () => progress('check', 'plates', (onProgress) => checkDataset(options.dataDir, { onProgress })));
+  log(`check: ${check.sites} sites, ${check.foundFiles} images, ${check.ok ? 'no problems' : 'PROBLEMS FOUND (run phenomap check)'}`);
+  const index = await timed('index', () => ensureSiteIndex(layout));
+  const sites = await querySiteIndex(index.file);
+  log(`index: ${index.file}`);
+
+  const rgbDir = path.join(options.outDir, 'rgb');
+  fs.mkdirSync(rgbDir, { recursive: true });
+  const showcase = pickShowcase(sites);
+  const composites = await timed('rgb', () =>
+    progress('rgb', 'sites', async (onProgress) => {
+      const written = [];
+      for (const [i, site] of showcase.entries()) {
+        const tensor = loadSite(layout.imageRoot, site);
+        const file = path.join(rgbDir, `${site.siteId}.png`);
+        fs.writeFileSync(file, encodePng(compositeRgb(tensor), SITE_SIZE, SITE_SIZE, 3));
+        const stats = channelStats(tensor);
+        written.push({ siteId: site.siteId, cellType: site.cellType, wellType: site.wellType, file, channelMeans: stats.map((s) => Number(s.mean.toFixed(2))) });
+        onProgress(i + 1, showcase.length);
+      }
+      return written;
+    }),
+  );
+
+  const counts: Record<string, Record<string, number>> = {};
+  for (const site of sites) {
+    counts[site.cellType] ??= {};
+    counts[site.cellType][site.wellType] = (counts[site.cellType][site.wellType] ?? 0) + 1;
+  }
+  const summary = {
+    dataset: path.resolve(options.dataDir),
+    simulated,
+    preset: options.preset,
+    seed: options.seed,
+    sites: sites.length,
+    experiments: [...new Set(sites.map((s) => s.experiment))],
+    sitesByCellTypeAndWellType: counts,
+    check: { ok: check.ok, problems: Object.fromEntries(Object.entries(check.problems).map(([kind, p]) => [kind, p.count])) },
+    index: index.file,
+    composites,
+    timings,
+    versions: { node: process.version },
+  };
+  fs.writeFileSync(path.join(options.outDir, 'summary.json'), JSON.stringify(summary, null, 2));
+  log(`\n${sites.length} sites in ${summary.experiments.length} experiments: ${summary.experiments.join(', ')}`);
+  for (const [cellType, byType] of Object.entries(counts)) log(`  ${cellType.padEnd(6)} ${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  log(`\nRGB composites (rxrx1-utils colours) in ${rgbDir}:`);
+  for (const c of composites) log(`  ${c.siteId.padEnd(20)} ${c.wellType.padEnd(17)} channel means ${c.channelMeans.join(' ')}`);
+  log(`\nsummary: ${path.join(options.outDir, 'summary.json')}  (timings ${JSON.stringify(timings)})`);
+  return summary;
+}
