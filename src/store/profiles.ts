@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
+import type { SiteRecord } from '../data/site.js';
 
 export type MetadataValue = string | number | null;
 
@@ -22,6 +23,32 @@ export interface ProfileTable {
 }
 
 export const METADATA_PREFIX = 'Metadata_';
+
+/** The metadata columns every phenomap table carries (site-level tables have all; well-level ones lack site). */
+export const META = {
+  siteId: 'Metadata_site_id',
+  wellId: 'Metadata_well_id',
+  dataset: 'Metadata_dataset',
+  experiment: 'Metadata_experiment',
+  plate: 'Metadata_plate',
+  well: 'Metadata_well',
+  site: 'Metadata_site',
+  cellType: 'Metadata_cell_type',
+  wellType: 'Metadata_well_type',
+  /** siRNA name (official layout) or null. */
+  sirna: 'Metadata_sirna',
+  /** Integer siRNA label 0..1138 (the classification target), null when unknown. */
+  sirnaId: 'Metadata_sirna_id',
+} as const;
+
+/** The metadata values of one site, keyed by the META column names. */
+export function siteMetadata(site: SiteRecord): Record<string, MetadataValue> {
+  return {
+    [META.siteId]: site.siteId, [META.wellId]: site.wellId, [META.dataset]: site.dataset, [META.experiment]: site.experiment,
+    [META.plate]: site.plate, [META.well]: site.well, [META.site]: site.site, [META.cellType]: site.cellType,
+    [META.wellType]: site.wellType, [META.sirna]: site.sirna, [META.sirnaId]: site.sirnaId,
+  };
+}
 
 /** Checks the shape contract; throws naming the offending column. */
 export function validateTable(table: ProfileTable): void {
