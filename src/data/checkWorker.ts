@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import { decodeGray8, readPngHeader } from '../image/png.js';
+import { SITE_SIZE } from './channels.js';
+
+export type FileProblemKind = 'bad_format' | 'undecodable';
+export interface FileProblem {
+  file: string;
+  kind: FileProblemKind;
+  message: string;
+}
+export interface ValidateTask {
+  files: string[];
+  /** 'full' inflates every image (finds corrupt data); 'header' reads only the PNG header. */
+  mode: 'full' | 'header';
+}
+
+const EXPECTED = { width: SITE_SIZE, height: SITE_SIZE };
+
+function validate(file: string, mode: ValidateTask['mode']): FileProblem | null {
+  let png: Buffer;
+  try {
+    png = fs.readFileSync(file);
+  } catch (error) {
+    return { file, kind: 'undecodable', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
+  let header;
+  try {
+    header = readPngHeader(png);
+  } catch (error) {
+    return { file, kind: 'undecodable', message: (error as Error).message };
+  }
+  if (header.width !== SITE_SIZE || header.height !== SITE_SIZE || header.bitDepth !== 8 || header.colorType !== 0) {
+    const colour = header.colorType === 0 ? 'grayscale' : `colour type ${header.colorType}`;
+    return { file, kind: 'bad_format', message: `${header.width}x${header.height} ${header.bitDepth}-bit ${colour}, expected ${SITE_SIZE}x${SITE_SIZE} 8-bit grayscale` };
+  }
+  if (mode === 'full') {
+    try {
+      decodeGray8(png, EXPECTED);
+    } catch (error) {
+      return { file, kind: 'undecodable', message: (error as Error).message };
+    }
+  }
+  return null;
+}
+
+/** Worker entry (piscina): validates a batch of PNG files, returns only the problems. */
+export default function validateFiles(task: ValidateTask): FileProblem[] {
+  const problems: FileProblem[] = [];
+  for (const file of task.files) {
+    const problem = validate(file, task.mode);
+    if (problem) problems.push(problem);
+  }
+  return problems;
+}

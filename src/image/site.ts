@@ -1,0 +1,92 @@
+/**
+ * Site loading: the channel PNGs of one imaging site decoded straight into a channel-major 6 x 512 x 512
+ * uint8 tensor (w1 at offset 0, w2 at 512*512, ...). The same pixels as rxrx1-utils `rxrx.io.load_site`,
+ * which stacks the channels last instead (`np.stack([...], axis=2)`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
+import { channelPath, siteId, type SiteRecord } from '../data/site.js';
+import { decodeGray8 } from './png.js';
+
+/** What locates a site's files; a full SiteRecord also fits. */
+export type SiteLocation = Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site'>;
+
+/** Pixels in one channel plane (512 x 512). */
+export const PLANE_SIZE = SITE_SIZE * SITE_SIZE;
+/** Bytes in a site tensor (6 x 512 x 512). */
+export const SITE_TENSOR_SIZE = CHANNEL_COUNT * PLANE_SIZE;
+/** Channel numbers 1..6, the default everywhere a channel subset can be given. */
+export const ALL_CHANNELS: readonly number[] = Array.from({ length: CHANNEL_COUNT }, (_, i) => i + 1);
+
+export interface LoadSiteOptions {
+  /** Tensor to fill (SITE_TENSOR_SIZE bytes), e.g. reused across sites; a new one by default. */
+  out?: Uint8Array;
+  /**
+   * 1-based channels to read (default all six). The tensor keeps its 6-plane layout; planes not read are
+   * zero-filled. This is how an incomplete site (RxRx1 site 2 of the reference wells has only w1..w4) loads.
+   */
+  channels?: readonly number[];
+}
+
+export interface SiteLoadProblem {
+  file: string;
+  reason: string;
+}
+
+/** A site could not be loaded; lists every failing file with what is wrong with it. */
+export class SiteLoadError extends Error {
+  override name = 'SiteLoadError';
+
+  constructor(
+    readonly siteId: string,
+    readonly problems: readonly SiteLoadProblem[],
+  ) {
+    super(`site ${siteId}: ${problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}`);
+  }
+}
+
+/** Throws a plain Error naming the bad value: a wrong channel list is a caller bug, not a data problem. */
+export function checkChannels(channels: readonly number[]): void {
+  for (const channel of channels) {
+    if (!Number.isInteger(channel) || channel < 1 || channel > CHANNEL_COUNT) throw new Error(`channel ${channel}: expected an integer 1..${CHANNEL_COUNT}`);
+  }
+  if (new Set(channels).size !== channels.length) throw new Error(`channels [${channels.join(', ')}]: each channel may appear once`);
+}
+
+function describe(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'missing file';
+  if (code) return `cannot read (${code})`;
+  return (error as Error).message;
+}
+
+/**
+ * Loads one site into a channel-major uint8 tensor, decoding each PNG in place (no per-channel copies).
+ * Throws SiteLoadError naming the site id and every missing, wrongly sized, non-8-bit-gray or corrupt file.
+ * The third argument is either the output tensor or the options.
+ */
+export function loadSite(imageRoot: string, site: SiteLocation, outOrOptions?: Uint8Array | LoadSiteOptions): Uint8Array {
+  const options: LoadSiteOptions = outOrOptions instanceof Uint8Array ? { out: outOrOptions } : (outOrOptions ?? {});
+  const channels = options.channels ?? ALL_CHANNELS;
+  checkChannels(channels);
+  const tensor = options.out ?? new Uint8Array(SITE_TENSOR_SIZE);
+  if (tensor.length !== SITE_TENSOR_SIZE) throw new Error(`loadSite: output tensor holds ${tensor.length} bytes, expected ${SITE_TENSOR_SIZE} (6 x ${SITE_SIZE} x ${SITE_SIZE})`);
+  const problems: SiteLoadProblem[] = [];
+  for (let channel = 1; channel <= CHANNEL_COUNT; channel++) {
+    const offset = (channel - 1) * PLANE_SIZE;
+    if (!channels.includes(channel)) {
+      tensor.fill(0, offset, offset + PLANE_SIZE);
+      continue;
+    }
+    const file = path.join(imageRoot, channelPath(site, channel));
+    try {
+      decodeGray8(fs.readFileSync(file), { width: SITE_SIZE, height: SITE_SIZE }, tensor, offset);
+    } catch (error) {
+      // Keep going: one error listing every bad file saves a fix-and-rerun cycle per file.
+      problems.push({ file, reason: describe(error) });
+    }
+  }
+  if (problems.length > 0) throw new SiteLoadError(siteId(site.experiment, site.plate, site.well, site.site), problems);
+  return tensor;
+}
