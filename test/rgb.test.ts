@@ -98,3 +98,12 @@ test('RGB_MAP holds the rxrx1-utils colours and ranges', () => {
     [254, 255, 40, 0, 191],
   ]);
 });
+
+test('custom colours replace RGB_MAP colours for the channels they name', () => {
+  const tensor = new Uint8Array(6 * 4);
+  tensor.set([0, 10, 51, 255], 0); // w1
+  tensor.set([0, 0, 107, 0], 4); // w2
+  const rgb = compositeRgb(tensor, { width: 2, height: 2, channels: [1, 2], colors: { 1: [255, 0, 0] } });
+  // w1 in red with range [0, 51]: trunc(v/51 * 255); w2 keeps its rxrx1-utils colour [42, 255, 31] at x = 1.
+  assert.deepEqual([...rgb], [0, 0, 0, 50, 0, 0, 255, 255, 31, 255, 0, 0]);
+});

@@ -43,6 +43,8 @@ export interface CompositeOptions {
    * nothing, where the reference formula would divide by zero.
    */
   percentiles?: readonly [low: number, high: number];
+  /** Colours of the channels they name, instead of RGB_MAP's (components 0..255). */
+  colors?: Readonly<Record<number, ChannelColor['rgb']>>;
   /** Plane width and height (default 512 x 512). */
   width?: number;
   height?: number;
@@ -90,7 +92,7 @@ export function compositeRgb(tensor: Uint8Array, options: CompositeOptions = {})
   const channels = options.channels ?? ALL_CHANNELS;
   checkChannels(channels);
   const ranges = displayRanges(tensor, channels, options);
-  const tables = channels.map((channel, i) => contributionTable(RGB_MAP[channel].rgb, ranges[i]));
+  const tables = channels.map((channel, i) => contributionTable(options.colors?.[channel] ?? RGB_MAP[channel].rgb, ranges[i]));
   const planes = Int32Array.from(channels, (channel) => (channel - 1) * pixels);
   const out = new Uint8Array(pixels * 3);
   // Stores into a clamped view saturate at 255, which is the reference's final clip, for free.
