@@ -3,9 +3,13 @@
  * reference on the same input in the same run and writing bench/results/<name>.json.
  */
 import { benchSiteLoad } from './siteLoad.js';
+import { benchSimulate } from './simulate.js';
+import { benchServer } from './server.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
+  simulate: () => benchSimulate(),
+  server: () => benchServer(),
 };
 
 const wanted = process.argv.slice(2);

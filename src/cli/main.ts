@@ -14,6 +14,10 @@ import { channelStats } from '../image/stats.js';
 import { encodePng } from '../image/png.js';
 import { runDemo } from '../jobs/demo.js';
 import { withProgress } from './progress.js';
+import { registerCorrectCommands } from './correct.js';
+import { registerEvaluateCommands } from './evaluate.js';
+import { registerServeCommands } from './serve.js';
+import { registerCompetitionCommands } from './competition.js';
 import { SITE_SIZE } from '../data/channels.js';
 import type { WellType, Dataset } from '../data/site.js';
 
@@ -181,6 +185,10 @@ export function buildProgram(): Command {
       console.log(JSON.stringify(channelStats(loadSite(layout.imageRoot, site, { channels: options.channels }), { percentiles: [1, 25, 50, 75, 99] }), null, 2));
     });
 
+  registerCorrectCommands(program);
+  registerEvaluateCommands(program);
+  registerServeCommands(program);
+  registerCompetitionCommands(program);
   return program;
 }
 

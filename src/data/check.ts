@@ -150,6 +150,7 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
 
   const pool = new Piscina({
     filename: new URL('./checkWorker.js', import.meta.url).href,
+    name: 'validateFiles',
     maxThreads: Math.max(1, options.threads ?? os.availableParallelism()),
     minThreads: 0,
   });

@@ -43,8 +43,8 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
   return null;
 }
 
-/** Worker entry (piscina): validates a batch of PNG files, returns only the problems. */
-export default function validateFiles(task: ValidateTask): FileProblem[] {
+/** Worker entry (piscina, by name: a default export makes piscina fall back to an import() that intermittently crashes Node 20): validates a batch of PNG files, returns only the problems. */
+export function validateFiles(task: ValidateTask): FileProblem[] {
   const problems: FileProblem[] = [];
   for (const file of task.files) {
     const problem = validate(file, task.mode);

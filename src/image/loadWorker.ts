@@ -17,7 +17,7 @@ export interface LoadFailure {
   problems: SiteLoadProblem[];
 }
 
-export default function loadTask(task: LoadTask): Uint8Array | LoadFailure {
+export function loadTask(task: LoadTask): Uint8Array | LoadFailure {
   try {
     // A fresh tensor per task: its buffer is transferred away, so it cannot be reused here.
     return move(loadSite(task.imageRoot, task.site, { channels: task.channels })) as Uint8Array;

@@ -21,6 +21,8 @@ export class SiteLoaderPool {
     if (!Number.isInteger(this.threads) || this.threads < 1) throw new Error(`threads ${this.threads}: expected an integer >= 1`);
     this.#piscina = new Piscina({
       filename: new URL('./loadWorker.js', import.meta.url).href,
+      // A named export: with a default export piscina falls back to an import() that intermittently crashes Node 20.
+      name: 'loadTask',
       minThreads: this.threads,
       maxThreads: this.threads,
     });

@@ -1,0 +1,110 @@
+/**
+ * `phenomap evaluate PROFILES --out REPORT_DIR`: the evaluate/ library behind a command. Writes metrics.json
+ * (schema in src/evaluate/METRICS.md) and report.html into REPORT_DIR.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readProfiles } from '../store/profiles.js';
+import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
+
+function methodList(value: string): CorrectionMethod[] {
+  const methods = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = methods.filter((m) => !(CORRECTION_METHODS as readonly string[]).includes(m));
+  if (methods.length === 0 || unknown.length) throw new InvalidArgumentError(`expected a comma-separated list of ${CORRECTION_METHODS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+  return methods as CorrectionMethod[];
+}
+
+function splitOption(value: string): SplitSpec {
+  try {
+    return parseSplit(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function nonNegativeInteger(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be an integer >= 0, got "${value}"`);
+    return parsed;
+  };
+}
+
+function positiveNumber(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
+    return parsed;
+  };
+}
+
+interface EvaluateCliOptions {
+  out: string;
+  methods: CorrectionMethod[];
+  batch: 'experiment' | 'plate';
+  controls?: 'negative' | 'all';
+  correctAt: 'well' | 'site';
+  split: SplitSpec;
+  groundTruth?: string;
+  seed: number;
+  l2: number;
+  maxIter: number;
+  nullSize: number;
+  umap: boolean;
+  plots: boolean;
+  heatmapFeature?: string;
+  quiet?: boolean;
+}
+
+/** Adds `evaluate` to the program. */
+export function registerEvaluateCommands(program: Command): void {
+  program
+    .command('evaluate')
+    .description('score a profile table (sites or wells) before and after batch correction: held-out siRNA accuracy, mAP, batch mixing; writes metrics.json and report.html')
+    .argument('<profiles>', 'profile table: a .parquet file or a folder of parts (Metadata_* columns, then float32 features)')
+    .requiredOption('--out <dir>', 'report folder (metrics.json, report.html)')
+    .option('--methods <list>', `correction methods to compare, comma-separated (${CORRECTION_METHODS.join(', ')})`, methodList, ['none', 'center_scale', 'tvn'])
+    .addOption(new Option('--batch <unit>', 'batch unit for correction and mixing metrics').choices(['experiment', 'plate']).default('experiment'))
+    .addOption(new Option('--controls <which>', 'rows the corrections fit on: negative controls or all rows (default: src/correct\'s)').choices(['negative', 'all']))
+    .addOption(new Option('--correct-at <level>', 'correct the well table, or the site table before averaging into wells (more control rows per batch)').choices(['well', 'site']).default('well'))
+    .option('--split <split>', 'rxrx1 (Metadata_dataset train/test, or a documented leave-out fallback) or leave-out:EXP1,EXP2', splitOption, 'rxrx1' as SplitSpec)
+    .option('--ground-truth <file>', 'ground_truth.json of a simulated dataset: also score against the true siRNA phenotypes')
+    .option('--seed <n>', 'seed of subsets, k-shot draws, permutation nulls and UMAP', nonNegativeInteger('seed'), 0)
+    .option('--l2 <x>', 'L2 penalty of the logistic regression', positiveNumber('l2'), 1e-3)
+    .option('--max-iter <n>', 'L-BFGS iterations at most', nonNegativeInteger('max-iter'), 200)
+    .option('--null-size <n>', 'permutation null size of the mAP p-values', nonNegativeInteger('null-size'), 10000)
+    .option('--no-umap', 'skip the UMAP plots (the slowest part of the report)')
+    .option('--no-plots', 'skip all plots')
+    .option('--heatmap-feature <name>', 'feature drawn in the plate heatmaps (default: the first feature)')
+    .option('--quiet', 'no progress messages')
+    .action(async (profiles: string, options: EvaluateCliOptions) => {
+      const table = readProfiles(profiles);
+      const evaluateOptions: EvaluateOptions = {
+        methods: options.methods,
+        batch: options.batch,
+        controls: options.controls,
+        correctAt: options.correctAt,
+        split: options.split,
+        groundTruth: options.groundTruth,
+        seed: options.seed,
+        logistic: { l2: options.l2, maxIterations: options.maxIter },
+        nullSize: options.nullSize,
+        plots: options.plots,
+        umap: options.umap && options.plots,
+        heatmapFeature: options.heatmapFeature,
+        onProgress: options.quiet ? undefined : (message) => console.error(message),
+      };
+      const result = await evaluateProfiles(table, evaluateOptions);
+      const written = writeReport(result, options.out);
+      const m = result.metrics;
+      const show = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
+      console.log(`${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ${show(m.chance_accuracy)}); ${result.split.description}`);
+      for (const method of m.methods) {
+        console.log(`  ${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}  plate-constrained ${show(m.heldout_accuracy_plate_constrained[method])}  kNN ${show(m.knn_accuracy[method])}  mAP ${show(m.map[method])}  activity mAP ${show(m.activity_map[method])}  iLISI ${show(m.ilisi[method])}`);
+      }
+      if (m.errors) {
+        for (const [method, error] of Object.entries(m.errors)) console.error(`${method}: ${error}`);
+        process.exitCode = 1;
+      }
+      console.log(`wrote ${written.metrics} and ${written.report}`);
+    });
+}

@@ -1,0 +1,96 @@
+/**
+ * Which rows a correction is fitted on and which rows it is applied to: groups (plate, experiment, whole table)
+ * and the fit subset inside each group (all rows, or the negative controls). Plates are keyed by experiment and
+ * plate together, because RxRx1 plate numbers (1..4) repeat in every experiment.
+ */
+import { META, type ProfileTable } from '../store/profiles.js';
+
+export type GroupBy = 'plate' | 'experiment' | 'all';
+/** Rows a transform is estimated on: every row, or only the negative controls (Metadata_well_type). */
+export type FitOn = 'all' | 'negative';
+
+export const NEGATIVE_CONTROL = 'negative_control';
+
+/** The batches a correction removes: experiments, or plates within experiments. */
+export type BatchBy = 'experiment' | 'plate';
+
+export interface BatchOptions {
+  batch: BatchBy;
+  /** Rows the correction is fitted on: the negative controls (Metadata_well_type) or all rows. */
+  controls: FitOn;
+}
+
+export interface RowGroups {
+  /** Group names: `{experiment}_{plate}` for plates, the experiment name, or "all". */
+  names: string[];
+  /** Row indices of each group, ascending. */
+  members: Int32Array[];
+}
+
+/** A row named for error messages: its index and, when the table has one, its site or well id. */
+function rowLabel(table: ProfileTable, row: number): string {
+  const id = table.metadata[META.siteId]?.[row] ?? table.metadata[META.wellId]?.[row];
+  return id === null || id === undefined ? `row ${row}` : `row ${row} (${id})`;
+}
+
+function keyColumn(table: ProfileTable, column: string, purpose: string) {
+  const values = table.metadata[column];
+  if (!values) throw new Error(`${purpose} needs metadata column ${column}, which the table lacks`);
+  const missing = values.findIndex((v) => v === null || v === '');
+  if (missing >= 0) throw new Error(`${purpose}: ${rowLabel(table, missing)} has no ${column}`);
+  return values;
+}
+
+/** Splits the rows by plate, experiment or not at all; throws naming the first row that lacks a key. */
+export function groupRows(table: ProfileTable, by: GroupBy): RowGroups {
+  if (by === 'all') return { names: ['all'], members: [Int32Array.from({ length: table.rows }, (_, i) => i)] };
+  const experiments = keyColumn(table, META.experiment, `grouping by ${by}`);
+  const plates = by === 'plate' ? keyColumn(table, META.plate, 'grouping by plate') : null;
+  const index = new Map<string, number[]>();
+  for (let i = 0; i < table.rows; i++) {
+    const key = plates ? `${experiments[i]}_${plates[i]}` : String(experiments[i]);
+    let rows = index.get(key);
+    if (!rows) index.set(key, (rows = []));
+    rows.push(i);
+  }
+  const names = [...index.keys()];
+  return { names, members: names.map((name) => Int32Array.from(index.get(name)!)) };
+}
+
+/**
+ * The fit subset of each group. `minRows` is what the estimator needs (e.g. 2 for a standard deviation);
+ * a group with fewer fit rows is an error that names the group and says what to change.
+ */
+export function fitRows(table: ProfileTable, groups: RowGroups, fitOn: FitOn, minRows: number, purpose: string): Int32Array[] {
+  let subsets = groups.members;
+  if (fitOn === 'negative') {
+    const wellType = table.metadata[META.wellType];
+    if (!wellType) throw new Error(`${purpose}: fitting on negative controls needs metadata column ${META.wellType}, which the table lacks`);
+    subsets = groups.members.map((rows) => rows.filter((i) => wellType[i] === NEGATIVE_CONTROL));
+  }
+  subsets.forEach((rows, g) => {
+    if (rows.length < minRows) {
+      const what = fitOn === 'negative' ? `${NEGATIVE_CONTROL} rows` : 'rows';
+      throw new Error(
+        `${purpose}: group "${groups.names[g]}" has ${rows.length} ${what}, needs at least ${minRows}` +
+          (fitOn === 'negative' ? ' (fit on all rows, or use larger groups such as experiments)' : ''),
+      );
+    }
+  });
+  return subsets;
+}
+
+/**
+ * Throws on the first non-finite feature value, naming the column and row. `allowNaN` lets NaN through
+ * (methods that skip missing values when fitting and carry them through when applying); infinities never pass.
+ */
+export function assertFinite(table: ProfileTable, purpose: string, allowNaN = false): void {
+  table.columns.forEach((column, j) => {
+    for (let i = 0; i < column.length; i++) {
+      const v = column[i];
+      if (v - v !== 0 && !(allowNaN && v !== v)) {
+        throw new Error(`${purpose}: feature "${table.features[j]}" is ${v} at ${rowLabel(table, i)}; ${allowNaN ? 'infinite values' : 'missing or infinite values'} are not allowed (drop or impute them first)`);
+      }
+    }
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * Batch correction of profile tables (classical features or embeddings alike): one entry point over the
+ * methods of this module, each documented in its own file. Every method returns a new table with the same
+ * rows and metadata; PCA-based methods (TVN, Harmony) output principal components named PC_1...
+ *
+ * | method       | fitted on (per batch unless noted)               | output                         |
+ * |--------------|--------------------------------------------------|--------------------------------|
+ * | none         | —                                                | a copy                         |
+ * | center_scale | controls: mean, std (StandardScaler)             | same features                  |
+ * | robust       | controls: median, 1.4826·MAD (pycytominer)       | same features                  |
+ * | spherize     | controls: ZCA whitening, ε 1e-6 (pycytominer)    | same features                  |
+ * | tvn          | all controls, then each batch's controls (EFAAR) | PC_1..PC_k                     |
+ * | coral        | each batch's controls → all controls (CORAL)     | same features                  |
+ * | combat       | all rows of each batch (sva ComBat)              | same features                  |
+ * | harmony      | all rows (standardize, 50 PCs, Harmony)          | PC_1..PC_d                     |
+ */
+import type { ProfileTable } from '../store/profiles.js';
+import { coralProfiles } from './coral.js';
+import { combatProfiles } from './combat.js';
+import type { BatchBy } from './groups.js';
+import { harmonyProfiles } from './harmony.js';
+import { normalizeProfiles } from './normalize.js';
+import { withFeatures } from './table.js';
+import { tvnProfiles } from './tvn.js';
+
+export type CorrectionMethod = 'none' | 'center_scale' | 'robust' | 'spherize' | 'tvn' | 'coral' | 'combat' | 'harmony';
+export const CORRECTION_METHODS: readonly CorrectionMethod[] = ['none', 'center_scale', 'robust', 'spherize', 'tvn', 'coral', 'combat', 'harmony'];
+
+export interface CorrectOptions {
+  method: CorrectionMethod;
+  batch: BatchBy;
+  /** Rows the per-batch transforms are fitted on (default 'negative'); ComBat and Harmony use all rows. */
+  controls?: 'negative' | 'all';
+}
+
+/** Corrects batch effects; see the table above for what each method fits and outputs. */
+export function correctProfiles(table: ProfileTable, options: CorrectOptions): ProfileTable {
+  const controls = options.controls ?? 'negative';
+  const batch = options.batch;
+  switch (options.method) {
+    case 'none':
+      return withFeatures(table, [...table.features], table.columns.map((column) => column.slice()));
+    case 'center_scale':
+      return normalizeProfiles(table, { method: 'standardize', fitOn: controls, by: batch });
+    case 'robust':
+      return normalizeProfiles(table, { method: 'robust', fitOn: controls, by: batch });
+    case 'spherize':
+      return normalizeProfiles(table, { method: 'spherize', spherize: 'ZCA', fitOn: controls, by: batch });
+    case 'tvn':
+      return tvnProfiles(table, { batch, controls });
+    case 'coral':
+      return coralProfiles(table, { batch, controls });
+    case 'combat':
+      return combatProfiles(table, { batch });
+    case 'harmony':
+      return harmonyProfiles(table, { batch });
+    default:
+      throw new Error(`correct: unknown method "${options.method as string}"; expected ${CORRECTION_METHODS.join(', ')}`);
+  }
+}
+
+export { normalizeProfiles, NORMALIZE_METHODS, ROBUST_EPSILON, type NormalizeMethod, type NormalizeOptions } from './normalize.js';
+export { SPHERIZE_EPSILON, SPHERIZE_METHODS, type SpherizeMethod } from './spherize.js';
+export { selectFeatures, varianceThreshold, correlationThreshold, dropNaColumns, dropOutliers, dropBlocklisted, SELECT_DEFAULTS, SELECT_OPERATIONS, type SelectOperation, type SelectOptions, type SelectResult } from './select.js';
+export { tvnProfiles, TVN_REGULARIZATION } from './tvn.js';
+export { coralProfiles, CORAL_LAMBDA } from './coral.js';
+export { combatProfiles, fitCombat, type CombatFit } from './combat.js';
+export { harmonyProfiles, harmonize, HARMONY_COMPONENTS, type HarmonyOptions, type HarmonyResult } from './harmony.js';
+export type { BatchBy, BatchOptions, FitOn, GroupBy } from './groups.js';

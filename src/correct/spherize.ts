@@ -1,0 +1,69 @@
+/**
+ * Sphering (whitening) as pycytominer's `Spherize` defines it (Kessy, Lewin & Strimmer 2018, "Optimal
+ * whitening and decorrelation"): PCA, ZCA, PCA-cor and ZCA-cor, epsilon 1e-6, centred. Unlike pycytominer
+ * 1.3+, which takes the SVD of uncentred data, the fit rows are always centred first, so the fitted subset
+ * comes out with identity covariance (up to epsilon).
+ *
+ * With σᵢ the singular values of the centred fit matrix (n rows) and V its right singular vectors,
+ * pycytominer's whitening matrix is W = V·diag(√(n-1) / (σᵢ + ε)); since σᵢ = √((n-1)λᵢ) for the eigenvalues
+ * λᵢ of the sample covariance, it is computed here from the covariance (accumulated in chunks) rather than
+ * from an SVD of the n x p data. ZCA rotates back: W·Vᵀ. The -cor variants sphere the correlation matrix,
+ * i.e. standardize first (population standard deviation, as StandardScaler).
+ */
+import type { LinearMap } from './affine.js';
+import { RANK_TOLERANCE, spectralFunction, symmetricEigen } from './eigen.js';
+import { columnMeans, covariance } from './moments.js';
+import { componentNames } from './pca.js';
+
+export type SpherizeMethod = 'PCA' | 'ZCA' | 'PCA-cor' | 'ZCA-cor';
+export const SPHERIZE_METHODS: readonly SpherizeMethod[] = ['PCA', 'ZCA', 'PCA-cor', 'ZCA-cor'];
+/** pycytominer's default fudge factor, added to the singular values. */
+export const SPHERIZE_EPSILON = 1e-6;
+
+/** Output names: PCA variants produce principal components, ZCA variants stay in the feature space. */
+export function spherizeFeatureNames(method: SpherizeMethod, features: string[]): string[] {
+  return method.startsWith('PCA') ? componentNames(features.length) : [...features];
+}
+
+/** Fits the sphering map on `rows`; throws when the fit rows cannot determine it (too few, not full rank). */
+export function fitSpherize(columns: Float32Array[], features: string[], rows: Int32Array, method: SpherizeMethod, epsilon: number, purpose: string): LinearMap {
+  const p = columns.length;
+  const n = rows.length;
+  if (n - 1 < p) {
+    throw new Error(`${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} (the covariance would not be full rank; select fewer features or fit on more rows)`);
+  }
+  const mean = columnMeans(columns, rows);
+  const cov = covariance(columns, rows, mean);
+  // -cor: the same construction on standardized features, i.e. on D⁻¹·C·D⁻¹ with D the population std.
+  const std = new Float64Array(p).fill(1);
+  if (method.endsWith('-cor')) {
+    for (let j = 0; j < p; j++) {
+      std[j] = Math.sqrt((cov[j * p + j] * (n - 1)) / n);
+      if (!(std[j] > 0)) throw new Error(`${purpose}: feature "${features[j]}" has zero variance in the fit rows; ${method} needs it removed (variance_threshold)`);
+    }
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) cov[i * p + j] /= std[i] * std[j];
+  }
+  const eigen = symmetricEigen(p, cov);
+  const largest = eigen.values[0];
+  const smallest = eigen.values[p - 1];
+  if (!(smallest > largest * RANK_TOLERANCE)) {
+    throw new Error(
+      `${purpose}: the fit rows are not full rank (covariance eigenvalues ${largest.toExponential(3)} .. ${smallest.toExponential(3)}); ` +
+        'remove linearly dependent features (correlation_threshold), or standardize first / use a -cor method if features differ widely in scale',
+    );
+  }
+  const factor = (value: number) => Math.sqrt(n - 1) / (Math.sqrt((n - 1) * value) + epsilon);
+  let matrixT: Float64Array;
+  if (method.startsWith('PCA')) {
+    matrixT = new Float64Array(p * p);
+    for (let i = 0; i < p; i++) {
+      const f = factor(eigen.values[i]);
+      for (let j = 0; j < p; j++) matrixT[i * p + j] = (f * eigen.vectors[i * p + j]) / std[j];
+    }
+  } else {
+    // ZCA: V·diag(f)·Vᵀ is symmetric, so it is its own transpose; the column scaling applies D⁻¹ on the input side.
+    matrixT = spectralFunction(p, eigen, factor);
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) matrixT[i * p + j] /= std[j];
+  }
+  return { center: mean, matrixT };
+}

@@ -1,0 +1,146 @@
+/**
+ * Batch effects: everything that changes images without changing biology, in four components.
+ *   experiment    channel gains and offsets. Each simulated experiment is calibrated so its channel pixel
+ *                 mean and std land on the real RxRx1 experiment of the same name (experiment_pixel_stats.csv);
+ *                 strength s interpolates from a shared reference setting (s = 0, the median real
+ *                 experiment) to the calibrated one (s = 1) geometrically for gains, linearly for offsets.
+ *   plate         a smaller per-plate, per-channel gain.
+ *   well          brighter, sparser outer wells (evaporation; scaled by exp(-edgeDistance)) and a small
+ *                 per-well gain jitter.
+ *   illumination  per-experiment vignetting around an off-centre optical axis, per-site tilt.
+ * Pixel noise is not a batch effect (independent per pixel, it cannot confound experiments): it has its own
+ * strength and is left on when batch strength is 0.
+ */
+import { CHANNEL_COUNT, SITE_SIZE } from '../channels.js';
+import { edgeDistance } from '../plate.js';
+import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
+import { illuminationMoments, type Illumination, type Noise } from './imaging.js';
+import { rngFor } from './random.js';
+
+export interface BatchStrengths {
+  experiment: number;
+  plate: number;
+  well: number;
+  illumination: number;
+}
+
+/** Per-channel statistics of clean (noiseless, unit-gain) images. */
+export interface CleanStats {
+  mean: number[];
+  meanSquare: number[];
+}
+
+export interface Photometry {
+  /** Grey levels per unit clean signal, w1..w6. */
+  gain: number[];
+  /** Background grey level, w1..w6. */
+  offset: number[];
+}
+
+export interface ExperimentBatch extends Photometry {
+  /** The real RxRx1 statistics this experiment is calibrated to (0..255 scale). */
+  target: { mean: number[]; std: number[] };
+  /** Gains and offsets that hit `target` at experiment strength 1. */
+  calibrated: Photometry;
+  /** Relative brightness change of the outermost wells, w1..w6 (decays as exp(-edgeDistance)). */
+  edge: number[];
+  /** log cell-density change of the outermost wells. */
+  edgeDensity: number;
+  vignetting: { centerX: number; centerY: number; falloff: number };
+}
+
+/** Noise at strength `strength`; 1 matches the pixel-to-pixel noise of the real RxRx1 B02 images. */
+export function noiseAt(strength: number): Noise {
+  return { read: 0.35 * strength, shot: 0.06 * strength };
+}
+
+/**
+ * Gain and offset putting offset + gain * illumination * clean (+ noise) at the target mean, and at the
+ * target std where that leaves a non-negative offset of at most half the mean (else the std is given up).
+ */
+export function calibrate(target: { mean: number[]; std: number[] }, clean: CleanStats, illumination: { mean: number; meanSquare: number }, noise: Noise): Photometry {
+  const gain: number[] = [];
+  const offset: number[] = [];
+  for (let c = 0; c < CHANNEL_COUNT; c++) {
+    const mean = illumination.mean * clean.mean[c];
+    const variance = illumination.meanSquare * clean.meanSquare[c] - mean * mean;
+    const signalVariance = target.std[c] ** 2 - noise.read ** 2 - noise.shot * target.mean[c];
+    const byStd = Math.sqrt(Math.max(0, signalVariance) / variance);
+    const o = Math.min(0.5 * target.mean[c], Math.max(0, target.mean[c] - byStd * mean));
+    offset.push(o);
+    gain.push((target.mean[c] - o) / mean);
+  }
+  return { gain, offset };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** The shared setting of batch strength 0: the median real experiment imaging the average cell type, evenly lit. */
+export function referencePhotometry(structure: Rxrx1Structure, clean: readonly CleanStats[], noise: Noise): Photometry {
+  const channels = Array.from({ length: CHANNEL_COUNT }, (_, c) => c);
+  const target = {
+    mean: channels.map((c) => median(structure.experiments.map((e) => e.pixelMean[c]))),
+    std: channels.map((c) => median(structure.experiments.map((e) => e.pixelStd[c]))),
+  };
+  const pooled = {
+    mean: channels.map((c) => clean.reduce((s, stats) => s + stats.mean[c], 0) / clean.length),
+    meanSquare: channels.map((c) => clean.reduce((s, stats) => s + stats.meanSquare[c], 0) / clean.length),
+  };
+  return calibrate(target, pooled, { mean: 1, meanSquare: 1 }, noise);
+}
+
+export function experimentBatch(
+  seed: number,
+  experiment: Rxrx1Experiment,
+  clean: CleanStats,
+  reference: Photometry,
+  strengths: BatchStrengths,
+  noise: Noise,
+): ExperimentBatch {
+  const rng = rngFor(seed, 'experiment', experiment.name);
+  const half = SITE_SIZE / 2;
+  const vignetting = {
+    centerX: half + strengths.illumination * rng.uniform(-40, 40),
+    centerY: half + strengths.illumination * rng.uniform(-40, 40),
+    falloff: strengths.illumination * rng.uniform(0.2, 0.4),
+  };
+  const target = { mean: experiment.pixelMean, std: experiment.pixelStd };
+  const calibrated = calibrate(target, clean, illuminationMoments({ ...vignetting, tiltX: 0, tiltY: 0 }), noise);
+  const s = strengths.experiment;
+  return {
+    target,
+    calibrated,
+    gain: calibrated.gain.map((g, c) => reference.gain[c] * (g / reference.gain[c]) ** s),
+    offset: calibrated.offset.map((o, c) => Math.max(0, reference.offset[c] + s * (o - reference.offset[c]))),
+    edge: Array.from({ length: CHANNEL_COUNT }, () => strengths.well * (0.08 + 0.04 * rng.normal())),
+    edgeDensity: strengths.well * (-0.15 + 0.05 * rng.normal()),
+    vignetting,
+  };
+}
+
+/** Per-channel gain of one plate. */
+export function plateGain(seed: number, experiment: string, plate: number, strength: number): number[] {
+  const rng = rngFor(seed, 'plate', experiment, plate);
+  return Array.from({ length: CHANNEL_COUNT }, () => Math.exp(0.08 * strength * rng.normal()));
+}
+
+/** Per-channel gain and cell density factor of one well: edge effect, technical jitter, biological jitter. */
+export function wellEffect(seed: number, batch: ExperimentBatch, wellId: string, well: string, strength: number): { gain: number[]; density: number } {
+  const rng = rngFor(seed, 'well', wellId);
+  const nearEdge = Math.exp(-edgeDistance(well));
+  return {
+    gain: batch.edge.map((edge) => (1 + edge * nearEdge) * Math.exp(0.03 * strength * rng.normal())),
+    // Seeding and growth differ between wells whatever the imaging: the biological part stays at strength 0.
+    density: Math.exp(batch.edgeDensity * nearEdge + 0.08 * rng.normal()),
+  };
+}
+
+/** Illumination of one site: the experiment's vignetting with a small random tilt. */
+export function siteIllumination(seed: number, batch: ExperimentBatch, siteId: string, strength: number): Illumination {
+  const rng = rngFor(seed, 'illumination', siteId);
+  return { ...batch.vignetting, tiltX: 0.03 * strength * rng.normal(), tiltY: 0.03 * strength * rng.normal() };
+}

@@ -1,0 +1,67 @@
+/**
+ * Seeded randomness for the simulator. Every random stream is keyed by the run seed plus a name (a site id,
+ * an siRNA id, ...), so a value never depends on the order or thread in which things are simulated.
+ */
+
+/** FNV-1a over the key's UTF-16 code units, then murmur3's fmix32 finaliser (Appleby) to spread the bits. */
+function hashKey(seed: number, ...keys: readonly (string | number)[]): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0;
+  const text = keys.join('\u0000');
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** mulberry32 (Tommy Ettinger, 2017): one 32-bit word of state, fast, good enough for simulation. */
+export class Rng {
+  private state: number;
+
+  constructor(state: number) {
+    this.state = state >>> 0;
+  }
+
+  /** Raw 32-bit output. */
+  uint32(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  next(): number {
+    return this.uint32() / 4294967296;
+  }
+
+  uniform(low: number, high: number): number {
+    return low + (high - low) * this.next();
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** Standard normal by Box-Muller (one value per call, so the stream stays simple to reason about). */
+  normal(): number {
+    const u = 1 - this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** Fisher-Yates shuffle in place. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      [items[i], items[j]] = [items[j], items[i]];
+    }
+    return items;
+  }
+}
+
+/** The random stream named by `keys` under `seed`. */
+export function rngFor(seed: number, ...keys: readonly (string | number)[]): Rng {
+  return new Rng(hashKey(seed, ...keys));
+}

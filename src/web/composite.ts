@@ -1,0 +1,86 @@
+/**
+ * Display settings of the six channels and the composite endpoint's query for them. The defaults are
+ * rxrx1-utils' RGB_MAP (src/image/rgb.ts): with them the viewer asks for the composite with no parameters,
+ * which the server renders exactly as `phenomap rgb` does.
+ */
+
+export interface ChannelSetting {
+  channel: number;
+  enabled: boolean;
+  /** "#rrggbb" */
+  color: string;
+  low: number;
+  high: number;
+}
+
+export interface DisplaySettings {
+  channels: ChannelSetting[];
+  contrast: 'fixed' | 'percentiles';
+  percentiles: [number, number];
+}
+
+export const CHANNEL_INFO = [
+  { channel: 1, stain: 'Hoechst', target: 'nucleus' },
+  { channel: 2, stain: 'Concanavalin A', target: 'endoplasmic reticulum' },
+  { channel: 3, stain: 'Phalloidin', target: 'actin' },
+  { channel: 4, stain: 'Syto14', target: 'nucleoli, RNA' },
+  { channel: 5, stain: 'MitoTracker', target: 'mitochondria' },
+  { channel: 6, stain: 'WGA', target: 'Golgi, membrane' },
+] as const;
+
+/** rxrx1-utils RGB_MAP: colour and display range of w1..w6. */
+export const DEFAULT_CHANNELS: readonly ChannelSetting[] = [
+  { channel: 1, enabled: true, color: '#1300f9', low: 0, high: 51 },
+  { channel: 2, enabled: true, color: '#2aff1f', low: 0, high: 107 },
+  { channel: 3, enabled: true, color: '#ff0019', low: 0, high: 64 },
+  { channel: 4, enabled: true, color: '#2dfffc', low: 0, high: 191 },
+  { channel: 5, enabled: true, color: '#fa00fd', low: 0, high: 89 },
+  { channel: 6, enabled: true, color: '#feff28', low: 0, high: 191 },
+];
+
+export const DEFAULT_SETTINGS: DisplaySettings = { channels: DEFAULT_CHANNELS.map((c) => ({ ...c })), contrast: 'fixed', percentiles: [0.1, 99.9] };
+
+/**
+ * The composite endpoint's query string for these settings: only what differs from the defaults, so the
+ * default view is the parameterless request. Empty string when nothing differs; null when no channel is on.
+ * `missing` are channels the site has no file for: never requested (the default composite of an incomplete
+ * site draws the channels it has).
+ */
+export function compositeQuery(settings: DisplaySettings, missing: ReadonlySet<number> = new Set(), size?: number): string | null {
+  const available = settings.channels.filter((c) => !missing.has(c.channel));
+  const enabled = available.filter((c) => c.enabled);
+  if (enabled.length === 0) return null;
+  const parts: string[] = [];
+  if (enabled.length !== available.length) parts.push(`channels=${enabled.map((c) => c.channel).join(',')}`);
+  const colors = enabled.filter((c) => c.color.toLowerCase() !== DEFAULT_CHANNELS[c.channel - 1].color).map((c) => `${c.channel}:${c.color.slice(1).toLowerCase()}`);
+  if (colors.length) parts.push(`colors=${colors.join(',')}`);
+  if (settings.contrast === 'percentiles') {
+    parts.push(`percentiles=${settings.percentiles[0]},${settings.percentiles[1]}`);
+  } else {
+    const defaults = DEFAULT_CHANNELS;
+    const ranges = enabled.filter((c) => c.low !== defaults[c.channel - 1].low || c.high !== defaults[c.channel - 1].high).map((c) => `${c.channel}:${c.low}-${c.high}`);
+    if (ranges.length) parts.push(`ranges=${ranges.join(',')}`);
+  }
+  if (size && size !== 512) parts.push(`size=${size}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+const STORAGE_KEY = 'phenomap.display';
+
+export function loadSettings(): DisplaySettings {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as DisplaySettings | null;
+    if (stored && Array.isArray(stored.channels) && stored.channels.length === 6) return stored;
+  } catch {
+    // ignore unreadable storage
+  }
+  return structuredClone(DEFAULT_SETTINGS);
+}
+
+export function saveSettings(settings: DisplaySettings): void {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(settings));
+  } catch {
+    // storage may be unavailable (private mode): settings then last for the page only
+  }
+}

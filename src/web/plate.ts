@@ -1,0 +1,38 @@
+/** 384-well plate geometry as RxRx1 uses it (mirrors src/data/plate.ts, which the web bundle does not import). */
+export const PLATE_ROWS = 16;
+export const PLATE_COLUMNS = 24;
+export const ROW_LETTERS = 'ABCDEFGHIJKLMNOP';
+
+/** Zero-based row and column to a well name: (1, 1) -> "B02". */
+export function wellName(row: number, column: number): string {
+  return `${ROW_LETTERS[row]}${String(column + 1).padStart(2, '0')}`;
+}
+
+export function wellPosition(well: string): { row: number; column: number } | null {
+  const match = /^([A-P])(\d{2})$/.exec(well);
+  if (!match) return null;
+  const column = Number(match[2]) - 1;
+  return column >= 0 && column < PLATE_COLUMNS ? { row: ROW_LETTERS.indexOf(match[1]), column } : null;
+}
+
+/** RxRx1 uses rows B..O x columns 02..23 (308 wells); the outer ring is empty. */
+export function isUsed(row: number, column: number): boolean {
+  return row >= 1 && row <= 14 && column >= 1 && column <= 22;
+}
+
+/** `{experiment}_{plate}_{well}` -> parts (the experiment name may itself hold dashes, never underscores). */
+export function parseWellId(wellId: string): { experiment: string; plate: number; well: string } | null {
+  const match = /^(.+)_(\d+)_([A-P]\d{2})$/.exec(wellId);
+  return match ? { experiment: match[1], plate: Number(match[2]), well: match[3] } : null;
+}
+
+export function parseSiteId(siteId: string): { experiment: string; plate: number; well: string; site: number } | null {
+  const match = /^(.+)_(\d+)_([A-P]\d{2})_(\d+)$/.exec(siteId);
+  return match ? { experiment: match[1], plate: Number(match[2]), well: match[3], site: Number(match[4]) } : null;
+}
+
+export const WELL_TYPE_LABELS: Record<string, string> = {
+  treatment: 'treatment',
+  negative_control: 'negative control',
+  positive_control: 'positive control',
+};
