@@ -14,6 +14,7 @@ import { channelStats } from '../image/stats.js';
 import { encodePng } from '../image/png.js';
 import { runDemo } from '../jobs/demo.js';
 import { withProgress } from './progress.js';
+import { registerFeaturizeCommands } from './featurize.js';
 import { registerCorrectCommands } from './correct.js';
 import { registerEvaluateCommands } from './evaluate.js';
 import { registerServeCommands } from './serve.js';
@@ -185,6 +186,7 @@ export function buildProgram(): Command {
       console.log(JSON.stringify(channelStats(loadSite(layout.imageRoot, site, { channels: options.channels }), { percentiles: [1, 25, 50, 75, 99] }), null, 2));
     });
 
+  registerFeaturizeCommands(program);
   registerCorrectCommands(program);
   registerEvaluateCommands(program);
   registerServeCommands(program);

@@ -1,0 +1,147 @@
+/**
+ * Featurization benchmark on the real RxRx1 sites (site 1 of every well shipped, all six channels), one core:
+ * (a) phenomap's segmentation (nuclei + cells) with shape and 6-channel intensity of both object sets: the same
+ *     work as the reference; (b) the full phenomap site featurization (adds colocalization of 15 channel pairs,
+ *     Haralick texture on 6 channels, granularity, site aggregation); (c) the reference in the same run:
+ *     scikit-image 0.19 + scipy doing the same segmentation and regionprops_table (shape + intensity on 6 channels),
+ *     scripts/fixtures/features_skimage_pipeline.py in a python3 subprocess pinned to one thread.
+ * Images are decoded before timing on both sides. Writes bench/results/featurize.json.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sitePaths } from '../src/data/site.js';
+import { DEFAULT_FEATURIZE, featurizeSite, FeaturizeWorkspace } from '../src/features/pipeline.js';
+import { measureObjects } from '../src/features/measure.js';
+import { segmentCells, segmentNuclei } from '../src/features/segment.js';
+import { loadSite, type SiteLocation } from '../src/image/site.js';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEFAULT_IMAGE_ROOT = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1', 'images');
+const REFERENCE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'fixtures', 'features_skimage_pipeline.py');
+/** Issue target: at least this many times scikit-image's sites/s per core. */
+const TARGET_RATIO = 2;
+
+export interface FeaturizeBenchOptions {
+  imageRoot?: string;
+  /** Timed passes over all sites, after one warm-up pass (default 3). */
+  rounds?: number;
+  /** Python with scikit-image (default $PHENOMAP_PYTHON, else /usr/bin/python3 where it exists, else python3). */
+  python?: string;
+  outFile?: string;
+}
+
+/** Site 1 of every well whose six channel files exist below imageRoot/{train,test}/{experiment}/Plate{p}. */
+function realSites(imageRoot: string): SiteLocation[] {
+  const sites: SiteLocation[] = [];
+  for (const dataset of ['train', 'test'] as const) {
+    const datasetDir = path.join(imageRoot, dataset);
+    if (!fs.existsSync(datasetDir)) continue;
+    for (const experiment of fs.readdirSync(datasetDir).sort()) {
+      for (const plateDir of fs.readdirSync(path.join(datasetDir, experiment)).sort()) {
+        const plate = Number(/^Plate(\d+)$/.exec(plateDir)?.[1]);
+        if (!plate) continue;
+        for (const file of fs.readdirSync(path.join(datasetDir, experiment, plateDir)).sort()) {
+          const well = /^([A-P]\d{2})_s1_w1\.png$/.exec(file)?.[1];
+          const site = { dataset, experiment, plate, well: well ?? '', site: 1 };
+          if (well && sitePaths(site).every((p) => fs.existsSync(path.join(imageRoot, p)))) sites.push(site);
+        }
+      }
+    }
+  }
+  return sites;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+/** Median per-site time over `rounds` timed passes (after a warm-up pass). */
+function timeRounds(count: number, rounds: number, pass: () => void): { sitesPerSecond: number; msPerSite: number } {
+  pass();
+  const perSite: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = performance.now();
+    pass();
+    perSite.push((performance.now() - start) / count);
+  }
+  const ms = median(perSite);
+  return { sitesPerSecond: round2(1000 / ms), msPerSite: round2(ms) };
+}
+
+function defaultPython(): string {
+  return process.env.PHENOMAP_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+}
+
+export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promise<Record<string, unknown>> {
+  const imageRoot = options.imageRoot ?? DEFAULT_IMAGE_ROOT;
+  const rounds = options.rounds ?? 3;
+  const sites = realSites(imageRoot);
+  if (sites.length === 0) throw new Error(`benchFeaturize: no complete site 1 found below ${imageRoot}`);
+  const tensors = sites.map((site) => loadSite(imageRoot, site));
+  const workspace = new FeaturizeWorkspace();
+  const { width, height } = workspace;
+  const same = { colocalizationPairs: [], texture: false, granularity: false as const };
+  const nucleiCounts: number[] = [];
+
+  const subset = timeRounds(sites.length, rounds, () => {
+    nucleiCounts.length = 0;
+    for (const tensor of tensors) {
+      const nuclei = segmentNuclei(tensor, width, height, DEFAULT_FEATURIZE.nuclei, workspace.segmentation, workspace.nucleiLabels);
+      const cells = segmentCells(tensor, width, height, nuclei, DEFAULT_FEATURIZE.cells, workspace.segmentation, workspace.cellLabels);
+      measureObjects('Nuclei', nuclei.labels, nuclei.count, tensor, width, height, same, workspace.measure);
+      measureObjects('Cells', cells.labels, cells.count, tensor, width, height, same, workspace.measure);
+      nucleiCounts.push(nuclei.count);
+    }
+  });
+  let features = 0;
+  const full = timeRounds(sites.length, rounds, () => {
+    for (const tensor of tensors) features = featurizeSite(tensor, DEFAULT_FEATURIZE, workspace).names.length;
+  });
+
+  const python = options.python ?? defaultPython();
+  const request = JSON.stringify({ files: sites.map((site) => sitePaths(site).map((p) => path.join(imageRoot, p))), rounds });
+  const single = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const child = spawnSync(python, [REFERENCE_SCRIPT, 'bench'], { input: request, encoding: 'utf8', env: { ...process.env, ...single }, maxBuffer: 1 << 24 });
+  let reference: { sitesPerSecond: number; msPerSite: number; nuclei: number[] } | { error: string };
+  if (child.status === 0) {
+    reference = JSON.parse(child.stdout);
+  } else {
+    reference = { error: `${python} ${path.relative(REPO_ROOT, REFERENCE_SCRIPT)} failed: ${(child.stderr || String(child.error)).trim().split('\n').slice(-3).join(' | ')}` };
+  }
+  const ratio = 'sitesPerSecond' in reference ? round2(subset.sitesPerSecond / reference.sitesPerSecond) : null;
+  const result = {
+    benchmark: 'featurize',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg().map(round2), node: process.version },
+    sites: sites.length,
+    rounds,
+    note: 'sites per second on one core, decoding excluded; reference = scikit-image segmentation + regionprops_table (shape + intensity on 6 channels) of nuclei and cells',
+    phenomap: {
+      sameWorkAsReference: subset,
+      fullFeaturization: { ...full, features },
+      nucleiPerSite: nucleiCounts,
+    },
+    reference: { ...reference, python },
+    ratio,
+    fullFeaturizationRatio: 'sitesPerSecond' in reference ? round2(full.sitesPerSecond / reference.sitesPerSecond) : null,
+    target: TARGET_RATIO,
+    meetsTarget: ratio !== null && ratio >= TARGET_RATIO,
+  };
+  const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'featurize.json');
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+  fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+  return result;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(JSON.stringify(await benchFeaturize(), null, 2));
+}
