@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFixture } from './helpers.js';
-import { aggregateToWells } from '../src/evaluate/wells.js';
+import { aggregateToWells } from '../src/store/wells.js';
 import { argmaxRows, logisticLogProba, trainLogistic } from '../src/evaluate/logistic.js';
 import { assignmentCost, classGroups, linearAssignment, plateConstrainedPredictions } from '../src/evaluate/assignment.js';
 import { averagePrecision, benjaminiHochberg, meanAveragePrecision, phenotypicActivity, randomAveragePrecisions, replicateRetrieval, similarityAveragePrecision } from '../src/evaluate/retrieval.js';

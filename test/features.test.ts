@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { aggregateNames, aggregateObjects, aggregateTable, aggregateValues } from '../src/features/aggregate.js';
+import { aggregateNames, aggregateObjects, aggregateValues } from '../src/features/aggregate.js';
+import { aggregateToWells } from '../src/store/wells.js';
 import { measureColocalization, objectPixels } from '../src/features/colocalization.js';
 import { distanceTransformSquared } from '../src/features/distance.js';
 import { gaussianFilter, toFloat32 } from '../src/features/gaussian.js';
@@ -329,7 +330,7 @@ describe('measurements', () => {
       features: ['f'],
       columns: [Float32Array.from([1, 3, 10])],
     };
-    const wells = aggregateTable(table, 'well', 'mean');
+    const wells = aggregateToWells(table);
     assert.equal(wells.rows, 2);
     assert.deepEqual(Object.keys(wells.metadata), [META.wellId, META.plate]);
     assert.deepEqual([...wells.columns[0]], [2, 10]);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerFeaturizeCommands } from '../src/cli/featurize.js';
-import { aggregateTable } from '../src/features/aggregate.js';
+import { aggregateToWells } from '../src/store/wells.js';
 import { featurizeDataset, OBJECT_COLUMN, type SiteProblem } from '../src/jobs/featurize.js';
 import { META, readProfiles } from '../src/store/profiles.js';
 import { officialRow, realOfficialDataset } from './datasetFixtures.js';
@@ -53,7 +53,7 @@ test('featurize writes a part per plate, reports a bad site, records the run and
   assert.equal(run.versions.node, process.version);
   assert.equal(run.plates.length, 2);
 
-  const wells = aggregateTable(sites, 'well', 'mean');
+  const wells = aggregateToWells(sites);
   assert.equal(wells.rows, 2);
   assert.ok(!(META.siteId in wells.metadata));
 

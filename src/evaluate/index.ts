@@ -27,9 +27,9 @@ import { argmaxRows, logisticLogProba, trainLogistic, type LogisticOptions } fro
 import { graphConnectivity, lisi, median, silhouetteScore } from './mixing.js';
 import { Rng } from './random.js';
 import { meanAveragePrecision, phenotypicActivity, replicateRetrieval, type MapSummary } from './retrieval.js';
-import { aggregateToWells } from './wells.js';
+import { aggregateToWells } from '../store/wells.js';
 
-export { aggregateToWells } from './wells.js';
+export { aggregateToWells } from '../store/wells.js';
 export { CORRECTION_METHODS, defaultCorrect, type CorrectFn, type CorrectionMethod, type CorrectionRequest } from './correction.js';
 export { writeReport, renderReportHtml } from './report.js';
 export type { GroundTruth, SirnaGroundTruth } from './groundTruth.js';

@@ -1,12 +1,11 @@
 /**
  * Aggregation of measurements up the plate hierarchy, as CellProfiler's per-image aggregates and pycytominer's
- * aggregate: objects -> site by median and mean, sites -> wells by mean or median. NaN values (an object where a
+ * aggregate: objects -> site by median and mean (sites -> wells: src/store/wells.ts). NaN values (an object where a
  * feature is undefined) are skipped; an aggregate of no values is NaN.
  * Naming: the first operation of a site aggregation keeps the object feature's name (median by default, so
  * `Nuclei_AreaShape_Area` is the site's median nucleus area); each further one is prefixed CellProfiler-style
  * (`Mean_Nuclei_AreaShape_Area`).
  */
-import { META, type MetadataValue, type ProfileTable } from '../store/profiles.js';
 import type { ObjectFeatures } from './measure.js';
 
 export type AggregateOp = 'median' | 'mean';
@@ -45,37 +44,4 @@ export function aggregateObjects(features: ObjectFeatures, ops: readonly Aggrega
     });
   });
   return out;
-}
-
-/**
- * Aggregates a site-level table to one row per well (rows grouped by Metadata_well_id, in order of first
- * appearance). The site columns (Metadata_site_id, Metadata_site) are dropped, and so is any other metadata column
- * that varies within a well; the rest are kept.
- */
-export function aggregateTable(table: ProfileTable, by: 'well', op: AggregateOp): ProfileTable {
-  const keyColumn = table.metadata[META.wellId];
-  if (!keyColumn) throw new Error(`aggregateTable by ${by}: the table has no ${META.wellId} column`);
-  const groups = new Map<MetadataValue, number[]>();
-  keyColumn.forEach((key, row) => {
-    const group = groups.get(key);
-    if (group) group.push(row);
-    else groups.set(key, [row]);
-  });
-  const members = [...groups.values()];
-  const metadata: Record<string, MetadataValue[]> = {};
-  for (const [name, values] of Object.entries(table.metadata)) {
-    if (name === META.siteId || name === META.site) continue;
-    if (members.every((rows) => rows.every((row) => values[row] === values[rows[0]]))) metadata[name] = members.map((rows) => values[rows[0]]);
-  }
-  const scratch = new Float64Array(table.rows);
-  const gathered = new Float64Array(table.rows);
-  const columns = table.columns.map((column) => {
-    const out = new Float32Array(members.length);
-    members.forEach((rows, g) => {
-      rows.forEach((row, k) => (gathered[k] = column[row]));
-      out[g] = aggregateValues(gathered, rows.length, op, scratch);
-    });
-    return out;
-  });
-  return { rows: members.length, metadata, features: [...table.features], columns };
 }

@@ -1,5 +1,5 @@
 /** The features module's public surface: segmentation, measurements, site featurization and aggregation. */
-export { aggregateNames, aggregateObjects, aggregateTable, aggregateValues, type AggregateOp } from './aggregate.js';
+export { aggregateNames, aggregateObjects, aggregateValues, type AggregateOp } from './aggregate.js';
 export { measureColocalization, objectPixels, type ColocalizationOptions } from './colocalization.js';
 export { distanceTransformSquared } from './distance.js';
 export { gaussianFilter, gaussianKernel, toFloat32, type GaussianOptions } from './gaussian.js';

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { aggregateToWells } from '../evaluate/wells.js';
+import { aggregateToWells } from '../store/wells.js';
 import { META, readProfiles, type ProfileTable } from '../store/profiles.js';
 import { HttpError } from './errors.js';
 import { LruCache } from './lru.js';

@@ -2,7 +2,7 @@
  * Site rows to well rows. Evaluation works at the well level (as the RxRx1 competition scored wells): the
  * profile of a well is the mean of its sites' features.
  */
-import { META, type MetadataValue, type ProfileTable } from '../store/profiles.js';
+import { META, type MetadataValue, type ProfileTable } from './profiles.js';
 
 /** Metadata columns that describe one site and so are dropped when sites are averaged into a well. */
 const SITE_COLUMNS = new Set<string>([META.site, META.siteId]);
