@@ -4,25 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { detectLayout } from '../data/layout.js';
 import { readSites } from '../data/metadata.js';
 import { demoKey, formatKey, parseKey, DEFAULT_PUBLIC_FRACTION, DEFAULT_SPLIT_SEED } from '../competition/key.js';
 import { scoreSubmission } from '../competition/submission.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
-    return parsed;
-  };
-}
-
-function fraction(value: string): number {
-  const parsed = Number(value);
-  if (!(parsed >= 0 && parsed <= 1)) throw new InvalidArgumentError(`public fraction must be a number in 0..1, got "${value}"`);
-  return parsed;
-}
+import { fraction, integer } from './options.js';
 
 export function registerCompetitionCommands(program: Command): void {
   program
@@ -74,7 +61,7 @@ export function registerCompetitionCommands(program: Command): void {
     .argument('<dir>', 'dataset folder whose metadata labels the test wells (e.g. a simulated one)')
     .requiredOption('--out <file>', 'key CSV to write')
     .option('--seed <n>', 'seed of the Public/Private split', integer('seed', 0), DEFAULT_SPLIT_SEED)
-    .option('--public-fraction <x>', 'fraction of ids on the public board', fraction, DEFAULT_PUBLIC_FRACTION)
+    .option('--public-fraction <x>', 'fraction of ids on the public board', fraction('public fraction'), DEFAULT_PUBLIC_FRACTION)
     .action((dir: string, options) => {
       const { sites } = readSites(detectLayout(dir));
       const key = demoKey(sites, { seed: options.seed, publicFraction: options.publicFraction });

@@ -6,35 +6,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import {
   correctProfiles, CORRECTION_METHODS, NORMALIZE_METHODS, normalizeProfiles, SELECT_DEFAULTS, SELECT_OPERATIONS, selectFeatures,
-  SPHERIZE_METHODS, type CorrectOptions, type NormalizeOptions, type SelectOperation, type SelectOptions,
+  SPHERIZE_METHODS, type CorrectOptions, type NormalizeOptions, type SelectOptions,
 } from '../correct/index.js';
+import { fraction, listOf, positiveNumber } from './options.js';
 import { META, readProfiles, selectRows, writeProfiles, type ProfileTable } from '../store/profiles.js';
-
-function operationList(value: string): SelectOperation[] {
-  const operations = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = operations.filter((op) => !(SELECT_OPERATIONS as readonly string[]).includes(op));
-  if (operations.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${SELECT_OPERATIONS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
-  return operations as SelectOperation[];
-}
-
-function fraction(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < 0 || parsed > 1) throw new InvalidArgumentError(`${name} must be a number in 0..1, got "${value}"`);
-    return parsed;
-  };
-}
-
-function positive(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
-    return parsed;
-  };
-}
 
 /** Feature names, one per line (blank lines and lines starting with # ignored). */
 function readNameList(file: string): string[] {
@@ -124,7 +102,7 @@ export function registerCorrectCommands(program: Command): void {
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
     .addOption(new Option('--method <method>', 'normalization').choices(NORMALIZE_METHODS).default('standardize'))
     .addOption(new Option('--spherize <variant>', 'sphering variant (method spherize)').choices(SPHERIZE_METHODS).default('ZCA'))
-    .option('--epsilon <x>', 'ε (default 1e-18 for robust, 1e-6 for spherize, as pycytominer)', positive('epsilon'))
+    .option('--epsilon <x>', 'ε (default 1e-18 for robust, 1e-6 for spherize, as pycytominer)', positiveNumber('epsilon'))
     .addOption(new Option('--by <group>', 'groups fitted separately').choices(['plate', 'experiment', 'all']).default('plate'))
     .addOption(new Option('--fit-on <rows>', 'rows each group is fitted on').choices(['all', 'negative']).default('all'))
     .option('--overwrite', 'replace OUT if it exists')
@@ -138,13 +116,13 @@ export function registerCorrectCommands(program: Command): void {
     .description('select features with pycytominer\'s operations, run in the order given')
     .argument('<in>', 'profile table: a .parquet file or a folder of parts')
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
-    .requiredOption('--operations <list>', `comma-separated, from ${SELECT_OPERATIONS.join(', ')}`, operationList)
+    .requiredOption('--operations <list>', `comma-separated, from ${SELECT_OPERATIONS.join(', ')}`, listOf(SELECT_OPERATIONS))
     .addOption(new Option('--fit-on <rows>', 'rows the statistics are computed on').choices(['all', 'negative']).default('all'))
     .option('--freq-cut <x>', 'variance_threshold: 2nd/1st most common value count cut', fraction('freq cut'), SELECT_DEFAULTS.freqCut)
     .option('--unique-cut <x>', 'variance_threshold: distinct values / rows cut', fraction('unique cut'), SELECT_DEFAULTS.uniqueCut)
     .option('--corr-threshold <x>', 'correlation_threshold: Pearson correlation cut', fraction('correlation threshold'), SELECT_DEFAULTS.corrThreshold)
     .option('--na-cutoff <x>', 'drop_na_columns: largest tolerated missing fraction', fraction('na cutoff'), SELECT_DEFAULTS.naCutoff)
-    .option('--outlier-cutoff <x>', 'drop_outliers: largest tolerated |value|', positive('outlier cutoff'), SELECT_DEFAULTS.outlierCutoff)
+    .option('--outlier-cutoff <x>', 'drop_outliers: largest tolerated |value|', positiveNumber('outlier cutoff'), SELECT_DEFAULTS.outlierCutoff)
     .option('--blocklist <file>', 'blocklist: file of feature names, one per line')
     .option('--overwrite', 'replace OUT if it exists')
     .action((input: string, options: Omit<SelectOptions, 'blocklist'> & { blocklist?: string; out: string; overwrite?: boolean }) => {

@@ -4,14 +4,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readProfiles } from '../store/profiles.js';
+import { integer, listOf, positiveNumber } from './options.js';
 import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
-
-function methodList(value: string): CorrectionMethod[] {
-  const methods = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const unknown = methods.filter((m) => !(CORRECTION_METHODS as readonly string[]).includes(m));
-  if (methods.length === 0 || unknown.length) throw new InvalidArgumentError(`expected a comma-separated list of ${CORRECTION_METHODS.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
-  return methods as CorrectionMethod[];
-}
 
 function splitOption(value: string): SplitSpec {
   try {
@@ -19,22 +13,6 @@ function splitOption(value: string): SplitSpec {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
-}
-
-function nonNegativeInteger(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be an integer >= 0, got "${value}"`);
-    return parsed;
-  };
-}
-
-function positiveNumber(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`${name} must be a number > 0, got "${value}"`);
-    return parsed;
-  };
 }
 
 interface EvaluateCliOptions {
@@ -62,16 +40,16 @@ export function registerEvaluateCommands(program: Command): void {
     .description('score a profile table (sites or wells) before and after batch correction: held-out siRNA accuracy, mAP, batch mixing; writes metrics.json and report.html')
     .argument('<profiles>', 'profile table: a .parquet file or a folder of parts (Metadata_* columns, then float32 features)')
     .requiredOption('--out <dir>', 'report folder (metrics.json, report.html)')
-    .option('--methods <list>', `correction methods to compare, comma-separated (${CORRECTION_METHODS.join(', ')})`, methodList, ['none', 'center_scale', 'tvn'])
+    .option('--methods <list>', `correction methods to compare, comma-separated (${CORRECTION_METHODS.join(', ')})`, listOf(CORRECTION_METHODS), ['none', 'center_scale', 'tvn'])
     .addOption(new Option('--batch <unit>', 'batch unit for correction and mixing metrics').choices(['experiment', 'plate']).default('experiment'))
     .addOption(new Option('--controls <which>', 'rows the corrections fit on: negative controls or all rows (default: src/correct\'s)').choices(['negative', 'all']))
     .addOption(new Option('--correct-at <level>', 'correct the well table, or the site table before averaging into wells (more control rows per batch)').choices(['well', 'site']).default('well'))
     .option('--split <split>', 'rxrx1 (Metadata_dataset train/test, or a documented leave-out fallback) or leave-out:EXP1,EXP2', splitOption, 'rxrx1' as SplitSpec)
     .option('--ground-truth <file>', 'ground_truth.json of a simulated dataset: also score against the true siRNA phenotypes')
-    .option('--seed <n>', 'seed of subsets, k-shot draws, permutation nulls and UMAP', nonNegativeInteger('seed'), 0)
+    .option('--seed <n>', 'seed of subsets, k-shot draws, permutation nulls and UMAP', integer('seed', 0), 0)
     .option('--l2 <x>', 'L2 penalty of the logistic regression', positiveNumber('l2'), 1e-3)
-    .option('--max-iter <n>', 'L-BFGS iterations at most', nonNegativeInteger('max-iter'), 200)
-    .option('--null-size <n>', 'permutation null size of the mAP p-values', nonNegativeInteger('null-size'), 10000)
+    .option('--max-iter <n>', 'L-BFGS iterations at most', integer('max-iter', 0), 200)
+    .option('--null-size <n>', 'permutation null size of the mAP p-values', integer('null-size', 0), 10000)
     .option('--no-umap', 'skip the UMAP plots (the slowest part of the report)')
     .option('--no-plots', 'skip all plots')
     .option('--heatmap-feature <name>', 'feature drawn in the plate heatmaps (default: the first feature)')

@@ -1,19 +1,8 @@
 /** `phenomap featurize`: CellProfiler-style segmentation and per-cell measurements, profiles per plate. */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { featurizeDataset } from '../jobs/featurize.js';
+import { list, positiveInteger } from './options.js';
 import { withProgress } from './progress.js';
-
-function list(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
-}
-
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`${name} must be an integer >= 1, got "${value}"`);
-    return parsed;
-  };
-}
 
 export function registerFeaturizeCommands(program: Command): void {
   program

@@ -14,6 +14,8 @@ import { channelStats } from '../image/stats.js';
 import { encodePng } from '../image/png.js';
 import { runDemo } from '../jobs/demo.js';
 import { withProgress } from './progress.js';
+import { integer, list, number } from './options.js';
+import { registerPipelineCommands } from './pipeline.js';
 import { registerFeaturizeCommands } from './featurize.js';
 import { registerCorrectCommands } from './correct.js';
 import { registerEvaluateCommands } from './evaluate.js';
@@ -21,22 +23,6 @@ import { registerServeCommands } from './serve.js';
 import { registerCompetitionCommands } from './competition.js';
 import { SITE_SIZE } from '../data/channels.js';
 import type { WellType, Dataset } from '../data/site.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
-    return parsed;
-  };
-}
-
-function number(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got "${value}"`);
-    return parsed;
-  };
-}
 
 function channelList(value: string): number[] {
   try {
@@ -52,10 +38,6 @@ function percentilePair(value: string): [number, number] {
     throw new InvalidArgumentError(`expected LOW,HIGH percentiles in 0..100 with LOW < HIGH (e.g. 0.1,99.9), got "${value}"`);
   }
   return [parts[0], parts[1]];
-}
-
-function list(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
 }
 
 function printCheck(report: CheckReport): void {
@@ -93,7 +75,7 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'output dataset folder')
     .addOption(new Option('--preset <name>', 'size preset').choices(Object.keys(PRESETS)).default('tiny'))
     .option('--seed <n>', 'random seed', integer('seed', 0), 1)
-    .option('--batch-strength <x>', 'scale of all batch effects (0 = none, 1 = RxRx1-like)', number('batch strength'), 1)
+    .option('--batch-strength <x>', 'scale of all batch effects (0 = none, 1 = RxRx1-like)', number('batch strength', { min: 0 }), 1)
     .option('--threads <n>', 'worker threads', integer('threads', 1))
     .action(async (options) => {
       const summary = await withProgress('simulate', 'sites', (onProgress) =>
@@ -189,6 +171,7 @@ export function buildProgram(): Command {
   registerFeaturizeCommands(program);
   registerCorrectCommands(program);
   registerEvaluateCommands(program);
+  registerPipelineCommands(program);
   registerServeCommands(program);
   registerCompetitionCommands(program);
   return program;

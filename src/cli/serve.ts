@@ -1,16 +1,9 @@
 /** `phenomap serve`: the HTTP API, the web app and the competition over one dataset. */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { createServer } from '../server/index.js';
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
-    return parsed;
-  };
-}
+import { integer } from './options.js';
 
 /** The built front end: dist/web beside this package's dist/src. */
 export function defaultWebDir(): string {

@@ -14,19 +14,24 @@ export interface DiagonalMap {
   offset?: Float64Array;
 }
 
-export function applyDiagonal(columns: Float32Array[], members: Int32Array[], map: DiagonalMap): Float32Array[] {
+/** Applies a DiagonalMap; `groupOf` gives each row's group. Rows are visited in order, so memory streams. */
+export function applyDiagonal(columns: Float32Array[], groupOf: Int32Array, map: DiagonalMap): Float32Array[] {
   const p = columns.length;
+  const G = map.center.length / Math.max(p, 1);
+  const center = new Float64Array(G);
+  const factor = new Float64Array(G);
+  const offset = new Float64Array(G);
   return columns.map((column, j) => {
+    for (let g = 0; g < G; g++) {
+      center[g] = map.center[g * p + j];
+      factor[g] = map.factor[g * p + j];
+      offset[g] = map.offset ? map.offset[g * p + j] : 0;
+    }
     const out = new Float32Array(column.length);
-    members.forEach((rows, g) => {
-      const c = map.center[g * p + j];
-      const f = map.factor[g * p + j];
-      const o = map.offset ? map.offset[g * p + j] : 0;
-      for (let r = 0; r < rows.length; r++) {
-        const i = rows[r];
-        out[i] = (column[i] - c) * f + o;
-      }
-    });
+    for (let i = 0; i < column.length; i++) {
+      const g = groupOf[i];
+      out[i] = (column[i] - center[g]) * factor[g] + offset[g];
+    }
     return out;
   });
 }

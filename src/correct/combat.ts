@@ -55,7 +55,7 @@ export function combatProfiles(table: ProfileTable, options: { batch: BatchBy })
       offset[at] = fit.grandMean[j];
     }
   }
-  return withFeatures(table, [...table.features], applyDiagonal(table.columns, batches.members, { center, factor, offset }));
+  return withFeatures(table, [...table.features], applyDiagonal(table.columns, batches.ids, { center, factor, offset }));
 }
 
 export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: string): CombatFit {

@@ -11,7 +11,7 @@
 import type { ProfileTable } from '../store/profiles.js';
 import { applyLinear, type LinearMap } from './affine.js';
 import { multiplySquare, spdPower } from './eigen.js';
-import { assertFinite, fitRows, groupRows, type BatchOptions } from './groups.js';
+import { assertFinite, fitRows, groupRows, unionRows, type BatchOptions } from './groups.js';
 import { columnMeans, covariance } from './moments.js';
 import { withFeatures } from './table.js';
 
@@ -31,7 +31,7 @@ export function coralProfiles(table: ProfileTable, options: BatchOptions & { lam
     for (let j = 0; j < p; j++) cov[j * p + j] += lambda;
     return { mean, cov };
   };
-  const target = regularized(Int32Array.from(controls.flatMap((rows) => [...rows])).sort());
+  const target = regularized(unionRows(controls));
   const colour = spdPower(p, target.cov, 0.5, purpose);
   const mapOf = (b: number): LinearMap => {
     const source = regularized(controls[b]);

@@ -3,7 +3,7 @@
  * and the fit subset inside each group (all rows, or the negative controls). Plates are keyed by experiment and
  * plate together, because RxRx1 plate numbers (1..4) repeat in every experiment.
  */
-import { META, type ProfileTable } from '../store/profiles.js';
+import { META, type MetadataValue, type ProfileTable } from '../store/profiles.js';
 
 export type GroupBy = 'plate' | 'experiment' | 'all';
 /** Rows a transform is estimated on: every row, or only the negative controls (Metadata_well_type). */
@@ -25,6 +25,8 @@ export interface RowGroups {
   names: string[];
   /** Row indices of each group, ascending. */
   members: Int32Array[];
+  /** Group index of each row. */
+  ids: Int32Array;
 }
 
 /** A row named for error messages: its index and, when the table has one, its site or well id. */
@@ -43,18 +45,31 @@ function keyColumn(table: ProfileTable, column: string, purpose: string) {
 
 /** Splits the rows by plate, experiment or not at all; throws naming the first row that lacks a key. */
 export function groupRows(table: ProfileTable, by: GroupBy): RowGroups {
-  if (by === 'all') return { names: ['all'], members: [Int32Array.from({ length: table.rows }, (_, i) => i)] };
+  if (by === 'all') return { names: ['all'], members: [Int32Array.from({ length: table.rows }, (_, i) => i)], ids: new Int32Array(table.rows) };
   const experiments = keyColumn(table, META.experiment, `grouping by ${by}`);
   const plates = by === 'plate' ? keyColumn(table, META.plate, 'grouping by plate') : null;
-  const index = new Map<string, number[]>();
+  // Group id per row through experiment -> plate lookups (no per-row key strings: tables run to 10⁶ rows).
+  const lookup = new Map<MetadataValue, Map<MetadataValue, number>>();
+  const names: string[] = [];
+  const ids = new Int32Array(table.rows);
   for (let i = 0; i < table.rows; i++) {
-    const key = plates ? `${experiments[i]}_${plates[i]}` : String(experiments[i]);
-    let rows = index.get(key);
-    if (!rows) index.set(key, (rows = []));
-    rows.push(i);
+    let inner = lookup.get(experiments[i]);
+    if (!inner) lookup.set(experiments[i], (inner = new Map()));
+    const plate = plates ? plates[i] : null;
+    let id = inner.get(plate);
+    if (id === undefined) {
+      id = names.length;
+      inner.set(plate, id);
+      names.push(plates ? `${experiments[i]}_${plate}` : String(experiments[i]));
+    }
+    ids[i] = id;
   }
-  const names = [...index.keys()];
-  return { names, members: names.map((name) => Int32Array.from(index.get(name)!)) };
+  const counts = new Int32Array(names.length);
+  for (let i = 0; i < ids.length; i++) counts[ids[i]]++;
+  const members = Array.from(counts, (count) => new Int32Array(count));
+  counts.fill(0);
+  for (let i = 0; i < ids.length; i++) members[ids[i]][counts[ids[i]]++] = i;
+  return { names, members, ids };
 }
 
 /**
@@ -78,6 +93,17 @@ export function fitRows(table: ProfileTable, groups: RowGroups, fitOn: FitOn, mi
     }
   });
   return subsets;
+}
+
+/** The union of row subsets, ascending (e.g. the controls of every batch). */
+export function unionRows(subsets: Int32Array[]): Int32Array {
+  const out = new Int32Array(subsets.reduce((sum, rows) => sum + rows.length, 0));
+  let at = 0;
+  for (const rows of subsets) {
+    out.set(rows, at);
+    at += rows.length;
+  }
+  return out.sort();
 }
 
 /**

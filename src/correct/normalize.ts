@@ -47,7 +47,7 @@ export function normalizeProfiles(table: ProfileTable, options: NormalizeOptions
   const fit = fitRows(table, groups, options.fitOn, 2, purpose);
   const epsilon = options.method === 'robust' ? (options.epsilon ?? ROBUST_EPSILON) : 0;
   const estimate = options.method === 'robust' ? robustEstimator(fit) : standardScale;
-  return withFeatures(table, [...table.features], applyDiagonal(table.columns, groups.members, diagonalFit(table, groups, fit, estimate, epsilon, purpose)));
+  return withFeatures(table, [...table.features], applyDiagonal(table.columns, groups.ids, diagonalFit(table, groups, fit, estimate, epsilon, purpose)));
 }
 
 type Estimator = (column: Float32Array, rows: Int32Array) => LocationScale;

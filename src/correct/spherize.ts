@@ -1,8 +1,8 @@
 /**
  * Sphering (whitening) as pycytominer's `Spherize` defines it (Kessy, Lewin & Strimmer 2018, "Optimal
- * whitening and decorrelation"): PCA, ZCA, PCA-cor and ZCA-cor, epsilon 1e-6, centred. Unlike pycytominer
- * 1.3+, which takes the SVD of uncentred data, the fit rows are always centred first, so the fitted subset
- * comes out with identity covariance (up to epsilon).
+ * whitening and decorrelation"): PCA, ZCA, PCA-cor and ZCA-cor, epsilon 1e-6. The fit rows are always centred
+ * before the decomposition (pycytominer's `center`, on by default; an SVD of uncentred data does not whiten),
+ * so the fitted subset comes out with identity covariance (up to epsilon).
  *
  * With σᵢ the singular values of the centred fit matrix (n rows) and V its right singular vectors,
  * pycytominer's whitening matrix is W = V·diag(√(n-1) / (σᵢ + ε)); since σᵢ = √((n-1)λᵢ) for the eigenvalues

@@ -17,7 +17,7 @@
 import type { ProfileTable } from '../store/profiles.js';
 import { applyLinear, projectRows, type LinearMap } from './affine.js';
 import { spdPower } from './eigen.js';
-import { assertFinite, fitRows, groupRows, type BatchOptions } from './groups.js';
+import { assertFinite, fitRows, groupRows, unionRows, type BatchOptions } from './groups.js';
 import { gemmNT } from './kernels.js';
 import { denseMoments } from './moments.js';
 import { componentNames, fitStandardizedPca, pcaScores } from './pca.js';
@@ -31,7 +31,7 @@ export function tvnProfiles(table: ProfileTable, options: BatchOptions): Profile
   assertFinite(table, purpose);
   const batches = groupRows(table, options.batch);
   const controls = fitRows(table, batches, options.controls, 2, purpose);
-  const allControls = Int32Array.from(controls.flatMap((rows) => [...rows])).sort();
+  const allControls = unionRows(controls);
   // Steps 1-3, fitted on all controls: t = (x - μ)·M with Mᵀ = diag(1/σ_PC)·V·diag(1/s).
   const pca = fitStandardizedPca(table.columns, allControls, Infinity);
   const whiten = pcaScores(pca);

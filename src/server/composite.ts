@@ -3,7 +3,7 @@
  * downscaling for thumbnails, and contrast stretching of one channel. Pure functions over typed arrays.
  */
 import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
-import { compositeRgb, RGB_MAP, type DisplayRange } from '../image/rgb.js';
+import { compositeRgb, type DisplayRange } from '../image/rgb.js';
 import { PLANE_SIZE } from '../image/site.js';
 import { channelHistogram, histogramPercentile } from '../image/stats.js';
 
