@@ -1,6 +1,7 @@
 /**
  * The demo (`npm start`): simulate a small RxRx1-shaped dataset if none is there, validate and index it,
- * write RGB composites of a few sites, and record what was done in {out}/summary.json.
+ * write RGB composites of a few sites, run the profiling pipeline (featurize -> correct -> evaluate) into
+ * {out}/run, and record what was done in {out}/summary.json.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { loadSite } from '../image/site.js';
 import { compositeRgb } from '../image/rgb.js';
 import { channelStats } from '../image/stats.js';
 import { encodePng } from '../image/png.js';
+import { runPipeline } from './pipeline.js';
 
 export interface DemoOptions {
   dataDir: string;
@@ -80,6 +82,11 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
     }),
   );
 
+  const run = await timed('pipeline', () =>
+    progress('featurize', 'sites', (onProgress) => runPipeline(options.dataDir, { out: path.join(options.outDir, 'run'), onProgress })),
+  );
+  const metrics = JSON.parse(fs.readFileSync(run.metrics, 'utf8')) as { heldout_accuracy: Record<string, number | null>; chance_accuracy: number };
+
   const counts: Record<string, Record<string, number>> = {};
   for (const site of sites) {
     counts[site.cellType] ??= {};
@@ -96,6 +103,7 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
     check: { ok: check.ok, problems: Object.fromEntries(Object.entries(check.problems).map(([kind, p]) => [kind, p.count])) },
     index: index.file,
     composites,
+    run: { folder: run.run, report: run.report, heldoutAccuracy: metrics.heldout_accuracy, chanceAccuracy: metrics.chance_accuracy },
     timings,
     versions: { node: process.version },
   };
@@ -104,6 +112,10 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
   for (const [cellType, byType] of Object.entries(counts)) log(`  ${cellType.padEnd(6)} ${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
   log(`\nRGB composites (rxrx1-utils colours) in ${rgbDir}:`);
   for (const c of composites) log(`  ${c.siteId.padEnd(20)} ${c.wellType.padEnd(17)} channel means ${c.channelMeans.join(' ')}`);
+  log(`\nprofiling run (featurize -> select -> normalize -> correct -> evaluate) in ${run.run}`);
+  log(`  held-out siRNA accuracy by correction method (chance ${metrics.chance_accuracy.toFixed(3)}):`);
+  for (const [method, accuracy] of Object.entries(metrics.heldout_accuracy)) log(`    ${method.padEnd(13)} ${accuracy === null ? '-' : accuracy.toFixed(3)}`);
+  log(`  report: ${run.report}   browse: npx phenomap serve ${options.dataDir} --runs ${options.outDir}`);
   log(`\nsummary: ${path.join(options.outDir, 'summary.json')}  (timings ${JSON.stringify(timings)})`);
   return summary;
 }

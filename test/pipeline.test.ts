@@ -1,0 +1,39 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { simulate } from '../src/data/simulate/index.js';
+import { runPipeline } from '../src/jobs/pipeline.js';
+import { readProfiles } from '../src/store/profiles.js';
+import { tempDir } from './helpers.js';
+
+test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a half-finished run', async () => {
+  const dir = tempDir();
+  const data = path.join(dir, 'data');
+  await simulate({ out: data, seed: 3, threads: 2, preset: { experiments: ['HEPG2-01', 'HEPG2-08'], groups: [0], sirnasPerGroup: 4, replicates: 1, positiveControls: 2 } });
+  const run = path.join(dir, 'run');
+  const first = await runPipeline(data, { out: run, methods: ['none', 'center_scale', 'combat'], umap: false, threads: 2 });
+  assert.deepEqual(Object.keys(first.steps), ['featurize', 'select', 'evaluate']);
+  assert.equal(first.steps.featurize.skipped, false);
+
+  const metrics = JSON.parse(fs.readFileSync(first.metrics, 'utf8'));
+  assert.deepEqual(Object.keys(metrics.heldout_accuracy), ['none', 'center_scale', 'combat']);
+  for (const value of Object.values(metrics.heldout_accuracy)) assert.ok(typeof value === 'number' && value >= 0 && value <= 1);
+  assert.match(fs.readFileSync(first.report, 'utf8'), /<svg/);
+  const sites = readProfiles(path.join(run, 'site_profiles.parquet'));
+  const wells = readProfiles(path.join(run, 'well_profiles.parquet'));
+  assert.equal(sites.rows, wells.rows * 2, 'two sites per well');
+  assert.ok(sites.features.length > 20, `${sites.features.length} features kept`);
+  // Selected features are z-scored over all sites (a global scale, no batch removed).
+  const column = sites.columns[0];
+  const mean = column.reduce((s, v) => s + v, 0) / column.length;
+  assert.ok(Math.abs(mean) < 1e-4, `mean ${mean}`);
+
+  // Killed after selection: the evaluation is redone, earlier steps are skipped.
+  fs.rmSync(first.metrics);
+  const second = await runPipeline(data, { out: run, methods: ['none'], umap: false, threads: 2 });
+  assert.equal(second.steps.featurize.skipped, true);
+  assert.equal(second.steps.select.skipped, true);
+  assert.equal(second.steps.evaluate.skipped, false);
+  assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(second.metrics, 'utf8')).heldout_accuracy), ['none']);
+});
