@@ -11,15 +11,14 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { sitePaths } from '../src/data/site.js';
 import { DEFAULT_FEATURIZE, featurizeSite, FeaturizeWorkspace } from '../src/features/pipeline.js';
 import { measureObjects } from '../src/features/measure.js';
 import { segmentCells, segmentNuclei } from '../src/features/segment.js';
-import { loadSite, type SiteLocation } from '../src/image/site.js';
+import { loadSite } from '../src/image/site.js';
+import { median, realSites, REAL_IMAGE_ROOT, REPO_ROOT } from './common.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_IMAGE_ROOT = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1', 'images');
 const REFERENCE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'fixtures', 'features_skimage_pipeline.py');
 /** Issue target: at least this many times scikit-image's sites/s per core. */
 const TARGET_RATIO = 2;
@@ -32,34 +31,6 @@ export interface FeaturizeBenchOptions {
   python?: string;
   outFile?: string;
 }
-
-/** Site 1 of every well whose six channel files exist below imageRoot/{train,test}/{experiment}/Plate{p}. */
-function realSites(imageRoot: string): SiteLocation[] {
-  const sites: SiteLocation[] = [];
-  for (const dataset of ['train', 'test'] as const) {
-    const datasetDir = path.join(imageRoot, dataset);
-    if (!fs.existsSync(datasetDir)) continue;
-    for (const experiment of fs.readdirSync(datasetDir).sort()) {
-      for (const plateDir of fs.readdirSync(path.join(datasetDir, experiment)).sort()) {
-        const plate = Number(/^Plate(\d+)$/.exec(plateDir)?.[1]);
-        if (!plate) continue;
-        for (const file of fs.readdirSync(path.join(datasetDir, experiment, plateDir)).sort()) {
-          const well = /^([A-P]\d{2})_s1_w1\.png$/.exec(file)?.[1];
-          const site = { dataset, experiment, plate, well: well ?? '', site: 1 };
-          if (well && sitePaths(site).every((p) => fs.existsSync(path.join(imageRoot, p)))) sites.push(site);
-        }
-      }
-    }
-  }
-  return sites;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
@@ -82,7 +53,7 @@ function defaultPython(): string {
 }
 
 export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promise<Record<string, unknown>> {
-  const imageRoot = options.imageRoot ?? DEFAULT_IMAGE_ROOT;
+  const imageRoot = options.imageRoot ?? REAL_IMAGE_ROOT;
   const rounds = options.rounds ?? 3;
   const sites = realSites(imageRoot);
   if (sites.length === 0) throw new Error(`benchFeaturize: no complete site 1 found below ${imageRoot}`);

@@ -12,10 +12,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSites, SiteLoaderPool } from '../src/image/pool.js';
 import { sitePaths } from '../src/data/site.js';
-import { loadSite, SITE_TENSOR_SIZE, type SiteLocation } from '../src/image/site.js';
+import { loadSite, SITE_TENSOR_SIZE } from '../src/image/site.js';
+import { median, realSites, REAL_IMAGE_ROOT, REPO_ROOT } from './common.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DEFAULT_IMAGE_ROOT = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1', 'images');
 /** Issue target: at least this many times PIL's sites/s on one core. */
 const TARGET_RATIO_ONE_CORE = 1.5;
 
@@ -26,33 +25,6 @@ export interface SiteLoadBenchOptions {
   /** Where the JSON goes (default bench/results/site-load.json). */
   outFile?: string;
 }
-
-/** Site 1 of every well with a `{well}_s1_w1.png` below `imageRoot/{dataset}/{experiment}/Plate{p}`. */
-function realSites(imageRoot: string): SiteLocation[] {
-  const sites: SiteLocation[] = [];
-  for (const dataset of ['train', 'test'] as const) {
-    const datasetDir = path.join(imageRoot, dataset);
-    if (!fs.existsSync(datasetDir)) continue;
-    for (const experiment of fs.readdirSync(datasetDir).sort()) {
-      for (const plateDir of fs.readdirSync(path.join(datasetDir, experiment)).sort()) {
-        const plate = Number(/^Plate(\d+)$/.exec(plateDir)?.[1]);
-        if (!plate) continue;
-        for (const file of fs.readdirSync(path.join(datasetDir, experiment, plateDir)).sort()) {
-          const well = /^([A-P]\d{2})_s1_w1\.png$/.exec(file)?.[1];
-          if (well) sites.push({ dataset, experiment, plate, well, site: 1 });
-        }
-      }
-    }
-  }
-  return sites;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /** Median sites/s over `rounds` timed passes of `pass` (each loads `count` sites), after two warm-up passes (JIT, workers). */
 async function timeRounds(count: number, rounds: number, pass: () => void | Promise<void>): Promise<{ sitesPerSecond: number; msPerSite: number; roundSitesPerSecond: number[] }> {
   for (let warmup = 0; warmup < 2; warmup++) await pass();
@@ -105,7 +77,7 @@ function benchPil(paths: string[][], rounds: number): PilResult {
 }
 
 export async function benchSiteLoad(options: SiteLoadBenchOptions = {}): Promise<Record<string, unknown>> {
-  const imageRoot = options.imageRoot ?? DEFAULT_IMAGE_ROOT;
+  const imageRoot = options.imageRoot ?? REAL_IMAGE_ROOT;
   const rounds = options.rounds ?? 12;
   const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'site-load.json');
   const sites = realSites(imageRoot);

@@ -10,7 +10,7 @@ import { graphConnectivity, lisi, median, silhouetteSamples, silhouetteScore } f
 import { distanceRankCorrelation, fractionDetected, parseGroundTruth, rankData, spearman } from '../src/evaluate/groundTruth.js';
 import { knnPredict, nearestClassMean, sampleShots } from '../src/evaluate/classify.js';
 import { nearestNeighbours, pca, standardize } from '../src/evaluate/linalg.js';
-import { Rng } from '../src/evaluate/random.js';
+import { Rng } from '../src/util/random.js';
 import type { ProfileTable } from '../src/store/profiles.js';
 
 const f32 = (values: number[]) => Float32Array.from(values);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import { evaluateProfiles, parseSplit, resolveSplit, writeReport, type CorrectFn, type GroundTruth } from '../src/evaluate/index.js';
 import { registerEvaluateCommands } from '../src/cli/evaluate.js';
-import { Rng } from '../src/evaluate/random.js';
+import { Rng } from '../src/util/random.js';
 import { writeProfiles, type MetadataValue, type ProfileTable } from '../src/store/profiles.js';
 import { tempDir } from './helpers.js';
 

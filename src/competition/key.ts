@@ -9,7 +9,7 @@
  * competition split its test set likewise at random by well. Same ids + same seed = the same split, always.
  */
 import crypto from 'node:crypto';
-import { rngFor } from '../data/simulate/random.js';
+import { rngFor } from '../util/random.js';
 import type { SiteRecord } from '../data/site.js';
 
 export type Usage = 'Public' | 'Private';

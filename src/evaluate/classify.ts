@@ -3,7 +3,7 @@
  * similarity, plus the k-shot protocol and accuracy helpers.
  */
 import { nearestNeighbours, normalizeRows } from './linalg.js';
-import { Rng } from './random.js';
+import { rngFor } from '../util/random.js';
 
 /**
  * k-nearest-neighbour prediction with cosine similarity: each query's k most similar reference rows vote for
@@ -79,7 +79,7 @@ export function nearestClassMean(X: Float32Array, p: number, members: number[][]
  * independent and reproducible.
  */
 export function sampleShots(members: number[][], k: number, seed: number): number[][] {
-  const rng = new Rng(seed, `kshot:${k}`);
+  const rng = rngFor(seed, `kshot:${k}`);
   return members.map((rows) => rng.shuffle([...rows]).slice(0, k));
 }
 

@@ -25,7 +25,7 @@ import { distanceRankCorrelation, fractionDetected, readGroundTruth, type Ground
 import { pca, standardize, takeRows } from './linalg.js';
 import { argmaxRows, logisticLogProba, trainLogistic, type LogisticOptions } from './logistic.js';
 import { graphConnectivity, lisi, median, silhouetteScore } from './mixing.js';
-import { Rng } from './random.js';
+import { rngFor } from '../util/random.js';
 import { meanAveragePrecision, phenotypicActivity, replicateRetrieval, type MapSummary } from './retrieval.js';
 import { aggregateToWells } from '../store/wells.js';
 
@@ -368,7 +368,7 @@ function sirnaSubset(view: WellView, rows: number[], maxWells: number, seed: num
     if (list) list.push(i);
     else bySirna.set(view.sirna[i], [i]);
   }
-  const order = new Rng(seed, name).shuffle([...bySirna.keys()].sort((a, b) => a - b));
+  const order = rngFor(seed, name).shuffle([...bySirna.keys()].sort((a, b) => a - b));
   const out: number[] = [];
   for (const id of order) {
     const members = bySirna.get(id)!;
@@ -576,7 +576,7 @@ function plotData(view: WellView, result: MethodEvaluation, options: Resolved, s
     .map((g) => g.label);
   const highlightSet = new Set(highlighted);
   // A seeded subset keyed by well id (the same wells under every method), plus all highlighted wells.
-  const order = new Rng(options.seed, 'plot-subset').shuffle([...view.wellId].sort());
+  const order = rngFor(options.seed, 'plot-subset').shuffle([...view.wellId].sort());
   const chosen = new Set(order.slice(0, options.maxPlotWells));
   const rows: number[] = [];
   for (let i = 0; i < view.n; i++) if (chosen.has(view.wellId[i]) || (view.isTreatment[i] && highlightSet.has(view.sirna[i]))) rows.push(i);
@@ -604,7 +604,7 @@ function plotData(view: WellView, result: MethodEvaluation, options: Resolved, s
     plots.pcaVariance = Array.from(components.explainedVariance.slice(0, 2));
     if (options.umap && n >= 5) {
       say(`UMAP of ${n} wells`);
-      const rng = new Rng(options.seed, 'umap');
+      const rng = rngFor(options.seed, 'umap');
       const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, n - 1), minDist: 0.1, random: () => rng.next() });
       const data = Array.from({ length: n }, (_, i) => Array.from(components.scores.subarray(i * k, (i + 1) * k)));
       const embedding = umap.fit(data);

@@ -4,7 +4,7 @@
  * A matrix is a Float32Array (or Float64Array) of n rows x p columns, row i at [i*p, (i+1)*p).
  */
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { Rng } from './random.js';
+import { rngFor } from '../util/random.js';
 
 export type Metric = 'cosine' | 'euclidean';
 
@@ -198,7 +198,7 @@ export function pca(X: Float32Array, n: number, p: number, k: number, seed = 0, 
   const Xc = new Float32Array(n * p);
   for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) Xc[i * p + j] = (Number.isFinite(X[i * p + j]) ? X[i * p + j] : mean[j]) - mean[j];
   // Q spans the range of Xc^T (p x l): start from a Gaussian sketch and power-iterate.
-  const rng = new Rng(seed, 'pca');
+  const rng = rngFor(seed, 'pca');
   const Z = new Float64Array(p * l);
   for (let t = 0; t < Z.length; t += 2) {
     const u = 1 - rng.next();

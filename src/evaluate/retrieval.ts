@@ -15,7 +15,7 @@
  * - Corrected p (q) by Benjamini-Hochberg over the groups; a group is "retrieved" (or "active") when q < 0.05.
  */
 import { normalizeRows } from './linalg.js';
-import { Rng } from './random.js';
+import { rngFor, type Rng } from '../util/random.js';
 
 /** AP of a ranked 0/1 relevance list (NaN when it holds no positive). */
 export function averagePrecision(relevance: ArrayLike<number>): number {
@@ -140,7 +140,7 @@ export function meanAveragePrecision(queries: QueryPrecision[], options: MapOpti
     const key = `${positives}:${total}`;
     let dist = nulls.get(key);
     if (!dist) {
-      dist = randomAveragePrecisions(positives, total, nullSize, new Rng(seed, `ap-null:${key}`));
+      dist = randomAveragePrecisions(positives, total, nullSize, rngFor(seed, `ap-null:${key}`));
       nulls.set(key, dist);
     }
     return dist;

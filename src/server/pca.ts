@@ -8,7 +8,7 @@
  * loading is positive.
  */
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
-import { Rng } from '../data/simulate/random.js';
+import { Rng } from '../util/random.js';
 import type { ProfileTable } from '../store/profiles.js';
 
 export interface Projection {

@@ -15,7 +15,7 @@ import { CHANNEL_COUNT, SITE_SIZE } from '../channels.js';
 import { edgeDistance } from '../plate.js';
 import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
 import { illuminationMoments, type Illumination, type Noise } from './imaging.js';
-import { rngFor } from './random.js';
+import { rngFor } from '../../util/random.js';
 
 export interface BatchStrengths {
   experiment: number;

@@ -6,7 +6,7 @@
  * with a coarse noise field.
  */
 import { SITE_SIZE } from '../channels.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../util/random.js';
 import { TEXTURE_MASK, TEXTURE_SIZE } from './textures.js';
 
 /** One cell: nucleus ellipse, territory, and per-cell stain variation. Lengths in pixels. */

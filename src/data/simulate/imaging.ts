@@ -5,7 +5,7 @@
  * Poisson-Gaussian (Foi et al. 2008, IEEE TIP 17:1737): variance = read^2 + shot * value.
  */
 import { SITE_SIZE } from '../channels.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../../util/random.js';
 
 export interface Illumination {
   /** Optical centre, pixels. */

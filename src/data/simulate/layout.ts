@@ -6,7 +6,7 @@
 import { USED_WELLS } from '../plate.js';
 import { FIRST_POSITIVE_CONTROL, LAST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA, type Rxrx1Experiment, type Rxrx1Structure } from '../rxrx1Structure.js';
 import type { Preset } from './presets.js';
-import { rngFor } from './random.js';
+import { rngFor } from '../../util/random.js';
 
 export interface PlannedWell {
   well: string;

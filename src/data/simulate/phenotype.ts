@@ -7,7 +7,7 @@
 import { CHANNEL_COUNT } from '../channels.js';
 import { FIRST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA } from '../rxrx1Structure.js';
 import type { WellType } from '../site.js';
-import { rngFor } from './random.js';
+import { rngFor } from '../../util/random.js';
 
 export interface Phenotype {
   /** log multiplier of the number of cells. */

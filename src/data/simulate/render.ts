@@ -7,7 +7,7 @@ import { CHANNEL_COUNT, SITE_SIZE } from '../channels.js';
 import { placeCells, type Cell, type PlacementParams } from './cells.js';
 import { expose, type SiteImaging } from './imaging.js';
 import { blurBinomial } from './optics.js';
-import { rngFor } from './random.js';
+import { rngFor } from '../../util/random.js';
 import { createCanvas, paintCells, type Canvas, type StainLook } from './stains.js';
 import { texturesFor, TEXTURE_SIZE } from './textures.js';
 

@@ -4,7 +4,7 @@
  * per-site offsets, no two sites share the same pattern at the same place.
  * Value noise with smoothstep interpolation, summed over octaves (Perlin 1985, "An image synthesizer").
  */
-import { rngFor, type Rng } from './random.js';
+import { rngFor, type Rng } from '../../util/random.js';
 
 /** Side of every texture; a power of two so wrapping is a bit mask. */
 export const TEXTURE_SIZE = 512;

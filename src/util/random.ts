@@ -1,10 +1,11 @@
 /**
- * Seeded randomness for the simulator. Every random stream is keyed by the run seed plus a name (a site id,
- * an siRNA id, ...), so a value never depends on the order or thread in which things are simulated.
+ * Seeded randomness for the simulator, evaluation and the competition split. Every stream is keyed by a run
+ * seed plus names (a site id, a metric, ...), so a value never depends on the order or thread in which other
+ * things drew theirs.
  */
 
-/** FNV-1a over the key's UTF-16 code units, then murmur3's fmix32 finaliser (Appleby) to spread the bits. */
-function hashKey(seed: number, ...keys: readonly (string | number)[]): number {
+/** FNV-1a over the keys' UTF-16 code units, then murmur3's fmix32 finaliser (Appleby) to spread the bits. */
+export function hashKey(seed: number, ...keys: readonly (string | number)[]): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
   const text = keys.join('\u0000');
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
@@ -15,7 +16,7 @@ function hashKey(seed: number, ...keys: readonly (string | number)[]): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** mulberry32 (Tommy Ettinger, 2017): one 32-bit word of state, fast, good enough for simulation. */
+/** mulberry32 (Tommy Ettinger, 2017): one 32-bit word of state, fast, good enough for simulation and sampling. */
 export class Rng {
   private state: number;
 
@@ -51,13 +52,29 @@ export class Rng {
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
   }
 
-  /** Fisher-Yates shuffle in place. */
+  /** Fisher-Yates shuffle in place; returns `items`. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      [items[i], items[j]] = [items[j], items[i]];
+      const t = items[i];
+      items[i] = items[j];
+      items[j] = t;
     }
     return items;
+  }
+
+  /** `k` distinct integers of [0, n) in increasing order (Floyd's algorithm, O(k) draws). */
+  sampleSorted(n: number, k: number, out: Int32Array = new Int32Array(k)): Int32Array {
+    if (k > n) throw new Error(`sampleSorted: cannot draw ${k} distinct values from ${n}`);
+    const chosen = new Set<number>();
+    for (let j = n - k; j < n; j++) {
+      const t = this.int(j + 1);
+      chosen.add(chosen.has(t) ? j : t);
+    }
+    let i = 0;
+    for (const v of chosen) out[i++] = v;
+    out.subarray(0, k).sort();
+    return out;
   }
 }
 

@@ -1,0 +1,37 @@
+/** What the benchmarks share: where things are, the real sites, and how results are written. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sitePaths } from '../src/data/site.js';
+import type { SiteLocation } from '../src/image/site.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const SHARED_RXRX1 = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1');
+export const REAL_IMAGE_ROOT = path.join(SHARED_RXRX1, 'images');
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Site 1 of every well whose six channel files exist below imageRoot/{train,test}/{experiment}/Plate{p}. */
+export function realSites(imageRoot: string = REAL_IMAGE_ROOT): SiteLocation[] {
+  const sites: SiteLocation[] = [];
+  for (const dataset of ['train', 'test'] as const) {
+    const datasetDir = path.join(imageRoot, dataset);
+    if (!fs.existsSync(datasetDir)) continue;
+    for (const experiment of fs.readdirSync(datasetDir).sort()) {
+      for (const plateDir of fs.readdirSync(path.join(datasetDir, experiment)).sort()) {
+        const plate = Number(/^Plate(\d+)$/.exec(plateDir)?.[1]);
+        if (!plate) continue;
+        for (const file of fs.readdirSync(path.join(datasetDir, experiment, plateDir)).sort()) {
+          const well = /^([A-P]\d{2})_s1_w1\.png$/.exec(file)?.[1];
+          const site = { dataset, experiment, plate, well: well ?? '', site: 1 };
+          if (well && sitePaths(site).every((p) => fs.existsSync(path.join(imageRoot, p)))) sites.push(site);
+        }
+      }
+    }
+  }
+  return sites;
+}
