@@ -19,14 +19,8 @@ export interface DisplaySettings {
   percentiles: [number, number];
 }
 
-export const CHANNEL_INFO = [
-  { channel: 1, stain: 'Hoechst', target: 'nucleus' },
-  { channel: 2, stain: 'Concanavalin A', target: 'endoplasmic reticulum' },
-  { channel: 3, stain: 'Phalloidin', target: 'actin' },
-  { channel: 4, stain: 'Syto14', target: 'nucleoli, RNA' },
-  { channel: 5, stain: 'MitoTracker', target: 'mitochondria' },
-  { channel: 6, stain: 'WGA', target: 'Golgi, membrane' },
-] as const;
+/** The six stains, w1..w6 (the library's channel table). */
+export { CHANNELS as CHANNEL_INFO } from '../data/channels.js';
 
 /** rxrx1-utils RGB_MAP: colour and display range of w1..w6. */
 export const DEFAULT_CHANNELS: readonly ChannelSetting[] = [

@@ -1,19 +1,5 @@
-/** 384-well plate geometry as RxRx1 uses it (mirrors src/data/plate.ts, which the web bundle does not import). */
-export const PLATE_ROWS = 16;
-export const PLATE_COLUMNS = 24;
-export const ROW_LETTERS = 'ABCDEFGHIJKLMNOP';
-
-/** Zero-based row and column to a well name: (1, 1) -> "B02". */
-export function wellName(row: number, column: number): string {
-  return `${ROW_LETTERS[row]}${String(column + 1).padStart(2, '0')}`;
-}
-
-export function wellPosition(well: string): { row: number; column: number } | null {
-  const match = /^([A-P])(\d{2})$/.exec(well);
-  if (!match) return null;
-  const column = Number(match[2]) - 1;
-  return column >= 0 && column < PLATE_COLUMNS ? { row: ROW_LETTERS.indexOf(match[1]), column } : null;
-}
+/** 384-well plate geometry as RxRx1 uses it: the library's own module (pure, so the bundle shares it). */
+export { PLATE_ROWS, PLATE_COLUMNS, ROW_LETTERS, wellName, wellPosition } from '../data/plate.js';
 
 /** RxRx1 uses rows B..O x columns 02..23 (308 wells); the outer ring is empty. */
 export function isUsed(row: number, column: number): boolean {
