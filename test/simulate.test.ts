@@ -8,6 +8,8 @@ import { loadRxrx1Structure } from '../src/data/rxrx1Structure.js';
 import { isUsedWell } from '../src/data/plate.js';
 import { simulate, PRESETS, type GroundTruth, type Preset, type SimulateSummary } from '../src/data/simulate/index.js';
 import { tempDir } from './helpers.js';
+import { keptSirnas } from '../src/data/simulate/layout.js';
+import { sirnaTruth } from '../src/data/simulate/phenotype.js';
 
 const COLUMNS = 'site_id,well_id,cell_type,dataset,experiment,plate,well,site,well_type,sirna,sirna_id';
 /** Two experiments, a handful of wells: enough to exercise every code path quickly. */
@@ -180,4 +182,14 @@ test('bad options are rejected naming the option and what was expected', async (
   await assert.rejects(simulate({ out, preset: { ...MINI, experiments: ['HEPG2-99'] }, seed: 1 }), /preset\.experiments: unknown experiment\(s\) HEPG2-99/);
   await assert.rejects(simulate({ out, preset: { ...MINI, sirnasPerGroup: 200, replicates: 2 }, seed: 1 }), /400 treatment wells .* do not fit the 276 non-control wells of HEPG2-01 plate 4/);
   assert.equal(fs.existsSync(path.join(out, 'metadata.csv')), false);
+});
+
+test('an enriched preset keeps the asked fraction of active siRNAs; a plain one keeps a random subset', async () => {
+  const structure = loadRxrx1Structure();
+  const active = (preset: Preset) => keptSirnas(structure, preset, 1).treatments[0].filter((id) => sirnaTruth(1, id).hasEffect).length;
+  assert.equal(keptSirnas(structure, PRESETS.small, 1).treatments[0].length, 30);
+  assert.ok(active(PRESETS.small) >= 21, `${active(PRESETS.small)} active of 30`);
+  const plain = active({ ...PRESETS.small, minEffectFraction: 0 });
+  assert.ok(plain < 21, `a random 30 of group 0 holds ${plain} active siRNAs (about 40% expected)`);
+  await assert.rejects(simulate({ out: tempDir(), seed: 1, preset: { ...PRESETS.tiny, minEffectFraction: 2 } }), /preset\.minEffectFraction: 2, expected a number in 0\.\.1/);
 });

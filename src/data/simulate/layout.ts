@@ -7,6 +7,7 @@ import { USED_WELLS } from '../plate.js';
 import { FIRST_POSITIVE_CONTROL, LAST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA, type Rxrx1Experiment, type Rxrx1Structure } from '../rxrx1Structure.js';
 import type { Preset } from './presets.js';
 import { rngFor } from '../../util/random.js';
+import { sirnaTruth } from './phenotype.js';
 
 export interface PlannedWell {
   well: string;
@@ -30,9 +31,16 @@ export interface KeptSirnas {
 }
 
 export function keptSirnas(structure: Rxrx1Structure, preset: Preset, seed: number): KeptSirnas {
-  const treatments = structure.groups.map((members, group) =>
-    preset.groups.includes(group) ? rngFor(seed, 'kept-sirnas', group).shuffle([...members]).slice(0, preset.sirnasPerGroup).sort((a, b) => a - b) : [],
-  );
+  const treatments = structure.groups.map((members, group) => {
+    if (!preset.groups.includes(group)) return [];
+    const shuffled = rngFor(seed, 'kept-sirnas', group).shuffle([...members]);
+    // An enriched preset keeps at least this many siRNAs with a phenotype, so a small screen holds enough biology.
+    const withEffect = Math.round((preset.minEffectFraction ?? 0) * preset.sirnasPerGroup);
+    const effective = shuffled.filter((id) => sirnaTruth(seed, id).hasEffect).slice(0, withEffect);
+    const chosen = new Set(effective);
+    for (const id of shuffled) if (chosen.size < preset.sirnasPerGroup) chosen.add(id);
+    return [...chosen].sort((a, b) => a - b);
+  });
   const positives = Array.from({ length: LAST_POSITIVE_CONTROL - FIRST_POSITIVE_CONTROL + 1 }, (_, i) => FIRST_POSITIVE_CONTROL + i);
   const positiveControls = rngFor(seed, 'kept-positive-controls').shuffle(positives).slice(0, preset.positiveControls).sort((a, b) => a - b);
   return { treatments, positiveControls };

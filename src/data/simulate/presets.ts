@@ -27,6 +27,12 @@ export interface Preset {
   replicates: number;
   /** Positive controls kept (a seeded subset of sirna_id 1108..1137), each at its real wells. */
   positiveControls: number;
+  /**
+   * Fraction of the kept treatment siRNAs that must have a phenotype (default 0: a random subset, about 40%
+   * active as in the whole screen). Scaled-down screens enrich for active siRNAs so that they hold enough biology
+   * to tell correction methods apart.
+   */
+  minEffectFraction?: number;
 }
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
@@ -37,6 +43,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     sirnasPerGroup: 30,
     replicates: 2,
     positiveControls: 10,
+    minEffectFraction: 0.7,
   },
   medium: {
     experiments: [
@@ -49,6 +56,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     sirnasPerGroup: 30,
     replicates: 1,
     positiveControls: 30,
+    minEffectFraction: 0.7,
   },
 };
 
@@ -69,4 +77,6 @@ export function validatePreset(preset: Preset, structure: Rxrx1Structure): void 
   integerIn('sirnasPerGroup', preset.sirnasPerGroup, 1, GROUP_SIZE);
   integerIn('replicates', preset.replicates, 1, GROUP_SIZE);
   integerIn('positiveControls', preset.positiveControls, 0, LAST_POSITIVE_CONTROL - FIRST_POSITIVE_CONTROL + 1);
+  const fraction = preset.minEffectFraction ?? 0;
+  if (!(fraction >= 0 && fraction <= 1)) throw new Error(`preset.minEffectFraction: ${fraction}, expected a number in 0..1`);
 }
