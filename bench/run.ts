@@ -5,10 +5,14 @@
 import { benchSiteLoad } from './siteLoad.js';
 import { benchSimulate } from './simulate.js';
 import { benchServer } from './server.js';
+import { benchFeaturize } from './featurize.js';
+import { benchCorrect } from './correct.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
   simulate: () => benchSimulate(),
+  featurize: () => benchFeaturize(),
+  correct: () => benchCorrect(),
   server: () => benchServer(),
 };
 
