@@ -7,6 +7,7 @@ import { benchSimulate } from './simulate.js';
 import { benchServer } from './server.js';
 import { benchFeaturize } from './featurize.js';
 import { benchCorrect } from './correct.js';
+import { benchCnn } from './cnn.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
@@ -14,6 +15,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   featurize: () => benchFeaturize(),
   correct: () => benchCorrect(),
   server: () => benchServer(),
+  cnn: () => benchCnn(),
 };
 
 const wanted = process.argv.slice(2);

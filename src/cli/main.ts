@@ -16,6 +16,7 @@ import { runDemo } from '../jobs/demo.js';
 import { withProgress } from './progress.js';
 import { integer, list, number } from './options.js';
 import { registerPipelineCommands } from './pipeline.js';
+import { registerEmbedCommands } from './embed.js';
 import { registerFeaturizeCommands } from './featurize.js';
 import { registerCorrectCommands } from './correct.js';
 import { registerEvaluateCommands } from './evaluate.js';
@@ -172,6 +173,7 @@ export function buildProgram(): Command {
   registerCorrectCommands(program);
   registerEvaluateCommands(program);
   registerPipelineCommands(program);
+  registerEmbedCommands(program);
   registerServeCommands(program);
   registerCompetitionCommands(program);
   return program;
