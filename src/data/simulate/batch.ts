@@ -1,6 +1,9 @@
 /**
  * Batch effects: everything that changes images without changing biology, in four components.
- *   experiment    channel gains and offsets. Each simulated experiment is calibrated so its channel pixel
+ *   experiment    culture drift and channel gains and offsets. Runs weeks apart differ in confluence, nucleus
+ *                 size, stain uptake and texture (a technical "phenotype" added to every well's biology, along
+ *                 the same dimensions, so features cannot tell it from a knockdown without controls), and in
+ *                 photometry: channel gains and offsets. Each simulated experiment is calibrated so its channel pixel
  *                 mean and std land on the real RxRx1 experiment of the same name (experiment_pixel_stats.csv);
  *                 strength s interpolates from a shared reference setting (s = 0, the median real
  *                 experiment) to the calibrated one (s = 1) geometrically for gains, linearly for offsets.
@@ -16,6 +19,7 @@ import { edgeDistance } from '../plate.js';
 import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
 import { illuminationMoments, type Illumination, type Noise } from './imaging.js';
 import { rngFor } from '../../util/random.js';
+import type { Phenotype } from './phenotype.js';
 
 export interface BatchStrengths {
   experiment: number;
@@ -46,6 +50,8 @@ export interface ExperimentBatch extends Photometry {
   edge: number[];
   /** log cell-density change of the outermost wells. */
   edgeDensity: number;
+  /** Culture drift of the experiment, added to every well's phenotype (log-scale changes). */
+  culture: Phenotype;
   vignetting: { centerX: number; centerY: number; falloff: number };
 }
 
@@ -109,7 +115,13 @@ export function experimentBatch(
     falloff: strengths.illumination * rng.uniform(0.2, 0.4),
   };
   const target = { mean: experiment.pixelMean, std: experiment.pixelStd };
-  const calibrated = calibrate(target, clean, illuminationMoments({ ...vignetting, tiltX: 0, tiltY: 0 }), noise);
+  const culture = cultureDrift(seed, experiment.name, strengths.experiment);
+  // The drift changes how much stained cell there is to see; calibration aims at the drifted images.
+  const drifted: CleanStats = {
+    mean: clean.mean.map((m, c) => m * Math.exp(culture.cellCount + culture.intensity[c])),
+    meanSquare: clean.meanSquare.map((m, c) => m * Math.exp(culture.cellCount + 2 * culture.intensity[c])),
+  };
+  const calibrated = calibrate(target, drifted, illuminationMoments({ ...vignetting, tiltX: 0, tiltY: 0 }), noise);
   const s = strengths.experiment;
   return {
     target,
@@ -118,7 +130,24 @@ export function experimentBatch(
     offset: calibrated.offset.map((o, c) => Math.max(0, reference.offset[c] + s * (o - reference.offset[c]))),
     edge: Array.from({ length: CHANNEL_COUNT }, () => strengths.well * (0.08 + 0.04 * rng.normal())),
     edgeDensity: strengths.well * (-0.15 + 0.05 * rng.normal()),
+    culture,
     vignetting,
+  };
+}
+
+/** Typical size (standard deviation) of an experiment's culture drift along each dimension at strength 1. */
+const CULTURE_SPREAD = { cellCount: 0.2, nucleusSize: 0.07, eccentricity: 0.05, intensity: 0.15, texture: 0.2 };
+
+/** An experiment's culture drift: its own random stream, so the other batch parameters do not depend on it. */
+export function cultureDrift(seed: number, experiment: string, strength: number): Phenotype {
+  const rng = rngFor(seed, 'culture', experiment);
+  const draw = (spread: number) => strength * spread * rng.normal();
+  return {
+    cellCount: draw(CULTURE_SPREAD.cellCount),
+    nucleusSize: draw(CULTURE_SPREAD.nucleusSize),
+    eccentricity: draw(CULTURE_SPREAD.eccentricity),
+    intensity: Array.from({ length: CHANNEL_COUNT }, () => draw(CULTURE_SPREAD.intensity)),
+    texture: Array.from({ length: CHANNEL_COUNT }, () => draw(CULTURE_SPREAD.texture)),
   };
 }
 

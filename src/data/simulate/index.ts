@@ -25,7 +25,7 @@ import { writeFileAtomic } from './files.js';
 import { SIMULATOR_VERSION, type GroundTruth } from './groundTruth.js';
 import type { Noise } from './imaging.js';
 import { keptSirnas, planPlates, type PlannedPlate } from './layout.js';
-import { NO_EFFECT, scalePhenotype, sirnaTruth, type SirnaTruth } from './phenotype.js';
+import { addPhenotypes, NO_EFFECT, scalePhenotype, sirnaTruth, type SirnaTruth } from './phenotype.js';
 import { PRESETS, validatePreset, type Preset, type PresetName } from './presets.js';
 import type { CleanTask, SiteOutcome, SiteTask } from './worker.js';
 
@@ -169,7 +169,7 @@ function* plannedSites(
       const truth = sirnas.get(sirnaId)!;
       const id = wellId(experiment.name, plate, well);
       const effect = wellEffect(seed, batch, id, well, strengths.well);
-      const { placement, look } = siteBiology(profile, scalePhenotype(truth.phenotype, profile.sensitivity), effect.density);
+      const { placement, look } = siteBiology(profile, addPhenotypes(scalePhenotype(truth.phenotype, profile.sensitivity), batch.culture), effect.density);
       const gain = batch.gain.map((g, c) => g * gainOfPlate[c] * effect.gain[c]);
       for (let site = 1; site <= SITES_PER_WELL; site++) {
         const record: SiteRecord = {

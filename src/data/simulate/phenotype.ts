@@ -75,6 +75,17 @@ export function sirnaTruth(seed: number, sirnaId: number): SirnaTruth {
   return { sirnaId, sirna: sirnaName(sirnaId), wellType, hasEffect, strength, phenotype };
 }
 
+/** The sum of two phenotypes (log-scale changes add): a knockdown on top of an experiment's culture drift. */
+export function addPhenotypes(a: Phenotype, b: Phenotype): Phenotype {
+  return {
+    cellCount: a.cellCount + b.cellCount,
+    nucleusSize: a.nucleusSize + b.nucleusSize,
+    eccentricity: a.eccentricity + b.eccentricity,
+    intensity: a.intensity.map((x, c) => x + b.intensity[c]),
+    texture: a.texture.map((x, c) => x + b.texture[c]),
+  };
+}
+
 /** The phenotype multiplied by `factor` (a cell type's sensitivity). */
 export function scalePhenotype(phenotype: Phenotype, factor: number): Phenotype {
   return {
