@@ -8,6 +8,7 @@ import { benchServer } from './server.js';
 import { benchFeaturize } from './featurize.js';
 import { benchCorrect } from './correct.js';
 import { benchCnn } from './cnn.js';
+import { benchAcceptance } from './acceptance.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   correct: () => benchCorrect(),
   server: () => benchServer(),
   cnn: () => benchCnn(),
+  'acceptance-small': () => benchAcceptance(),
 };
 
 const wanted = process.argv.slice(2);
