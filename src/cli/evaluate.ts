@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readProfiles } from '../store/profiles.js';
+import { compareRuns, writeComparison } from '../evaluate/compare.js';
 import { integer, listOf, positiveNumber } from './options.js';
 import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
 
@@ -84,5 +85,25 @@ export function registerEvaluateCommands(program: Command): void {
         process.exitCode = 1;
       }
       console.log(`wrote ${written.metrics} and ${written.report}`);
+    });
+
+  program
+    .command('compare')
+    .description('compare representations evaluated on the same held-out experiments (e.g. classical profiles and CNN embeddings), each before and after correction')
+    .argument('<runs...>', 'NAME=DIR pairs, each DIR holding an evaluation\'s metrics.json')
+    .requiredOption('--out <dir>', 'folder for compare.json and compare.html')
+    .action((specs: string[], options: { out: string }) => {
+      const runs = specs.map((spec) => {
+        const at = spec.indexOf('=');
+        if (at <= 0) throw new InvalidArgumentError(`run "${spec}": expected NAME=DIR, e.g. classical=data/run-small`);
+        return { name: spec.slice(0, at), dir: spec.slice(at + 1) };
+      });
+      const comparison = compareRuns(runs);
+      const written = writeComparison(comparison, options.out);
+      for (const run of comparison.runs) {
+        console.log(`${run.name.padEnd(12)} ${comparison.methods.map((m) => `${m} ${comparison.values.heldout_accuracy[run.name][m]?.toFixed(3) ?? '-'}`).join(', ')}`);
+      }
+      if (!comparison.sameSplit) console.log('warning: the runs held out different experiments');
+      console.log(`wrote ${written.json} and ${written.html}`);
     });
 }

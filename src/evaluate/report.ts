@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { EvaluationResult, MethodEvaluation, MethodPlots } from './index.js';
 import { barChartSvg, categoryColor, CATEGORICAL, escapeXml, heatmapSvg, MUTED, scatterSvg, type LegendEntry } from './svg.js';
 
-function writeAtomic(file: string, text: string): void {
+export function writeAtomic(file: string, text: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, text);
   fs.renameSync(temporary, file);
