@@ -7,7 +7,7 @@ import { tempDir } from './helpers.js';
 
 function run(dir: string, accuracy: Record<string, number>, test: string[]): string {
   fs.mkdirSync(dir, { recursive: true });
-  const metrics = { heldout_accuracy: accuracy, knn_accuracy: { none: 0.1 }, split: { testExperiments: test }, chance_accuracy: 0.05, n_test_wells: 40 };
+  const metrics = { heldout_accuracy: accuracy, knn_accuracy: { none: 0.1 }, split: { test_experiments: test }, chance_accuracy: 0.05, n_test_wells: 40 };
   fs.writeFileSync(path.join(dir, 'metrics.json'), JSON.stringify(metrics));
   return dir;
 }

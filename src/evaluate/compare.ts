@@ -47,7 +47,7 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
       return [run.name, Object.fromEntries(methods.map((method) => [method, byMethod[method] ?? null]))];
     }))]),
   ) as Comparison['values'];
-  const tests = metrics.map((m) => ((m.split as { testExperiments?: string[] } | undefined)?.testExperiments ?? []).slice().sort());
+  const tests = metrics.map((m) => ((m.split as { test_experiments?: string[] } | undefined)?.test_experiments ?? []).slice().sort());
   return {
     runs: runs.map((run, r) => ({ name: run.name, dir: path.resolve(run.dir), testExperiments: tests[r], chanceAccuracy: (metrics[r].chance_accuracy as number) ?? null, nTestWells: (metrics[r].n_test_wells as number) ?? null })),
     methods,
