@@ -35,5 +35,8 @@ test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a
   assert.equal(second.steps.featurize.skipped, true);
   assert.equal(second.steps.select.skipped, true);
   assert.equal(second.steps.evaluate.skipped, false);
+  const record = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
+  assert.equal(record.steps.select.seconds, first.steps.select.seconds, 'a resumed run keeps the timing of the step it skipped');
+  assert.ok(first.steps.select.seconds > 0);
   assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(second.metrics, 'utf8')).heldout_accuracy), ['none']);
 });

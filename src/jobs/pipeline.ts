@@ -15,6 +15,7 @@ import { selectFeatures, type SelectOperation } from '../correct/select.js';
 import { imputeMedian } from '../correct/impute.js';
 import { normalizeProfiles } from '../correct/normalize.js';
 import { evaluateProfiles, writeReport, type CorrectionMethod } from '../evaluate/index.js';
+import { writeAtomic } from '../evaluate/report.js';
 import { readProfiles, writeProfiles } from '../store/profiles.js';
 import { aggregateToWells } from '../store/wells.js';
 
@@ -56,10 +57,13 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   const run = path.resolve(options.out);
   fs.mkdirSync(run, { recursive: true });
   const steps: PipelineSummary['steps'] = {};
+  const recordFile = path.join(run, 'run.json');
+  // A resumed run keeps what the earlier run recorded for the steps it skips.
+  const earlier: PipelineSummary['steps'] = fs.existsSync(recordFile) ? (JSON.parse(fs.readFileSync(recordFile, 'utf8')).steps ?? {}) : {};
   const step = async (name: string, output: string, work: () => Promise<string | undefined> | string | undefined) => {
     const started = performance.now();
     if (fs.existsSync(output)) {
-      steps[name] = { seconds: 0, skipped: true };
+      steps[name] = { ...earlier[name], seconds: earlier[name]?.seconds ?? 0, skipped: true };
       options.onStep?.(name, `${path.relative(process.cwd(), output)} exists: skipped`);
       return;
     }
@@ -102,6 +106,6 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   });
 
   const record = { dataset: path.resolve(dir), parameters: settings, steps, versions: { node: process.version }, finished: new Date().toISOString() };
-  fs.writeFileSync(path.join(run, 'run.json'), `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`);
+  writeAtomic(recordFile, `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`);
   return { run, steps, metrics, report: path.join(run, 'report.html') };
 }
