@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import {
-  correctProfiles, CORRECTION_METHODS, NORMALIZE_METHODS, normalizeProfiles, SELECT_DEFAULTS, SELECT_OPERATIONS, selectFeatures,
+  correctProfiles, CORRECTION_METHODS, FIT_ON, NORMALIZE_METHODS, normalizeProfiles, SELECT_DEFAULTS, SELECT_OPERATIONS, selectFeatures,
   SPHERIZE_METHODS, type CorrectOptions, type NormalizeOptions, type SelectOptions,
 } from '../correct/index.js';
 import { fraction, listOf, positiveNumber } from './options.js';
@@ -88,7 +88,7 @@ export function registerCorrectCommands(program: Command): void {
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
     .addOption(new Option('--method <method>', 'correction method').choices(CORRECTION_METHODS).makeOptionMandatory())
     .addOption(new Option('--batch <batch>', 'what a batch is').choices(['experiment', 'plate']).makeOptionMandatory())
-    .addOption(new Option('--controls <rows>', 'rows the per-batch transforms are fitted on').choices(['negative', 'all']).default('negative'))
+    .addOption(new Option('--controls <rows>', 'rows the per-batch transforms are fitted on').choices(FIT_ON).default('negative'))
     .option('--overwrite', 'replace OUT if it exists')
     .action((input: string, options: CorrectOptions & { out: string; overwrite?: boolean }) => {
       const correct: CorrectOptions = { method: options.method, batch: options.batch, controls: options.controls };
@@ -104,7 +104,7 @@ export function registerCorrectCommands(program: Command): void {
     .addOption(new Option('--spherize <variant>', 'sphering variant (method spherize)').choices(SPHERIZE_METHODS).default('ZCA'))
     .option('--epsilon <x>', 'ε (default 1e-18 for robust, 1e-6 for spherize, as pycytominer)', positiveNumber('epsilon'))
     .addOption(new Option('--by <group>', 'groups fitted separately').choices(['plate', 'experiment', 'all']).default('plate'))
-    .addOption(new Option('--fit-on <rows>', 'rows each group is fitted on').choices(['all', 'negative']).default('all'))
+    .addOption(new Option('--fit-on <rows>', 'rows each group is fitted on').choices(FIT_ON).default('all'))
     .option('--overwrite', 'replace OUT if it exists')
     .action((input: string, options: NormalizeOptions & { out: string; overwrite?: boolean }) => {
       const normalize: NormalizeOptions = { method: options.method, spherize: options.spherize, epsilon: options.epsilon, fitOn: options.fitOn, by: options.by };
@@ -117,7 +117,7 @@ export function registerCorrectCommands(program: Command): void {
     .argument('<in>', 'profile table: a .parquet file or a folder of parts')
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
     .requiredOption('--operations <list>', `comma-separated, from ${SELECT_OPERATIONS.join(', ')}`, listOf(SELECT_OPERATIONS))
-    .addOption(new Option('--fit-on <rows>', 'rows the statistics are computed on').choices(['all', 'negative']).default('all'))
+    .addOption(new Option('--fit-on <rows>', 'rows the statistics are computed on').choices(FIT_ON).default('all'))
     .option('--freq-cut <x>', 'variance_threshold: 2nd/1st most common value count cut', fraction('freq cut'), SELECT_DEFAULTS.freqCut)
     .option('--unique-cut <x>', 'variance_threshold: distinct values / rows cut', fraction('unique cut'), SELECT_DEFAULTS.uniqueCut)
     .option('--corr-threshold <x>', 'correlation_threshold: Pearson correlation cut', fraction('correlation threshold'), SELECT_DEFAULTS.corrThreshold)

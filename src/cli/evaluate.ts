@@ -7,6 +7,7 @@ import { readProfiles } from '../store/profiles.js';
 import { compareRuns, writeComparison } from '../evaluate/compare.js';
 import { integer, listOf, positiveNumber } from './options.js';
 import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
+import { FIT_ON, type FitOn } from '../correct/index.js';
 
 function splitOption(value: string): SplitSpec {
   try {
@@ -20,7 +21,7 @@ interface EvaluateCliOptions {
   out: string;
   methods: CorrectionMethod[];
   batch: 'experiment' | 'plate';
-  controls?: 'negative' | 'all';
+  controls?: FitOn;
   correctAt: 'well' | 'site';
   split: SplitSpec;
   groundTruth?: string;
@@ -43,7 +44,7 @@ export function registerEvaluateCommands(program: Command): void {
     .requiredOption('--out <dir>', 'report folder (metrics.json, report.html)')
     .option('--methods <list>', `correction methods to compare, comma-separated (${CORRECTION_METHODS.join(', ')})`, listOf(CORRECTION_METHODS), ['none', 'center_scale', 'tvn'])
     .addOption(new Option('--batch <unit>', 'batch unit for correction and mixing metrics').choices(['experiment', 'plate']).default('experiment'))
-    .addOption(new Option('--controls <which>', 'rows the corrections fit on: negative controls or all rows (default: src/correct\'s)').choices(['negative', 'all']))
+    .addOption(new Option('--controls <which>', 'rows the corrections fit on: negative controls, all controls or all rows (default: src/correct\'s)').choices(FIT_ON))
     .addOption(new Option('--correct-at <level>', 'correct the well table, or the site table before averaging into wells (more control rows per batch)').choices(['well', 'site']).default('well'))
     .option('--split <split>', 'rxrx1 (Metadata_dataset train/test, or a documented leave-out fallback) or leave-out:EXP1,EXP2', splitOption, 'rxrx1' as SplitSpec)
     .option('--ground-truth <file>', 'ground_truth.json of a simulated dataset: also score against the true siRNA phenotypes')

@@ -1,6 +1,7 @@
 /** `phenomap pipeline DIR --out RUN_DIR`: featurize -> select -> normalize -> correct -> evaluate, resumable. */
 import { Command, Option } from 'commander';
 import { CORRECTION_METHODS, type CorrectionMethod } from '../evaluate/index.js';
+import { FIT_ON, type FitOn } from '../correct/index.js';
 import { PIPELINE_DEFAULTS, runPipeline } from '../jobs/pipeline.js';
 import { listOf, positiveInteger } from './options.js';
 import { withProgress } from './progress.js';
@@ -13,10 +14,10 @@ export function registerPipelineCommands(program: Command): void {
     .requiredOption('--out <dir>', 'run folder (a rerun resumes where it stopped)')
     .option('--methods <list>', `correction methods compared (${CORRECTION_METHODS.join(', ')})`, listOf(CORRECTION_METHODS), PIPELINE_DEFAULTS.methods)
     .addOption(new Option('--batch <unit>', 'batch unit').choices(['experiment', 'plate']).default(PIPELINE_DEFAULTS.batch))
-    .addOption(new Option('--controls <rows>', 'rows per-batch corrections fit on').choices(['negative', 'all']).default(PIPELINE_DEFAULTS.controls))
+    .addOption(new Option('--controls <rows>', 'rows per-batch corrections fit on').choices(FIT_ON).default(PIPELINE_DEFAULTS.controls))
     .option('--threads <n>', 'worker threads', positiveInteger('threads'))
     .option('--no-umap', 'skip UMAP plots')
-    .action(async (dir: string, options: { out: string; methods: CorrectionMethod[]; batch: 'experiment' | 'plate'; controls: 'negative' | 'all'; threads?: number; umap: boolean }) => {
+    .action(async (dir: string, options: { out: string; methods: CorrectionMethod[]; batch: 'experiment' | 'plate'; controls: FitOn; threads?: number; umap: boolean }) => {
       const summary = await withProgress('featurize', 'sites', (onProgress) =>
         runPipeline(dir, { ...options, onProgress, onStep: (step, detail) => process.stderr.write(`[${step}] ${detail}\n`) }),
       );

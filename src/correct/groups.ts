@@ -6,8 +6,14 @@
 import { META, type MetadataValue, type ProfileTable } from '../store/profiles.js';
 
 export type GroupBy = 'plate' | 'experiment' | 'all';
-/** Rows a transform is estimated on: every row, or only the negative controls (Metadata_well_type). */
-export type FitOn = 'all' | 'negative';
+/**
+ * Rows a transform is estimated on (by Metadata_well_type): the negative controls, all controls (negative and
+ * positive: in RxRx1 the same 31 control wells sit on every plate, a steadier reference than one B02 well), or
+ * every row.
+ */
+export const FIT_ON = ['negative', 'controls', 'all'] as const;
+export type FitOn = (typeof FIT_ON)[number];
+const FIT_WELL_TYPES: Record<Exclude<FitOn, 'all'>, readonly string[]> = { negative: ['negative_control'], controls: ['negative_control', 'positive_control'] };
 
 export const NEGATIVE_CONTROL = 'negative_control';
 
@@ -78,17 +84,18 @@ export function groupRows(table: ProfileTable, by: GroupBy): RowGroups {
  */
 export function fitRows(table: ProfileTable, groups: RowGroups, fitOn: FitOn, minRows: number, purpose: string): Int32Array[] {
   let subsets = groups.members;
-  if (fitOn === 'negative') {
+  if (fitOn !== 'all') {
     const wellType = table.metadata[META.wellType];
-    if (!wellType) throw new Error(`${purpose}: fitting on negative controls needs metadata column ${META.wellType}, which the table lacks`);
-    subsets = groups.members.map((rows) => rows.filter((i) => wellType[i] === NEGATIVE_CONTROL));
+    if (!wellType) throw new Error(`${purpose}: fitting on ${fitOn} controls needs metadata column ${META.wellType}, which the table lacks`);
+    const wanted = FIT_WELL_TYPES[fitOn];
+    subsets = groups.members.map((rows) => rows.filter((i) => wanted.includes(wellType[i] as string)));
   }
   subsets.forEach((rows, g) => {
     if (rows.length < minRows) {
-      const what = fitOn === 'negative' ? `${NEGATIVE_CONTROL} rows` : 'rows';
+      const what = fitOn === 'all' ? 'rows' : `${FIT_WELL_TYPES[fitOn].join('/')} rows`;
       throw new Error(
         `${purpose}: group "${groups.names[g]}" has ${rows.length} ${what}, needs at least ${minRows}` +
-          (fitOn === 'negative' ? ' (fit on all rows, or use larger groups such as experiments)' : ''),
+          (fitOn === 'all' ? '' : ' (fit on all controls or all rows, or use larger groups such as experiments)'),
       );
     }
   });

@@ -17,7 +17,7 @@
 import type { ProfileTable } from '../store/profiles.js';
 import { coralProfiles } from './coral.js';
 import { combatProfiles } from './combat.js';
-import type { BatchBy } from './groups.js';
+import type { BatchBy, FitOn } from './groups.js';
 import { harmonyProfiles } from './harmony.js';
 import { normalizeProfiles } from './normalize.js';
 import { withFeatures } from './table.js';
@@ -30,7 +30,7 @@ export interface CorrectOptions {
   method: CorrectionMethod;
   batch: BatchBy;
   /** Rows the per-batch transforms are fitted on (default 'negative'); ComBat and Harmony use all rows. */
-  controls?: 'negative' | 'all';
+  controls?: FitOn;
 }
 
 /** Corrects batch effects; see the table above for what each method fits and outputs. */
@@ -66,4 +66,4 @@ export { tvnProfiles, TVN_REGULARIZATION } from './tvn.js';
 export { coralProfiles, CORAL_LAMBDA } from './coral.js';
 export { combatProfiles, fitCombat, type CombatFit } from './combat.js';
 export { harmonyProfiles, harmonize, HARMONY_COMPONENTS, type HarmonyOptions, type HarmonyResult } from './harmony.js';
-export type { BatchBy, BatchOptions, FitOn, GroupBy } from './groups.js';
+export { FIT_ON, type BatchBy, type BatchOptions, type FitOn, type GroupBy } from './groups.js';

@@ -21,6 +21,7 @@ import { META, type ProfileTable, toRowMajor, selectRows } from '../store/profil
 import { accuracy, accuracyByGroup, knnPredict, nearestClassMean, sampleShots } from './classify.js';
 import { classGroups, plateConstrainedPredictions } from './assignment.js';
 import { checkMethods, defaultCorrect, type CorrectFn, type CorrectionMethod } from './correction.js';
+import type { FitOn } from '../correct/index.js';
 import { distanceRankCorrelation, fractionDetected, readGroundTruth, type GroundTruth } from './groundTruth.js';
 import { pca, standardize, takeRows } from './linalg.js';
 import { argmaxRows, logisticLogProba, trainLogistic, type LogisticOptions } from './logistic.js';
@@ -55,7 +56,7 @@ export interface EvaluateOptions {
   /** Batch unit for correction and for the batch-mixing metrics. Default 'experiment'. */
   batch?: 'experiment' | 'plate';
   /** Rows a correction fits on (passed to src/correct: 'negative' controls, or 'all' rows; its default when omitted). */
-  controls?: 'negative' | 'all';
+  controls?: FitOn;
   /**
    * Where correction applies: 'well' (default: site rows are averaged into wells first) or 'site' (the input
    * table is corrected, then averaged into wells: twice the control rows per batch, which per-batch fits on

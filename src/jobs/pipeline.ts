@@ -15,6 +15,7 @@ import { selectFeatures, type SelectOperation } from '../correct/select.js';
 import { imputeMedian } from '../correct/impute.js';
 import { normalizeProfiles } from '../correct/normalize.js';
 import { evaluateProfiles, writeReport, type CorrectionMethod } from '../evaluate/index.js';
+import type { FitOn } from '../correct/index.js';
 import { writeAtomic } from '../evaluate/report.js';
 import { readProfiles, writeProfiles } from '../store/profiles.js';
 import { aggregateToWells } from '../store/wells.js';
@@ -26,7 +27,7 @@ export interface PipelineOptions {
   methods?: CorrectionMethod[];
   batch?: 'experiment' | 'plate';
   /** Rows the per-batch corrections fit on. */
-  controls?: 'negative' | 'all';
+  controls?: FitOn;
   /** Feature selection operations, in order (pycytominer's). */
   select?: SelectOperation[];
   seed?: number;

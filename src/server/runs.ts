@@ -14,6 +14,7 @@ import { HttpError } from './errors.js';
 import { LruCache } from './lru.js';
 import { pca2 } from './pca.js';
 import { RUN_PATTERN } from './schemas.js';
+import { FIT_ON, type FitOn } from '../correct/index.js';
 
 export interface RunInfo {
   name: string;
@@ -41,7 +42,7 @@ export interface Embedding {
   features: number;
   explained: [number, number];
   /** Rows the correction was fitted on: negative controls (src/correct's default), or all rows when an experiment has too few negative control wells (e.g. a one-plate simulated dataset); null for method none. */
-  fittedOn: 'negative' | 'all' | null;
+  fittedOn: FitOn | null;
   points: EmbeddingPoint[];
 }
 
@@ -51,7 +52,7 @@ const CELL_COUNT_COLUMNS = ['cell_count', 'Metadata_cell_count', 'Count_Cells', 
 
 /** The optional batch-correction module (src/correct), loaded when present. */
 interface CorrectModule {
-  correctProfiles(table: ProfileTable, options: { method: string; batch: string; controls?: 'negative' | 'all' }): ProfileTable | Promise<ProfileTable>;
+  correctProfiles(table: ProfileTable, options: { method: string; batch: string; controls?: FitOn }): ProfileTable | Promise<ProfileTable>;
   methods: string[];
 }
 
@@ -202,13 +203,15 @@ export class RunsService {
       if (!correct) throw new HttpError(400, `method: "${method}" is not available (batch correction, src/correct, is not installed; use none)`);
       if (correct.methods.length > 0 && !correct.methods.includes(method)) throw new HttpError(400, `method: "${method}" is unknown (expected none, ${correct.methods.join(', ')})`);
       try {
-        fittedOn = 'negative';
-        try {
-          table = await correct.correctProfiles(wells, { method, batch: 'experiment' });
-        } catch (error) {
-          if (!/negative_control/.test((error as Error).message)) throw error;
-          fittedOn = 'all';
-          table = await correct.correctProfiles(wells, { method, batch: 'experiment', controls: 'all' });
+        // Fit on the narrowest rows that suffice: negative controls, then all controls, then every well.
+        for (const controls of FIT_ON) {
+          try {
+            table = await correct.correctProfiles(wells, { method, batch: 'experiment', controls });
+            fittedOn = controls;
+            break;
+          } catch (error) {
+            if (controls === 'all' || !/_control rows/.test((error as Error).message)) throw error;
+          }
         }
       } catch (error) {
         throw new HttpError(422, `method: ${method} failed on run "${name}": ${(error as Error).message}`);
