@@ -378,7 +378,7 @@ test('correction errors say what is missing and what to change', () => {
   const table = fixtureTable(batchFixture, batchFixture.X);
   const oneControlPerPlate = { ...table, metadata: { ...table.metadata, Metadata_well_type: table.metadata.Metadata_site_id.map((_, i) => (table.metadata.Metadata_well_type.indexOf('negative_control') === i ? 'negative_control' : 'treatment')) } };
   for (const method of ['center_scale', 'robust', 'spherize', 'tvn', 'coral'] as const) {
-    assert.throws(() => correctProfiles(oneControlPerPlate, { method, batch: 'plate' }), /group "EXP-\d+_\d" has [01] negative_control rows, needs at least 2 \(fit on all rows, or use larger groups/, method);
+    assert.throws(() => correctProfiles(oneControlPerPlate, { method, batch: 'plate' }), /group "EXP-\d+_\d" has [01] negative_control rows, needs at least 2 \(fit on all controls or all rows, or use larger groups/, method);
   }
   const withNaN = fixtureTable(batchFixture, batchFixture.X.map((values, i) => (i === 4 ? [values[0], null, ...values.slice(2)] : values)));
   for (const method of ['tvn', 'coral', 'combat', 'harmony'] as const) {
