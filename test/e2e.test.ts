@@ -381,15 +381,21 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
       undefined,
       { timeout: 15_000 },
     );
-    const point = (await handle.jsonValue()) as { x: number; y: number };
-    await page.mouse.move(point.x + 1, point.y + 1);
+    const edge = (await handle.jsonValue()) as { x: number; y: number };
     const tooltip = page.locator('[data-testid="map-tooltip"]');
+    // The first coloured pixel is a point's rim: move inwards until the hover picks the point up.
+    let point = edge;
+    for (const [dx, dy] of [[1, 1], [2, 2], [1, 3], [3, 1], [0, 2], [2, 0], [3, 3]]) {
+      point = { x: edge.x + dx, y: edge.y + dy };
+      await page.mouse.move(point.x, point.y);
+      if (await tooltip.waitFor({ timeout: 1_000 }).then(() => true, () => false)) break;
+    }
     await tooltip.waitFor({ timeout: 5_000 });
     const wellId = (await tooltip.locator('.tooltip-title').textContent())!.trim();
     assert.ok(wells.some((w) => w.wellId === wellId), `the tooltip names a well of the dataset: ${wellId}`);
     await page.waitForTimeout(300);
     await shot('map');
-    await page.mouse.click(point.x + 1, point.y + 1);
+    await page.mouse.click(point.x, point.y);
     await page.waitForURL(/#\/plate\?.*well=/, { timeout: 5_000 });
     await page.locator('[data-testid="well-panel"]', { hasText: wellId }).waitFor({ timeout: 10_000 });
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.thumb-frame')].every((e) => e.dataset.state !== 'loading'), undefined, { timeout: 15_000 });
