@@ -363,25 +363,33 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     await page.goto(`${base}/#/map?run=${RUN}&left=none&right=${after}&color=experiment`);
     await page.waitForFunction(() => document.querySelectorAll('.scatter').length === 2, undefined, { timeout: 15_000 });
     // a saturated pixel of the first plot is a point (the frame and labels are grey)
-    const handle = await page.waitForFunction(
-      () => {
-        const canvas = document.querySelector<HTMLCanvasElement>('.scatter canvas');
-        const context = canvas?.getContext('2d');
-        if (!canvas || !context || canvas.width === 0) return null;
-        const { data, width } = context.getImageData(0, 0, canvas.width, canvas.height);
-        for (let i = 0; i < data.length; i += 4) {
-          if (data[i + 3] > 150 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) {
-            const rect = canvas.getBoundingClientRect();
-            const scale = canvas.width / rect.width;
-            return { x: rect.left + ((i / 4) % width) / scale, y: rect.top + Math.floor(i / 4 / width) / scale };
+    const findPoint = async () =>
+      (await (await page.waitForFunction(
+        () => {
+          const canvas = document.querySelector<HTMLCanvasElement>('.scatter canvas');
+          const context = canvas?.getContext('2d');
+          if (!canvas || !context || canvas.width === 0) return null;
+          const { data, width } = context.getImageData(0, 0, canvas.width, canvas.height);
+          for (let i = 0; i < data.length; i += 4) {
+            if (data[i + 3] > 150 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) {
+              const rect = canvas.getBoundingClientRect();
+              const scale = canvas.width / rect.width;
+              return { x: rect.left + ((i / 4) % width) / scale, y: rect.top + Math.floor(i / 4 / width) / scale };
+            }
           }
-        }
-        return null;
-      },
-      undefined,
-      { timeout: 15_000 },
-    );
-    const edge = (await handle.jsonValue()) as { x: number; y: number };
+          return null;
+        },
+        undefined,
+        { timeout: 15_000 },
+      )).jsonValue()) as { x: number; y: number };
+    // Under load the plots may still be laying out: take a point only once two looks agree.
+    let edge = await findPoint();
+    for (let look = 0; look < 20; look++) {
+      await page.waitForTimeout(250);
+      const again = await findPoint();
+      if (again.x === edge.x && again.y === edge.y) break;
+      edge = again;
+    }
     const tooltip = page.locator('[data-testid="map-tooltip"]');
     // The first coloured pixel is a point's rim: move inwards until the hover picks the point up.
     let point = edge;
