@@ -27,8 +27,8 @@ import { DataParallel } from '../src/embed/parallel.js';
 import { exportModelToOnnx, writeOnnxModel } from '../src/embed/onnxWriter.js';
 import { SgdMomentum, trainStep } from '../src/embed/step.js';
 import { readProfiles, META } from '../src/store/profiles.js';
+import { REPO_ROOT } from './common.js';
 
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BATCH = 32;
 const SIZE = 128;
 const CLASSES = 1139;

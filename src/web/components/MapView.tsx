@@ -4,7 +4,7 @@ import { categoricalColor, sirnaColor, WELL_TYPE_COLORS } from '../colors';
 import { navigate, useAsync, type Route } from '../hooks';
 import { parseWellId, WELL_TYPE_LABELS } from '../plate';
 import { Scatter } from './Scatter';
-import { Empty, ErrorMessage, Field, Loading } from './Status';
+import { Empty, ErrorMessage, Field, Loading, SelectField } from './Status';
 
 const COLOR_FIELDS = [
   { value: 'experiment', label: 'Experiment' },
@@ -30,6 +30,7 @@ export function MapView({ route }: { route: Route }) {
   const usable = (runs.data ?? []).filter((r) => r.methods.length > 0);
   const run: RunInfo | undefined = usable.find((r) => r.name === route.params.get('run')) ?? usable[0];
   const methods = run?.methods ?? [];
+  const methodOptions = methods.map((m) => ({ value: m, label: METHOD_LABELS[m] ?? m }));
   const left = methods.includes(route.params.get('left') ?? '') ? route.params.get('left')! : methods.includes('none') ? 'none' : methods[0];
   const rightDefault = methods.includes('tvn') && left !== 'tvn' ? 'tvn' : (methods.find((m) => m !== left) ?? left);
   const right = methods.includes(route.params.get('right') ?? '') ? route.params.get('right')! : rightDefault;
@@ -85,42 +86,10 @@ export function MapView({ route }: { route: Route }) {
   return (
     <div className="view map-view">
       <form className="toolbar" onSubmit={(e) => e.preventDefault()} aria-label="Map options">
-        <Field id="map-run" label="Run">
-          <select id="map-run" value={run.name} onChange={(e) => navigate('map', undefined, { run: e.target.value, color: colorField }, true)}>
-            {usable.map((r) => (
-              <option key={r.name} value={r.name}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="map-left" label="Left (before)">
-          <select id="map-left" value={left} onChange={(e) => update({ left: e.target.value })}>
-            {methods.map((m) => (
-              <option key={m} value={m}>
-                {METHOD_LABELS[m] ?? m}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="map-right" label="Right (after)">
-          <select id="map-right" value={right} onChange={(e) => update({ right: e.target.value })}>
-            {methods.map((m) => (
-              <option key={m} value={m}>
-                {METHOD_LABELS[m] ?? m}
-              </option>
-            ))}
-          </select>
-        </Field>
-        <Field id="map-projection" label="Projection">
-          <select id="map-projection" value={projection} onChange={(e) => update({ projection: e.target.value })}>
-            {projections.map((p) => (
-              <option key={p} value={p}>
-                {p.toUpperCase()}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField id="map-run" label="Run" value={run.name} options={usable.map((r) => ({ value: r.name, label: r.name }))} onChange={(value) => navigate('map', undefined, { run: value, color: colorField }, true)} />
+        <SelectField id="map-left" label="Left (before)" value={left} options={methodOptions} onChange={(value) => update({ left: value })} />
+        <SelectField id="map-right" label="Right (after)" value={right} options={methodOptions} onChange={(value) => update({ right: value })} />
+        <SelectField id="map-projection" label="Projection" value={projection} options={projections.map((p) => ({ value: p, label: p.toUpperCase() }))} onChange={(value) => update({ projection: value })} />
         <Field id="map-color" label="Colour by">
           <select
             id="map-color"

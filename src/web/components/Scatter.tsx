@@ -43,6 +43,18 @@ export interface ScatterProps {
 
 const MARGIN = 28;
 
+/** Sizes a canvas for the device pixel ratio and clears it; null when it is not mounted. */
+function prepareCanvas(canvas: HTMLCanvasElement | null, size: { width: number; height: number }): CanvasRenderingContext2D | null {
+  const context = canvas?.getContext('2d');
+  if (!canvas || !context) return null;
+  const dpr = window.devicePixelRatio || 1;
+  canvas.width = size.width * dpr;
+  canvas.height = size.height * dpr;
+  context.setTransform(dpr, 0, 0, dpr, 0, 0);
+  context.clearRect(0, 0, size.width, size.height);
+  return context;
+}
+
 /** A canvas scatter plot of thousands of points: one canvas for the points, one above it for the highlight. */
 export function Scatter({ points, colorOf, highlighted, focusKey, keyOf, label, xLabel, yLabel, onHover, onSelect }: ScatterProps) {
   const box = useRef<HTMLDivElement>(null);
@@ -68,14 +80,8 @@ export function Scatter({ points, colorOf, highlighted, focusKey, keyOf, label, 
   ];
 
   useEffect(() => {
-    const canvas = base.current;
-    const context = canvas?.getContext('2d');
-    if (!canvas || !context) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = size.width * dpr;
-    canvas.height = size.height * dpr;
-    context.setTransform(dpr, 0, 0, dpr, 0, 0);
-    context.clearRect(0, 0, size.width, size.height);
+    const context = prepareCanvas(base.current, size);
+    if (!context) return;
     context.strokeStyle = '#c9ced6';
     context.lineWidth = 1;
     context.strokeRect(MARGIN - 6.5, MARGIN - 6.5, size.width - 2 * MARGIN + 13, size.height - 2 * MARGIN + 13);
@@ -108,14 +114,8 @@ export function Scatter({ points, colorOf, highlighted, focusKey, keyOf, label, 
   }, [points, colorOf, bounds, size, focusKey, keyOf, xLabel, yLabel]);
 
   useEffect(() => {
-    const canvas = overlay.current;
-    const context = canvas?.getContext('2d');
-    if (!canvas || !context) return;
-    const dpr = window.devicePixelRatio || 1;
-    canvas.width = size.width * dpr;
-    canvas.height = size.height * dpr;
-    context.setTransform(dpr, 0, 0, dpr, 0, 0);
-    context.clearRect(0, 0, size.width, size.height);
+    const context = prepareCanvas(overlay.current, size);
+    if (!context) return;
     if (!highlighted) return;
     for (const p of points) {
       if (p.wellId !== highlighted) continue;

@@ -41,3 +41,18 @@ export function Field({ id, label, children, hint }: { id: string; label: string
     </div>
   );
 }
+
+/** A labelled <select> over `options` (value and shown label). */
+export function SelectField({ id, label, value, options, onChange }: { id: string; label: string; value: string; options: readonly { value: string; label: string }[]; onChange: (value: string) => void }) {
+  return (
+    <Field id={id} label={label}>
+      <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
