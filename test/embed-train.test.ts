@@ -45,6 +45,7 @@ test('train: 2 epochs straight equal 1 epoch + resume 1 epoch (weights, optimize
   assert.ok(full.history.every((h) => Number.isFinite(h.loss) && h.validationAccuracy !== null));
   assert.ok(events.includes('train') && events.includes('validate') && events.includes('checkpoint'));
   assert.equal(full.engine.backend, 'wasm');
+  assert.equal(full.trainer, 'onnxruntime', 'on a CPU the steps run on onnxruntime');
 
   const first = await trainModel({ data, out: split, config: CONFIG, threads: 2, stopAfterEpochs: 1 });
   assert.equal(first.finished, false);

@@ -3,7 +3,7 @@
  * library behind two commands.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { embedDataset, readTrainConfig, trainModel, type BackendChoice } from '../embed/index.js';
+import { embedDataset, readTrainConfig, trainModel, type BackendChoice, type TrainConfig } from '../embed/index.js';
 import { withProgress } from './progress.js';
 
 function positiveInteger(name: string) {
@@ -27,12 +27,16 @@ export function registerEmbedCommands(program: Command): void {
     .option('--epochs <n>', 'number of epochs (overrides the config)', positiveInteger('--epochs'))
     .option('--seed <n>', 'random seed (overrides the config)', (v) => Number(v))
     .option('--threads <n>', 'site-loading threads', positiveInteger('--threads'))
-    .option('--workers <n>', 'training threads: data-parallel replicas on worker threads (overrides the config)', positiveInteger('--workers'))
+    .option('--workers <n>', 'data-parallel replicas on worker threads for the tfjs trainer (overrides the config)', positiveInteger('--workers'))
+    .option('--train-threads <n>', 'threads of the onnxruntime trainer (overrides the config; default one per core)', positiveInteger('--train-threads'))
+    .addOption(new Option('--trainer <name>', 'what runs the training steps (overrides the config)').choices(['auto', 'onnxruntime', 'tfjs']))
     .addOption(backendOption())
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string, opts: { out: string; config?: string; resume?: boolean; epochs?: number; seed?: number; threads?: number; workers?: number; backend?: BackendChoice; json?: boolean }) => {
+    .action(async (dir: string, opts: { out: string; config?: string; resume?: boolean; epochs?: number; seed?: number; threads?: number; workers?: number; trainThreads?: number; trainer?: TrainConfig['trainer']; backend?: BackendChoice; json?: boolean }) => {
       const overrides: Record<string, unknown> = {};
       if (opts.workers !== undefined) overrides.workers = opts.workers;
+      if (opts.trainThreads !== undefined) overrides.threads = opts.trainThreads;
+      if (opts.trainer !== undefined) overrides.trainer = opts.trainer;
       if (opts.epochs !== undefined) overrides.epochs = opts.epochs;
       if (opts.seed !== undefined) overrides.seed = opts.seed;
       if (opts.backend !== undefined) overrides.backend = opts.backend;
@@ -57,7 +61,7 @@ export function registerEmbedCommands(program: Command): void {
       });
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else {
-        process.stdout.write(`trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation) with the ${result.engine.backend} backend -> ${result.modelDir}\n`);
+        process.stdout.write(`trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation) (steps on ${result.trainer === 'onnxruntime' ? 'onnxruntime' : `tfjs-${result.engine.backend}`}) -> ${result.modelDir}\n`);
         if (lastEpochLine) process.stdout.write(lastEpochLine + '\n');
         if (result.failedSites.length > 0) process.stdout.write(`${result.failedSites.length} site(s) could not be loaded and were skipped (listed in train.json)\n`);
       }

@@ -49,10 +49,15 @@ export const TrainConfigSchema = z
     /** `memory`: read every site once and keep it; `stream`: read each batch from disk on worker threads while
      * the previous batch trains; `auto`: memory when the images fit in maxCacheMB. Results are the same. */
     cache: z.enum(['auto', 'memory', 'stream']).default('auto'),
+    /** tfjs backend for validation, AdaBN and embedding (and training when `trainer` is tfjs). */
     backend: z.enum(['auto', 'wasm', 'webgpu', 'cpu']).default('auto'),
+    /** What runs the training steps: `onnxruntime` (the step as one ONNX graph, trainGraph.ts; the fastest on
+     * CPUs), `tfjs` (autodiff on the tfjs backend), or `auto`: tfjs when the backend is webgpu, else onnxruntime. */
+    trainer: z.enum(['auto', 'onnxruntime', 'tfjs']).default('auto'),
+    /** Threads of the onnxruntime trainer (default: one per core), and of the wasm backend where Node gives it any. */
     threads: z.number().int().min(1).optional(),
-    /** Training threads (data-parallel replicas on worker threads; wasm backend). 1 keeps batch norm on the
-     * whole batch; more splits each batch into per-thread shards (see parallel.ts). */
+    /** Data-parallel replicas on worker threads for the tfjs trainer on wasm (which is single-threaded in Node).
+     * 1 keeps batch norm on the whole batch; more splits each batch into per-thread shards (see parallel.ts). */
     workers: z.number().int().min(1).max(64).default(1),
   })
   .strict();

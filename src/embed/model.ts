@@ -100,7 +100,7 @@ export function layoutOf(backbone: BackboneName): Layout {
 }
 
 /** Batch-norm layer name that follows a conv (torchvision naming). */
-function bnName(conv: ConvDef): string {
+export function bnName(conv: { name: string }): string {
   if (conv.name === 'conv1') return 'bn1';
   if (conv.name.endsWith('.downsample.0')) return conv.name.replace(/\.0$/, '.1');
   return conv.name.replace(/conv(\d)$/, 'bn$1');

@@ -6,7 +6,7 @@
  * function as the tfjs model.
  */
 import fs from 'node:fs';
-import { BN_EPSILON, layoutOf, type BnStats, type Model } from './model.js';
+import { BN_EPSILON, bnName, layoutOf, type BnStats, type Model } from './model.js';
 
 class Writer {
   private chunks: Buffer[] = [];
@@ -195,14 +195,13 @@ export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = mo
     nodes.push({ op: 'Relu', inputs: [out], outputs: [`${out}.relu`] });
     return `${out}.relu`;
   };
-  const bnOf = (convName: string): string => (convName === 'conv1' ? 'bn1' : convName.endsWith('.downsample.0') ? convName.replace(/\.0$/, '.1') : convName.replace(/conv(\d)$/, 'bn$1'));
-  let h = conv(layout.stem, bnOf(layout.stem.name), 'input', true);
+  let h = conv(layout.stem, bnName(layout.stem), 'input', true);
   nodes.push({ op: 'MaxPool', inputs: [h], outputs: ['pool'], attributes: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' } });
   h = 'pool';
   for (const block of layout.blocks) {
-    const a = conv(block.conv1, bnOf(block.conv1.name), h, true);
-    const b = conv(block.conv2, bnOf(block.conv2.name), a, false);
-    const shortcut = block.downsample ? conv(block.downsample, bnOf(block.downsample.name), h, false) : h;
+    const a = conv(block.conv1, bnName(block.conv1), h, true);
+    const b = conv(block.conv2, bnName(block.conv2), a, false);
+    const shortcut = block.downsample ? conv(block.downsample, bnName(block.downsample), h, false) : h;
     nodes.push({ op: 'Add', inputs: [b, shortcut], outputs: [`${block.name}.sum`] });
     nodes.push({ op: 'Relu', inputs: [`${block.name}.sum`], outputs: [`${block.name}.out`] });
     h = `${block.name}.out`;

@@ -17,6 +17,7 @@ import { adaptBatchNorm, embedImages, predictClasses, wholeImageBatch } from './
 import { createModel, disposeModel, loadModelArrays, modelArrays, type BnStats, type Model } from './model.js';
 import { Rng } from './rng.js';
 import { DataParallel } from './parallel.js';
+import { OrtTrainer } from './ortTrainer.js';
 import { cosineLr, SgdMomentum, trainStep } from './step.js';
 import { listCheckpoints, readWeights, writeFolderAtomically, writeModel, encodeTensors, type CheckpointState, type EpochRecord, type ModelManifest, MODEL_FORMAT } from './store.js';
 
@@ -55,6 +56,8 @@ export interface TrainResult {
   finished: boolean;
   history: EpochRecord[];
   engine: EngineInfo;
+  /** What ran the training steps. */
+  trainer: 'onnxruntime' | 'tfjs';
   trainSites: number;
   validationSites: number;
   failedSites: { siteId: string; error: string }[];
@@ -184,11 +187,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       trainExperiments: split.train,
       validationExperiments: split.validation,
       epochs,
-      versions: { ...engine.versions, phenomap: '0.1.0', node: process.versions.node },
+      versions: { ...engine.versions, ...(ort ? { 'onnxruntime-node': ort.version } : {}), phenomap: '0.1.0', node: process.versions.node },
     });
 
     let epochsThisCall = 0;
-    const parallel = config.workers > 1 && engine.backend === 'wasm' ? await DataParallel.start(model, config.workers) : null;
+    const arc = { scale: config.arcfaceScale, margin: config.arcfaceMargin };
+    const lossWeights = { softmax: config.softmaxWeight, arcface: config.arcfaceWeight };
+    const trainer = config.trainer === 'onnxruntime' || (config.trainer === 'auto' && engine.backend !== 'webgpu') ? 'onnxruntime' : 'tfjs';
+    const ort =
+      trainer === 'onnxruntime' ? await OrtTrainer.create(model, { crop: config.crop, arc, weights: lossWeights, momentum: config.momentum, weightDecay: config.weightDecay, threads: config.threads }) : null;
+    const parallel = !ort && config.workers > 1 && engine.backend === 'wasm' ? await DataParallel.start(model, config.workers) : null;
     try {
       while (state.epoch < config.epochs) {
         if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break;
@@ -226,9 +234,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           const { labelsB, lambda } = mixBatch(mixMode, config.mixAlpha, rng, x, types, labels, members.length, config.crop, cellTypes.length);
           lr = cosineLr(state.step, totalSteps, config.lr, warmupSteps, config.minLr);
           const batch = { x, size: members.length, crop: config.crop, cellTypes: types, labelsA: labels, labelsB, lambda };
-          const arc = { scale: config.arcfaceScale, margin: config.arcfaceMargin };
-          const lossWeights = { softmax: config.softmaxWeight, arcface: config.arcfaceWeight };
-          const loss = parallel ? await parallel.step(model, optimizer, batch, lr, arc, lossWeights) : trainStep(model, optimizer, batch, lr, arc, lossWeights);
+          const loss = ort
+            ? await ort.step(model, optimizer, batch, lr)
+            : parallel
+              ? await parallel.step(model, optimizer, batch, lr, arc, lossWeights)
+              : trainStep(model, optimizer, batch, lr, arc, lossWeights);
           if (!Number.isFinite(loss)) throw new Error(`epoch ${epoch} step ${step + 1}: the loss is ${loss} (diverged); lower lr`);
           lossSum += loss;
           state.step++;
@@ -269,6 +279,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         finished,
         history: state.history,
         engine,
+        trainer,
         trainSites: trainSites.length,
         validationSites: validationSites.length,
         failedSites: source.failed,
@@ -281,6 +292,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       return result;
     } finally {
       await parallel?.close();
+      await ort?.close();
       optimizer.dispose();
       disposeModel(model);
     }
