@@ -73,6 +73,26 @@ export function locateOnnx(model: string): { file: string; sidecar: OnnxSidecar;
   return { file, sidecar, sidecarFile };
 }
 
+/**
+ * An onnxruntime-node session on the CPU execution provider, or on CUDA first when `PHENOMAP_ONNX_EP=cuda` and
+ * the installed onnxruntime-node has it. `model` is a file or the serialised model.
+ */
+export async function createOrtSession(model: string | Uint8Array, threads?: number): Promise<{ ort: typeof import('onnxruntime-node'); session: import('onnxruntime-node').InferenceSession; provider: string }> {
+  const ort = await import('onnxruntime-node');
+  const wanted = process.env.PHENOMAP_ONNX_EP === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
+  for (const provider of wanted) {
+    const options = { executionProviders: [provider], graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
+    try {
+      // Two calls because the overloads (path vs bytes) do not accept the union.
+      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+      return { ort, session, provider };
+    } catch (error) {
+      if (provider === wanted.at(-1)) throw error;
+    }
+  }
+  throw new Error('no execution provider');
+}
+
 /** The onnxruntime-node session wrapper used by the embedder. */
 export class OnnxModel {
   private constructor(
@@ -84,20 +104,9 @@ export class OnnxModel {
   ) {}
 
   static async open(file: string, sidecar: OnnxSidecar, options: { threads?: number } = {}): Promise<OnnxModel> {
-    const ort = await import('onnxruntime-node');
-    const wanted = process.env.PHENOMAP_ONNX_EP === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
-    let session: import('onnxruntime-node').InferenceSession | undefined;
-    let provider = 'cpu';
-    for (const ep of wanted) {
-      try {
-        session = await ort.InferenceSession.create(file, { executionProviders: [ep], graphOptimizationLevel: 'all', ...(options.threads ? { intraOpNumThreads: options.threads } : {}) });
-        provider = ep;
-        break;
-      } catch (error) {
-        if (ep === wanted.at(-1)) throw new Error(`${file}: onnxruntime cannot load the model (${(error as Error).message})`);
-      }
-    }
-    const s = session!;
+    const { ort, session: s, provider } = await createOrtSession(file, options.threads).catch((error: Error) => {
+      throw new Error(`${file}: onnxruntime cannot load the model (${error.message})`);
+    });
     const inputName = sidecar.input ?? s.inputNames[0];
     const outputName = sidecar.output ?? s.outputNames[0];
     if (!s.inputNames.includes(inputName)) throw new Error(`${file}: no input "${inputName}" (inputs: ${s.inputNames.join(', ')})`);

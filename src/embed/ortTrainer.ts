@@ -1,11 +1,12 @@
 /**
- * Training steps on onnxruntime-node (CPU execution provider): the graph of trainGraph.ts run once per batch.
+ * Training steps on onnxruntime-node (CPU execution provider; CUDA where installed and PHENOMAP_ONNX_EP=cuda): the graph of trainGraph.ts run once per batch.
  * The model's tfjs variables and the optimiser's momentum buffers stay the state of record (checkpoints,
  * validation, AdaBN and embedding use them unchanged); each step feeds them in and assigns the updated
  * values back, which costs a copy of the parameters (a few MB) against a step of a few hundred ms.
  */
 import { tf } from './engine/index.js';
 import type { ArcFaceParams, Model } from './model.js';
+import { createOrtSession } from './onnx.js';
 import { encodeOnnx } from './onnxWriter.js';
 import { updateRunningStats, type Batch, type BnRecord, type LossWeights, type SgdMomentum } from './step.js';
 import { bnMeanOutput, bnVarianceOutput, buildTrainGraph, paramInput, paramOutput, velocityInput, velocityOutput } from './trainGraph.js';
@@ -26,6 +27,8 @@ export class OrtTrainer {
   private constructor(
     private readonly ort: Ort,
     private readonly session: import('onnxruntime-node').InferenceSession,
+    /** Execution provider: cpu, or cuda where asked for (PHENOMAP_ONNX_EP) and installed. */
+    readonly provider: string,
     private readonly crop: number,
     /** Parameters the graph updates (all of them unless a loss weight is 0). */
     private readonly trained: string[],
@@ -33,16 +36,11 @@ export class OrtTrainer {
   ) {}
 
   static async create(model: Model, options: OrtTrainerOptions): Promise<OrtTrainer> {
-    const ort = await import('onnxruntime-node');
     const params = [...model.params].map(([name, v]) => ({ name, dims: v.shape }));
     const { graph, batchNormAreas } = buildTrainGraph({ shape: model.shape, params, crop: options.crop, arc: options.arc, weights: options.weights, momentum: options.momentum, weightDecay: options.weightDecay });
-    const session = await ort.InferenceSession.create(encodeOnnx(graph), {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'all',
-      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-    });
+    const { ort, session, provider } = await createOrtSession(encodeOnnx(graph), options.threads);
     const trained = params.map((p) => p.name).filter((name) => session.outputNames.includes(paramOutput(name)));
-    return new OrtTrainer(ort, session, options.crop, trained, batchNormAreas);
+    return new OrtTrainer(ort, session, provider, options.crop, trained, batchNormAreas);
   }
 
   /** onnxruntime-node's version. */
