@@ -9,6 +9,7 @@ import { benchFeaturize } from './featurize.js';
 import { benchCorrect } from './correct.js';
 import { benchCnn } from './cnn.js';
 import { benchAcceptance } from './acceptance.js';
+import { benchCnnVsClassical } from './cnnVsClassical.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
@@ -18,6 +19,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   server: () => benchServer(),
   cnn: () => benchCnn(),
   'acceptance-small': () => benchAcceptance(),
+  'cnn-vs-classical-small': () => benchCnnVsClassical(),
 };
 
 const wanted = process.argv.slice(2);

@@ -167,9 +167,11 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
     const sumDzXhat = g.reduceSum(g.mul(dz, r.xhat), channelAxes, true);
     grads.set(`${r.spec.bn}.weight`, g.o('Reshape', [sumDzXhat, g.ints([-1])]));
     grads.set(`${r.spec.bn}.bias`, g.o('Reshape', [sumDz, g.ints([-1])]));
+    // dY = a dZ - (b xhat + c) with per-channel a = gamma/sigma, b = a sum(dZ xhat)/M, c = a sum(dZ)/M: four passes.
     const count = g.mul(batch, g.scalar(r.outSize * r.outSize));
-    const inner = g.sub(g.sub(g.mul(dz, count), sumDz), g.mul(r.xhat, sumDzXhat));
-    const dy = g.mul(inner, g.div(g.mul(r.gamma, r.inv), count));
+    const a = g.mul(r.gamma, r.inv);
+    const perCount = g.div(a, count);
+    const dy = g.sub(g.mul(dz, a), g.add(g.mul(r.xhat, g.mul(perCount, sumDzXhat)), g.mul(perCount, sumDz)));
     // Weight gradient as a convolution over the batch: X^T [Ci, N, H, W] filtered by dY^T [Co, N, h, w].
     const { kernel, stride } = r.spec;
     const reach = r.inputSize + r.pads.before + r.pads.after - (r.outSize - 1) * stride;

@@ -1,0 +1,82 @@
+/**
+ * The deep-representation issue's acceptance run: on the simulator's small preset, CNN embeddings against the
+ * classical profiles on the same held-out experiments, each before and after batch correction. The reference is
+ * the classical pipeline (the profiling acceptance run, data/run-small) in the same run; the target is CNN
+ * embeddings classifying held-out experiments at least 10x better than chance. Trains with the default trainer
+ * (onnxruntime on CPUs); reuses data/small, data/run-small and a finished model of the same configuration.
+ * Writes bench/results/cnn-vs-classical-small.json (plus compare.json/compare.html in data/compare-small).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { simulate } from '../src/data/simulate/index.js';
+import { datasetSites } from '../src/embed/data.js';
+import { embedDataset, parseTrainConfig, trainModel, type TrainConfig } from '../src/embed/index.js';
+import { compareRuns, writeComparison } from '../src/evaluate/compare.js';
+import { evaluateProfiles, writeReport } from '../src/evaluate/index.js';
+import { runPipeline } from '../src/jobs/pipeline.js';
+import { readProfiles } from '../src/store/profiles.js';
+import { REPO_ROOT } from './common.js';
+
+const TARGET_OVER_CHANCE = 10;
+const METHODS = ['none', 'center_scale', 'robust', 'tvn', 'coral', 'combat', 'harmony'] as const;
+
+export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
+  const root = path.join(REPO_ROOT, 'data');
+  const data = path.join(root, 'small');
+  const classical = path.join(root, 'run-small');
+  const model = path.join(root, 'model-small');
+  const embeddings = path.join(root, 'emb-small');
+  const cnnRun = path.join(root, 'run-cnn-small');
+  const seconds: Record<string, number> = {};
+  const time = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await f();
+    seconds[name] = Number(((performance.now() - started) / 1000).toFixed(1));
+    return result;
+  };
+  if (!fs.existsSync(path.join(data, 'metadata.csv'))) await time('simulate', () => simulate({ out: data, preset: 'small', seed: 1 }));
+  await time('classicalPipeline', () => runPipeline(data, { out: classical }));
+
+  // The CNN trains on every labelled site of the train-split experiments; the test-split experiments (the ones
+  // evaluate holds out) are its validation experiments, so they never reach the gradient.
+  const testExperiments = [...new Set(datasetSites(data).sites.filter((s) => s.dataset === 'test').map((s) => s.experiment))].sort();
+  const config: Partial<TrainConfig> = { imageScale: 0.25, crop: 64, batchSize: 32, epochs: 40, embeddingDim: 64, datasets: ['train', 'test'], validationExperiments: testExperiments };
+  const trained = await time('train', () =>
+    trainModel({ data, out: model, config, resume: true, onProgress: (e) => e.phase === 'checkpoint' && console.error(`epoch ${e.epoch}: loss ${e.loss?.toFixed(3)}, validation accuracy ${e.validationAccuracy?.toFixed(3)}`) }),
+  );
+  await time('embed', () => embedDataset({ data, model, out: embeddings, overwrite: true }));
+  const evaluated = await time('evaluateCnn', () => evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), { methods: [...METHODS], controls: 'all' }));
+  writeReport(evaluated, cnnRun);
+
+  const comparison = compareRuns([
+    { name: 'classical', dir: classical },
+    { name: 'cnn', dir: cnnRun },
+  ]);
+  writeComparison(comparison, path.join(root, 'compare-small'));
+  const accuracy = comparison.values.heldout_accuracy;
+  const chance = comparison.runs[1].chanceAccuracy ?? NaN;
+  const overChance = Object.fromEntries(METHODS.map((m) => [m, Number(((accuracy.cnn[m] ?? NaN) / chance).toFixed(2))]));
+  const result = {
+    benchmark: 'cnn-vs-classical-small',
+    date: new Date().toISOString(),
+    machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version },
+    dataset: { preset: 'small', seed: 1, testExperiments },
+    reference: 'classical profiles (phenomap pipeline, data/run-small) on the same held-out experiments, same run',
+    trainConfig: parseTrainConfig(config),
+    trainer: trained.trainer,
+    trainHistory: trained.history,
+    chanceAccuracy: chance,
+    heldoutAccuracy: accuracy,
+    cnnHeldoutAccuracyOverChance: overChance,
+    target: { overChance: TARGET_OVER_CHANCE, met: (overChance.none ?? 0) >= TARGET_OVER_CHANCE },
+    sameSplit: comparison.sameSplit,
+    comparison: comparison.values,
+    // A rerun reuses the finished model and classical run: their times are then near 0.
+    seconds,
+  };
+  const file = path.join(REPO_ROOT, 'bench', 'results', 'cnn-vs-classical-small.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
