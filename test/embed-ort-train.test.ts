@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { initEngine } from '../src/embed/engine/index.js';
 import { createModel, disposeModel, loadModelArrays, modelArrays, type ModelShape } from '../src/embed/model.js';
+import { fixedStatsEmbedder } from '../src/embed/infer.js';
 import { OrtTrainer } from '../src/embed/ortTrainer.js';
 import { Rng } from '../src/embed/rng.js';
 import { SgdMomentum, trainStep, type Batch } from '../src/embed/step.js';
@@ -97,3 +98,26 @@ for (const { backbone, crop, arcface } of CASES) {
     }
   });
 }
+
+test('fixed-statistics embedding: onnxruntime (statistics folded, NHWC input) equals tfjs', async () => {
+  await initEngine({ backend: 'wasm' });
+  const shape: ModelShape = { backbone: 'resnet-small', embeddingDim: 8, numClasses: 3, cellTypes: ['A'] };
+  const model = createModel(shape, 4);
+  const rng = new Rng(9);
+  // Statistics unlike the defaults (zero mean, unit variance), as AdaBN produces.
+  const stats = new Map([...model.bn].map(([layer, s]) => [layer, { mean: s.mean.map(() => rng.normal() * 0.3), variance: s.variance.map(() => 0.5 + rng.next()) }]));
+  const size = 40;
+  const x = Float32Array.from({ length: 3 * size * size * 6 }, () => rng.normal());
+  const onnx = await fixedStatsEmbedder(model, stats, true, 1);
+  const reference = await fixedStatsEmbedder(model, stats, false);
+  try {
+    const expected = await reference.embed(x, 3, size);
+    const actual = await onnx.embed(x, 3, size);
+    assert.equal(actual.length, 3 * 8);
+    assert.ok(relativeError(expected, actual) < 1e-4, `relative error ${relativeError(expected, actual)}`);
+  } finally {
+    await onnx.close();
+    await reference.close();
+    disposeModel(model);
+  }
+});

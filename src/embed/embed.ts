@@ -17,8 +17,8 @@ import { SiteLoaderPool, loadSites } from '../image/pool.js';
 import { META, siteMetadata, writeProfiles, type MetadataValue, type ProfileTable } from '../store/profiles.js';
 import { controlNormalization, datasetSites, downscale, downscaleFactor, groupKey, type ChannelNorm, type NormalizationScope } from './data.js';
 import { initEngine, type BackendChoice } from './engine/index.js';
-import { embedImages, wholeImageBatch } from './infer.js';
-import { createModel, disposeModel, loadModelArrays, type BnStats, type Model } from './model.js';
+import { fixedStatsEmbedder, wholeImageBatch, type FixedStatsEmbedder } from './infer.js';
+import { createModel, disposeModel, loadModelArrays, type Model } from './model.js';
 import { locateOnnx, OnnxModel, onnxInputs, siteNorm, type OnnxSidecar } from './onnx.js';
 import { readManifest, readWeights, type ModelManifest } from './store.js';
 import { evenlySpaced, experimentBnStats } from './train.js';
@@ -93,27 +93,31 @@ class CnnEmbedder implements Embedder {
   readonly factor: number;
   readonly size: number;
   private norms = new Map<string, ChannelNorm>();
-  private stats: Map<string, BnStats>;
+  private embedder: FixedStatsEmbedder | null = null;
 
   constructor(
     private readonly model: Model,
     private readonly manifest: ModelManifest,
     private readonly adabn: boolean,
     readonly batchSize: number,
+    /** Run the network on onnxruntime (CPUs) rather than the tfjs backend (webgpu). */
+    private readonly onnxruntime: boolean,
   ) {
     this.factor = downscaleFactor(manifest.imageScale);
     this.size = SITE_SIZE / this.factor;
-    this.stats = model.bn;
   }
 
   async prepare(sites: SiteRecord[], load: (sites: SiteRecord[]) => Promise<Uint8Array[]>): Promise<void> {
     const scope = this.manifest.normalization;
     this.norms = await controlNormalization(sites, scope, this.size, this.manifest.config.controlSitesPerGroup, load);
+    let stats = this.model.bn;
     if (this.adabn) {
       const chosen = evenlySpaced(sites, this.manifest.config.adabnSites);
       const images = await load(chosen);
-      this.stats = experimentBnStats(this.model, images, this.size, chosen.slice(0, images.length).map((s) => this.normOf(s)), this.manifest.config.batchSize, true);
+      stats = experimentBnStats(this.model, images, this.size, chosen.slice(0, images.length).map((s) => this.normOf(s)), this.manifest.config.batchSize, true);
     }
+    await this.embedder?.close();
+    this.embedder = await fixedStatsEmbedder(this.model, stats, this.onnxruntime);
   }
 
   private normOf(site: SiteRecord): ChannelNorm {
@@ -124,15 +128,17 @@ class CnnEmbedder implements Embedder {
 
   async embed(images: Uint8Array[], sites: SiteRecord[]): Promise<{ values: Float32Array; width: number }> {
     const x = wholeImageBatch(images, this.size, sites.map((s) => this.normOf(s)));
-    return { values: embedImages(this.model, x, images.length, this.size, this.stats), width: this.model.shape.embeddingDim };
+    if (!this.embedder) throw new Error('CnnEmbedder.embed called before prepare');
+    return { values: await this.embedder.embed(x, images.length, this.size), width: this.model.shape.embeddingDim };
   }
 
   async close(): Promise<void> {
+    await this.embedder?.close();
     disposeModel(this.model);
   }
 
   describe(): Record<string, unknown> {
-    return { kind: 'cnn', backbone: this.manifest.shape.backbone, embeddingDim: this.manifest.shape.embeddingDim, imageScale: this.manifest.imageScale, normalization: this.manifest.normalization, adabn: this.adabn, batchSize: this.batchSize };
+    return { kind: 'cnn', runtime: this.onnxruntime ? 'onnxruntime' : 'tfjs', backbone: this.manifest.shape.backbone, embeddingDim: this.manifest.shape.embeddingDim, imageScale: this.manifest.imageScale, normalization: this.manifest.normalization, adabn: this.adabn, batchSize: this.batchSize };
   }
 }
 
@@ -191,10 +197,10 @@ async function openEmbedder(options: EmbedOptions): Promise<Embedder> {
   const onnx = locateOnnx(options.model);
   if (onnx) return new OnnxEmbedder(await OnnxModel.open(onnx.file, onnx.sidecar), { ...onnx.sidecar, batchSize: options.batchSize ?? onnx.sidecar.batchSize }, onnx.file);
   const manifest = readManifest(options.model);
-  await initEngine({ backend: options.backend ?? manifest.config.backend });
+  const engine = await initEngine({ backend: options.backend ?? manifest.config.backend });
   const model = createModel(manifest.shape, 0);
   loadModelArrays(model, readWeights(options.model));
-  return new CnnEmbedder(model, manifest, options.adabn ?? manifest.config.adabn, options.batchSize ?? 16);
+  return new CnnEmbedder(model, manifest, options.adabn ?? manifest.config.adabn, options.batchSize ?? 16, engine.backend !== 'webgpu');
 }
 
 function partName(experiment: string, plate: number): string {

@@ -9,6 +9,8 @@ import { tf } from './engine/index.js';
 import type { ChannelNorm } from './data.js';
 import { writeSample } from './data.js';
 import { embed, embedFolded, headInput, softmaxLogits, type BnStats, type Model } from './model.js';
+import { OnnxModel } from './onnx.js';
+import { encodeOnnx, exportModelToOnnx } from './onnxWriter.js';
 
 /** Normalised NHWC input of whole images: [n, size, size, 6]. */
 export function wholeImageBatch(images: readonly Uint8Array[], size: number, norms: readonly ChannelNorm[]): Float32Array {
@@ -56,6 +58,26 @@ export function embedImages(model: Model, x: Float32Array, n: number, size: numb
   const values = out.dataSync() as Float32Array;
   out.dispose();
   return Float32Array.from(values);
+}
+
+export interface FixedStatsEmbedder {
+  /** Embeddings [n, embeddingDim] (row-major) of a normalised NHWC batch [n, size, size, 6]. */
+  embed(x: Float32Array, n: number, size: number): Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/**
+ * Embeds with fixed batch-norm statistics (an experiment's AdaBN statistics, or the running ones). With
+ * `onnxruntime`, the model is exported with the statistics folded in and run by onnxruntime-node (about 5x
+ * tfjs-wasm on a CPU, see ENGINE.md); otherwise on the tfjs backend in use (webgpu on a GPU).
+ */
+export async function fixedStatsEmbedder(model: Model, stats: Map<string, BnStats>, onnxruntime: boolean, threads?: number): Promise<FixedStatsEmbedder> {
+  if (!onnxruntime) return { embed: async (x, n, size) => embedImages(model, x, n, size, stats), close: async () => {} };
+  const session = await OnnxModel.load(encodeOnnx(exportModelToOnnx(model, stats, { layout: 'NHWC' })), { threads });
+  return {
+    embed: async (x, n, size) => (await session.run(x, [n, size, size, CHANNEL_COUNT])).values,
+    close: () => session.close(),
+  };
 }
 
 /** Softmax-head class predictions of embeddings [n, d] given each row's cell type index. */

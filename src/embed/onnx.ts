@@ -104,13 +104,19 @@ export class OnnxModel {
   ) {}
 
   static async open(file: string, sidecar: OnnxSidecar, options: { threads?: number } = {}): Promise<OnnxModel> {
-    const { ort, session: s, provider } = await createOrtSession(file, options.threads).catch((error: Error) => {
-      throw new Error(`${file}: onnxruntime cannot load the model (${error.message})`);
+    return OnnxModel.load(file, { input: sidecar.input, output: sidecar.output, threads: options.threads });
+  }
+
+  /** A model from a file or from its bytes; input/output default to the model's first. */
+  static async load(model: string | Uint8Array, options: { input?: string; output?: string; threads?: number } = {}): Promise<OnnxModel> {
+    const where = typeof model === 'string' ? model : 'ONNX model';
+    const { ort, session: s, provider } = await createOrtSession(model, options.threads).catch((error: Error) => {
+      throw new Error(`${where}: onnxruntime cannot load the model (${error.message})`);
     });
-    const inputName = sidecar.input ?? s.inputNames[0];
-    const outputName = sidecar.output ?? s.outputNames[0];
-    if (!s.inputNames.includes(inputName)) throw new Error(`${file}: no input "${inputName}" (inputs: ${s.inputNames.join(', ')})`);
-    if (!s.outputNames.includes(outputName)) throw new Error(`${file}: no output "${outputName}" (outputs: ${s.outputNames.join(', ')})`);
+    const inputName = options.input ?? s.inputNames[0];
+    const outputName = options.output ?? s.outputNames[0];
+    if (!s.inputNames.includes(inputName)) throw new Error(`${where}: no input "${inputName}" (inputs: ${s.inputNames.join(', ')})`);
+    if (!s.outputNames.includes(outputName)) throw new Error(`${where}: no output "${outputName}" (outputs: ${s.outputNames.join(', ')})`);
     return new OnnxModel(ort, s, inputName, outputName, provider);
   }
 

@@ -170,10 +170,11 @@ function toOihw(hwio: Float32Array, [KH, KW, CI, CO]: number[], scale: Float32Ar
 
 /**
  * The backbone and embedding layer of `model` as an ONNX graph, with batch-norm statistics `stats` folded
- * in (the model's running statistics by default): input "input" [N, 6, H, W] (normalised, NCHW), output
- * "embedding" [N, embeddingDim].
+ * in (the model's running statistics by default): input "input" [N, 6, H, W] (normalised, NCHW; or
+ * [N, H, W, 6] with `layout: 'NHWC'`, the layout of tfjs batches), output "embedding" [N, embeddingDim].
  */
-export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = model.bn): OnnxGraph {
+export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = model.bn, options: { layout?: 'NCHW' | 'NHWC' } = {}): OnnxGraph {
+  const nhwc = options.layout === 'NHWC';
   const layout = layoutOf(model.shape.backbone);
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
@@ -195,7 +196,8 @@ export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = mo
     nodes.push({ op: 'Relu', inputs: [out], outputs: [`${out}.relu`] });
     return `${out}.relu`;
   };
-  let h = conv(layout.stem, bnName(layout.stem), 'input', true);
+  if (nhwc) nodes.push({ op: 'Transpose', inputs: ['input'], outputs: ['input.nchw'], attributes: { perm: [0, 3, 1, 2] } });
+  let h = conv(layout.stem, bnName(layout.stem), nhwc ? 'input.nchw' : 'input', true);
   nodes.push({ op: 'MaxPool', inputs: [h], outputs: ['pool'], attributes: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' } });
   h = 'pool';
   for (const block of layout.blocks) {
@@ -216,7 +218,7 @@ export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = mo
     name: `phenomap-${model.shape.backbone}`,
     nodes,
     initializers,
-    inputs: [{ name: 'input', dims: ['N', 6, 'H', 'W'] }],
+    inputs: [{ name: 'input', dims: nhwc ? ['N', 'H', 'W', 6] : ['N', 6, 'H', 'W'] }],
     outputs: [{ name: 'embedding', dims: ['N', model.shape.embeddingDim] }],
   };
 }

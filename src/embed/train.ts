@@ -13,7 +13,7 @@ import { loadSites, SiteLoaderPool } from '../image/pool.js';
 import { parseTrainConfig, type TrainConfig } from './config.js';
 import { controlNormalization, datasetSites, downscale, downscaleFactor, groupKey, loadImages, mixBatch, writeSample, type ChannelNorm } from './data.js';
 import { initEngine, type EngineInfo } from './engine/index.js';
-import { adaptBatchNorm, embedImages, predictClasses, wholeImageBatch } from './infer.js';
+import { adaptBatchNorm, fixedStatsEmbedder, predictClasses, wholeImageBatch } from './infer.js';
 import { createModel, disposeModel, loadModelArrays, modelArrays, type BnStats, type Model } from './model.js';
 import { Rng } from './rng.js';
 import { DataParallel } from './parallel.js';
@@ -248,7 +248,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         let validationAccuracy: number | null = null;
         if (validationSites.length > 0) {
           progress({ phase: 'validate', epoch, epochs: config.epochs });
-          validationAccuracy = await validate(model, validationSites, source, size, normOf, cellIndex, config);
+          validationAccuracy = await validate(model, validationSites, source, size, normOf, cellIndex, config, trainer === 'onnxruntime');
         }
         const record: EpochRecord = { epoch, loss: lossSum / stepsPerEpoch, lr, validationAccuracy, seconds: trainSeconds, imagesPerSecond: (stepsPerEpoch * batchSize) / trainSeconds };
         state = { epoch, step: state.step, rng: rng.state(), history: [...state.history, record] };
@@ -302,7 +302,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
 }
 
 /** Softmax-head accuracy on held-out experiments (sites that load), with per-experiment AdaBN (when configured). */
-async function validate(model: Model, sites: SiteRecord[], source: ImageSource, size: number, normOf: (s: SiteRecord) => ChannelNorm, cellIndex: Map<string, number>, config: TrainConfig): Promise<number> {
+async function validate(
+  model: Model,
+  sites: SiteRecord[],
+  source: ImageSource,
+  size: number,
+  normOf: (s: SiteRecord) => ChannelNorm,
+  cellIndex: Map<string, number>,
+  config: TrainConfig,
+  onnxruntime: boolean,
+): Promise<number> {
   let correct = 0;
   let total = 0;
   const byExperiment = new Map<string, SiteRecord[]>();
@@ -314,14 +323,19 @@ async function validate(model: Model, sites: SiteRecord[], source: ImageSource, 
   for (const members of byExperiment.values()) {
     const adapt = await present(evenlySpaced(members, config.adabnSites));
     const stats = experimentBnStats(model, adapt.images, size, adapt.sites.map(normOf), config.batchSize, config.adabn);
-    for (let i = 0; i < members.length; i += config.batchSize) {
-      const chunk = await present(members.slice(i, i + config.batchSize));
-      if (chunk.sites.length === 0) continue;
-      const x = wholeImageBatch(chunk.images, size, chunk.sites.map(normOf));
-      const e = embedImages(model, x, chunk.sites.length, size, stats);
-      const predicted = predictClasses(model, e, chunk.sites.length, chunk.sites.map((s) => cellIndex.get(s.cellType)!));
-      chunk.sites.forEach((s, k) => (correct += predicted[k] === s.sirnaId ? 1 : 0));
-      total += chunk.sites.length;
+    const embedder = await fixedStatsEmbedder(model, stats, onnxruntime, config.threads);
+    try {
+      for (let i = 0; i < members.length; i += config.batchSize) {
+        const chunk = await present(members.slice(i, i + config.batchSize));
+        if (chunk.sites.length === 0) continue;
+        const x = wholeImageBatch(chunk.images, size, chunk.sites.map(normOf));
+        const e = await embedder.embed(x, chunk.sites.length, size);
+        const predicted = predictClasses(model, e, chunk.sites.length, chunk.sites.map((s) => cellIndex.get(s.cellType)!));
+        chunk.sites.forEach((s, k) => (correct += predicted[k] === s.sirnaId ? 1 : 0));
+        total += chunk.sites.length;
+      }
+    } finally {
+      await embedder.close();
     }
   }
   return total > 0 ? correct / total : 0;
