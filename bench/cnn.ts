@@ -9,18 +9,15 @@
  * next to PyTorch (Debian's python3-torch) doing the same architecture, losses and optimiser in the same run,
  * at one thread (tfjs-wasm runs single-threaded in Node) and at the machine's default threads.
  * Both sides report wall time and process CPU time; the targets use the one-thread wall-time ratios.
- * Writes bench/results/cnn.json. Targets: training >= 0.5x PyTorch's, inference >= 1x.
- *
- * `node dist/bench/cnn.js accuracy [DATASET]` instead trains briefly on a simulated `small` dataset (simulated
- * into a temporary folder when none is given), embeds it, and reports nearest-class-mean accuracy of the
- * held-out (test) experiments' wells against chance: bench/results/cnn-accuracy.json.
+ * Writes bench/results/cnn.json. Targets: training >= 0.5x PyTorch's, inference >= 1x. The accuracy of trained
+ * models is the cnn-vs-classical-small benchmark's (cnnVsClassical.ts).
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { embedDataset, initEngine, parseTrainConfig, trainModel, type TrainConfig } from '../src/embed/index.js';
+import { initEngine } from '../src/embed/index.js';
 import { tf } from '../src/embed/engine/index.js';
 import { createModel, disposeModel, embedFolded } from '../src/embed/model.js';
 import { OnnxModel, OnnxSidecarSchema } from '../src/embed/onnx.js';
@@ -28,7 +25,6 @@ import { DataParallel } from '../src/embed/parallel.js';
 import { exportModelToOnnx, writeOnnxModel } from '../src/embed/onnxWriter.js';
 import { OrtTrainer } from '../src/embed/ortTrainer.js';
 import { SgdMomentum, trainStep } from '../src/embed/step.js';
-import { readProfiles, META } from '../src/store/profiles.js';
 import { REPO_ROOT } from './common.js';
 
 const BATCH = 32;
@@ -256,113 +252,6 @@ export async function benchCnn(options: { outFile?: string } = {}): Promise<Reco
   return results;
 }
 
-/**
- * Trains briefly on a simulated small dataset (train-split experiments), embeds every experiment, and scores
- * nearest-class-mean (cosine) accuracy of the test-split experiments' wells with class means from the train
- * split's wells, against chance (1 / classes).
- */
-export async function benchCnnAccuracy(options: { data?: string; model?: string; config?: Partial<TrainConfig>; outFile?: string } = {}): Promise<Record<string, unknown>> {
-  const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'cnn-accuracy.json');
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'phenomap-cnn-accuracy-'));
-  let data = options.data;
-  const started = performance.now();
-  if (!data) {
-    const { simulate } = await import('../src/data/simulate/index.js');
-    data = path.join(work, 'data');
-    await simulate({ out: data, preset: 'small', seed: 1 });
-  }
-  // Train on the train-split experiments; the test-split experiments are the validation experiments (their
-  // softmax accuracy is logged per epoch) and the NCM queries.
-  const { datasetSites } = await import('../src/embed/data.js');
-  const testExperiments = [...new Set(datasetSites(data).sites.filter((s) => s.dataset === 'test').map((s) => s.experiment))].sort();
-  const envConfig = process.env.PHENOMAP_BENCH_CONFIG ? (JSON.parse(process.env.PHENOMAP_BENCH_CONFIG) as Partial<TrainConfig>) : {};
-  const config: Partial<TrainConfig> = { imageScale: 0.25, crop: 64, batchSize: 32, epochs: 10, embeddingDim: 64, datasets: ['train', 'test'], validationExperiments: testExperiments, backend: 'wasm', ...options.config, ...envConfig };
-  const trainStart = performance.now();
-  const modelDir = options.model ?? path.join(work, 'model');
-  const trained = options.model
-    ? JSON.parse(fs.readFileSync(path.join(options.model, 'train.json'), 'utf8')).result
-    : await trainModel({ data, out: modelDir, config, onProgress: (e) => e.phase === 'checkpoint' && console.error(`epoch ${e.epoch}: loss ${e.loss?.toFixed(3)}, validation (test experiments) accuracy ${e.validationAccuracy}`) });
-  const trainSeconds = (performance.now() - trainStart) / 1000;
-  await embedDataset({ data, model: modelDir, out: path.join(work, 'embeddings'), onSiteError: (site, error) => console.error(`skipping ${site.siteId}: ${error.message}`) });
-  const wells = readProfiles(path.join(work, 'embeddings', 'wells'));
-  const p = wells.columns.length;
-  const X = new Float32Array(wells.rows * p);
-  wells.columns.forEach((column, j) => column.forEach((v, i) => (X[i * p + j] = v)));
-  const labels = wells.metadata[META.sirnaId] as (number | null)[];
-  const dataset = wells.metadata[META.dataset];
-  const cellType = wells.metadata[META.cellType];
-  const classes = [...new Set(labels.filter((l): l is number => l !== null))].sort((a, b) => a - b);
-  const classIndex = new Map(classes.map((c, i) => [c, i]));
-  const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, a) => s + a * a, 0)) || 1;
-  /** Cosine nearest-class-mean accuracy of `queries` with class means over `reference` rows. */
-  const ncm = (reference: number[], queries: number[]): number => {
-    const members: number[][] = classes.map(() => []);
-    for (const i of reference) members[classIndex.get(labels[i]!)!].push(i);
-    const means = members.map((rows) => {
-      if (rows.length === 0) return null;
-      const m = new Float32Array(p);
-      for (const i of rows) for (let j = 0; j < p; j++) m[j] += X[i * p + j] / rows.length;
-      return m;
-    });
-    let correct = 0;
-    for (const q of queries) {
-      const v = X.subarray(q * p, (q + 1) * p);
-      const nv = norm(v);
-      let best = -1;
-      let bestSim = -Infinity;
-      means.forEach((m, c) => {
-        if (!m) return;
-        let dot = 0;
-        for (let j = 0; j < p; j++) dot += v[j] * m[j];
-        const sim = dot / (nv * norm(m));
-        if (sim > bestSim) [bestSim, best] = [sim, c];
-      });
-      if (classes[best] === labels[q]) correct++;
-    }
-    return queries.length ? correct / queries.length : NaN;
-  };
-  const labelled = labels.flatMap((l, i) => (l === null ? [] : [i]));
-  const reference = labelled.filter((i) => dataset[i] === 'train');
-  const queries = labelled.filter((i) => dataset[i] !== 'train');
-  // Same-cell-type prototypes (class means from training wells of the query's cell type).
-  const types = [...new Set(queries.map((i) => cellType[i]))];
-  let sameTypeCorrect = 0;
-  for (const t of types) {
-    const q = queries.filter((i) => cellType[i] === t);
-    sameTypeCorrect += ncm(reference.filter((i) => cellType[i] === t), q) * q.length;
-  }
-  const sameCellTypeAccuracy = sameTypeCorrect / queries.length;
-  const resubstitution = ncm(reference, reference);
-  const correct = Math.round(ncm(reference, queries) * queries.length);
-  const accuracy = correct / queries.length;
-  const chance = 1 / classes.length;
-  const results = {
-    benchmark: 'cnn-accuracy',
-    data: options.data ?? 'simulated small preset, seed 1 (phenomap simulate --preset small --seed 1)',
-    config: parseTrainConfig(config),
-    trainSites: trained.trainSites,
-    history: trained.history,
-    trainSeconds: options.model ? null : round(trainSeconds, 1),
-    queryWells: queries.length,
-    classes: classes.length,
-    nearestClassMeanAccuracy: round(accuracy, 4),
-    sameCellTypeNearestClassMeanAccuracy: round(sameCellTypeAccuracy, 4),
-    trainWellsResubstitutionAccuracy: round(resubstitution, 4),
-    chance: round(chance, 4),
-    timesChance: round(accuracy / chance, 2),
-    sameCellTypeTimesChance: round(sameCellTypeAccuracy / chance, 2),
-    target: 'at least 10x chance',
-    met: Math.max(accuracy, sameCellTypeAccuracy) >= 10 * chance,
-    seconds: round((performance.now() - started) / 1000, 1),
-    recordedAt: new Date().toISOString(),
-  };
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);
-  fs.rmSync(work, { recursive: true, force: true });
-  return results;
-}
-
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const run = process.argv[2] === 'accuracy' ? benchCnnAccuracy({ data: process.argv[3], model: process.argv[4] }) : benchCnn();
-  run.then((r) => console.log(JSON.stringify(r, null, 2)));
+  benchCnn().then((r) => console.log(JSON.stringify(r, null, 2)));
 }
