@@ -37,6 +37,8 @@ test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a
   assert.equal(second.steps.evaluate.skipped, false);
   const record = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
   assert.equal(record.steps.select.seconds, first.steps.select.seconds, 'a resumed run keeps the timing of the step it skipped');
+  assert.equal(second.steps.featurize.detail, first.steps.featurize.detail, 'and what featurize did (not "0 features")');
+  assert.match(first.steps.featurize.detail ?? '', /[1-9]\d* features/);
   assert.ok(first.steps.select.seconds > 0);
   assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(second.metrics, 'utf8')).heldout_accuracy), ['none']);
 });

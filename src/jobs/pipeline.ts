@@ -84,7 +84,12 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   const featurized = performance.now();
   options.onStep?.('featurize', 'running');
   const summary = await featurizeDataset(dir, { out: profiles, threads: settings.threads, onProgress: options.onProgress });
-  steps.featurize = { seconds: Number(((performance.now() - featurized) / 1000).toFixed(3)), skipped: summary.plates.every((p) => p.skipped), detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features` };
+  const allSkipped = summary.plates.every((p) => p.skipped);
+  // When every plate was already done, this call measured nothing: keep the run that did the work on record.
+  steps.featurize =
+    allSkipped && earlier.featurize
+      ? { ...earlier.featurize, skipped: true }
+      : { seconds: Number(((performance.now() - featurized) / 1000).toFixed(3)), skipped: allSkipped, detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features` };
 
   await step('select', siteProfiles, () => {
     const sites = readProfiles(path.join(profiles, 'sites'));
