@@ -4,7 +4,7 @@
  * the classical pipeline (the profiling acceptance run, data/run-small) in the same run; the target is CNN
  * embeddings classifying held-out experiments at least 10x better than chance. Trains with the default trainer
  * (onnxruntime on CPUs); reuses data/small, data/run-small and a finished model of the same configuration.
- * Writes bench/results/cnn-vs-classical-small.json (plus compare.json/compare.html in data/compare-small).
+ * Writes bench/results/cnn-vs-classical-small.json (and data/run-cnn-small/report.html with the comparison).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,12 +48,13 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
   await time('embed', () => embedDataset({ data, model, out: embeddings, overwrite: true }));
   const evaluated = await time('evaluateCnn', () => evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), { methods: [...METHODS], controls: 'all' }));
   writeReport(evaluated, cnnRun);
-
+  // As `phenomap evaluate ... --name cnn --compare classical=data/run-small`: the CNN report carries the comparison.
   const comparison = compareRuns([
     { name: 'classical', dir: classical },
     { name: 'cnn', dir: cnnRun },
   ]);
-  writeComparison(comparison, path.join(root, 'compare-small'));
+  writeComparison(comparison, cnnRun);
+  writeReport(evaluated, cnnRun, { comparison });
   const accuracy = comparison.values.heldout_accuracy;
   const chance = comparison.runs[1].chanceAccuracy ?? NaN;
   const overChance = Object.fromEntries(METHODS.map((m) => [m, Number(((accuracy.cnn[m] ?? NaN) / chance).toFixed(2))]));

@@ -186,6 +186,24 @@ test('CLI: phenomap evaluate PROFILES --out DIR', async () => {
   assert.deepEqual(metrics.split.test_experiments, ['HEPG2-02']);
   assert.equal(typeof metrics.heldout_accuracy.none, 'number');
   assert.ok(lines.some((line) => line.includes('wrote')));
+
+  // A second representation of the same screen, evaluated with --compare against the first: the report carries both.
+  const second = new Command().exitOverride();
+  registerEvaluateCommands(second);
+  console.log = () => {};
+  try {
+    await second.parseAsync(['node', 'phenomap', 'evaluate', file, '--out', path.join(dir, 'report2'), '--methods', 'none,center_scale', '--no-plots', '--null-size', '200', '--quiet', '--split', 'leave-out:HEPG2-02', '--name', 'cnn', '--compare', `classical=${path.join(dir, 'report')}`]);
+  } finally {
+    console.log = log;
+  }
+  const compared = JSON.parse(fs.readFileSync(path.join(dir, 'report2', 'compare.json'), 'utf8'));
+  assert.deepEqual(compared.runs.map((r: { name: string }) => r.name), ['cnn', 'classical']);
+  assert.equal(compared.sameSplit, true);
+  assert.equal(compared.values.heldout_accuracy.classical.none, metrics.heldout_accuracy.none);
+  assert.equal(compared.values.heldout_accuracy.classical.center_scale, null, 'the first run did not evaluate center_scale');
+  const report = fs.readFileSync(path.join(dir, 'report2', 'report.html'), 'utf8');
+  assert.match(report, /Compared with other representations/);
+  assert.match(report, /classical = /);
   const bad = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   registerEvaluateCommands(bad);
   await assert.rejects(bad.parseAsync(['node', 'phenomap', 'evaluate', file, '--out', dir, '--methods', 'none,bogus']), /unknown: bogus/);

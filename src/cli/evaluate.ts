@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readProfiles } from '../store/profiles.js';
-import { compareRuns, writeComparison } from '../evaluate/compare.js';
+import { compareRuns, writeComparison, type ComparedRun } from '../evaluate/compare.js';
 import { integer, listOf, positiveNumber } from './options.js';
 import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
 import { FIT_ON, type FitOn } from '../correct/index.js';
@@ -33,6 +33,15 @@ interface EvaluateCliOptions {
   plots: boolean;
   heatmapFeature?: string;
   quiet?: boolean;
+  compare?: ComparedRun[];
+  name: string;
+}
+
+/** NAME=DIR: a named run folder holding metrics.json. */
+function runSpec(spec: string, previous: ComparedRun[] = []): ComparedRun[] {
+  const at = spec.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`run "${spec}": expected NAME=DIR, e.g. classical=data/run-small`);
+  return [...previous, { name: spec.slice(0, at), dir: spec.slice(at + 1) }];
 }
 
 /** Adds `evaluate` to the program. */
@@ -56,6 +65,8 @@ export function registerEvaluateCommands(program: Command): void {
     .option('--no-plots', 'skip all plots')
     .option('--heatmap-feature <name>', 'feature drawn in the plate heatmaps (default: the first feature)')
     .option('--quiet', 'no progress messages')
+    .option('--compare <NAME=DIR>', 'also compare this run with another evaluation (e.g. classical=data/run-small, on the same held-out experiments); repeatable; adds a section to report.html and writes compare.json/compare.html', runSpec)
+    .option('--name <name>', 'name of this run in the comparison', 'this')
     .action(async (profiles: string, options: EvaluateCliOptions) => {
       const table = readProfiles(profiles);
       const evaluateOptions: EvaluateOptions = {
@@ -74,7 +85,14 @@ export function registerEvaluateCommands(program: Command): void {
         onProgress: options.quiet ? undefined : (message) => console.error(message),
       };
       const result = await evaluateProfiles(table, evaluateOptions);
-      const written = writeReport(result, options.out);
+      let written = writeReport(result, options.out);
+      if (options.compare) {
+        // compareRuns reads each run's metrics.json, this one's included, so the report is written again with it.
+        const comparison = compareRuns([{ name: options.name, dir: options.out }, ...options.compare]);
+        writeComparison(comparison, options.out);
+        written = writeReport(result, options.out, { comparison });
+        if (!comparison.sameSplit) console.error('warning: the compared runs held out different experiments');
+      }
       const m = result.metrics;
       const show = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
       console.log(`${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ${show(m.chance_accuracy)}); ${result.split.description}`);
@@ -94,12 +112,7 @@ export function registerEvaluateCommands(program: Command): void {
     .argument('<runs...>', 'NAME=DIR pairs, each DIR holding an evaluation\'s metrics.json')
     .requiredOption('--out <dir>', 'folder for compare.json and compare.html')
     .action((specs: string[], options: { out: string }) => {
-      const runs = specs.map((spec) => {
-        const at = spec.indexOf('=');
-        if (at <= 0) throw new InvalidArgumentError(`run "${spec}": expected NAME=DIR, e.g. classical=data/run-small`);
-        return { name: spec.slice(0, at), dir: spec.slice(at + 1) };
-      });
-      const comparison = compareRuns(runs);
+      const comparison = compareRuns(specs.flatMap((spec) => runSpec(spec)));
       const written = writeComparison(comparison, options.out);
       for (const run of comparison.runs) {
         console.log(`${run.name.padEnd(12)} ${comparison.methods.map((m) => `${m} ${comparison.values.heldout_accuracy[run.name][m]?.toFixed(3) ?? '-'}`).join(', ')}`);

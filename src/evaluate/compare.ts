@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeAtomic } from './report.js';
+import { writeFileAtomic } from '../util/files.js';
 import { barChartSvg, categoryColor, escapeXml } from './svg.js';
 
 /** The metrics compared, by metrics.json key (each keyed by correction method). */
@@ -56,7 +56,8 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
   };
 }
 
-function renderHtml(comparison: Comparison): string {
+/** The comparison as an HTML fragment (note on the split, bar chart, table), for compare.html and report.html. */
+export function comparisonSectionHtml(comparison: Comparison): string {
   const format = (v: number | null) => (v === null ? '–' : v.toFixed(3));
   const rows = COMPARED_METRICS.flatMap((key) => comparison.runs.map((run) =>
     `<tr><td>${key}</td><td>${escapeXml(run.name)}</td>${comparison.methods.map((m) => `<td>${format(comparison.values[key][run.name][m])}</td>`).join('')}</tr>`));
@@ -69,12 +70,16 @@ function renderHtml(comparison: Comparison): string {
   const split = comparison.sameSplit
     ? `All runs held out the same experiments: ${escapeXml(comparison.runs[0].testExperiments.join(', '))}.`
     : '<strong>The runs held out different experiments: their numbers are not comparable.</strong>';
+  return `<p>${split} Chance accuracy ${comparison.runs.map((r) => `${escapeXml(r.name)} ${format(r.chanceAccuracy)}`).join(', ')}.</p>
+${chart}
+<table class="compare"><tr><th>metric</th><th>representation</th>${comparison.methods.map((m) => `<th>${escapeXml(m)}</th>`).join('')}</tr>${rows.join('\n')}</table>
+<p>Runs: ${comparison.runs.map((r) => `${escapeXml(r.name)} = ${escapeXml(r.dir)}`).join('; ')}. Metric definitions: src/evaluate/METRICS.md.</p>`;
+}
+
+function renderHtml(comparison: Comparison): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>phenomap comparison</title>
 <style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:nth-child(-n+2){text-align:left}</style></head><body>
-<h1>Representations compared</h1><p>${split} Chance accuracy ${comparison.runs.map((r) => `${escapeXml(r.name)} ${format(r.chanceAccuracy)}`).join(', ')}.</p>
-${chart}
-<table><tr><th>metric</th><th>representation</th>${comparison.methods.map((m) => `<th>${escapeXml(m)}</th>`).join('')}</tr>${rows.join('\n')}</table>
-<p>Runs: ${comparison.runs.map((r) => `${escapeXml(r.name)} = ${escapeXml(r.dir)}`).join('; ')}. Metric definitions: src/evaluate/METRICS.md.</p>
+<h1>Representations compared</h1>${comparisonSectionHtml(comparison)}
 </body></html>\n`;
 }
 
@@ -83,7 +88,7 @@ export function writeComparison(comparison: Comparison, dir: string): { json: st
   fs.mkdirSync(dir, { recursive: true });
   const json = path.join(dir, 'compare.json');
   const html = path.join(dir, 'compare.html');
-  writeAtomic(json, `${JSON.stringify(comparison, null, 2)}\n`);
-  writeAtomic(html, renderHtml(comparison));
+  writeFileAtomic(json, `${JSON.stringify(comparison, null, 2)}\n`);
+  writeFileAtomic(html, renderHtml(comparison));
   return { json, html };
 }

@@ -6,21 +6,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EvaluationResult, MethodEvaluation, MethodPlots } from './index.js';
+import { writeFileAtomic } from '../util/files.js';
+import { comparisonSectionHtml, type Comparison } from './compare.js';
 import { barChartSvg, categoryColor, CATEGORICAL, escapeXml, heatmapSvg, MUTED, scatterSvg, type LegendEntry } from './svg.js';
 
-export function writeAtomic(file: string, text: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, text);
-  fs.renameSync(temporary, file);
-}
-
 /** Writes `dir`/metrics.json and `dir`/report.html (each to a temporary name, then renamed). Returns their paths. */
-export function writeReport(result: EvaluationResult, dir: string): { metrics: string; report: string } {
+export function writeReport(result: EvaluationResult, dir: string, options: { comparison?: Comparison } = {}): { metrics: string; report: string } {
   fs.mkdirSync(dir, { recursive: true });
   const metrics = path.join(dir, 'metrics.json');
   const report = path.join(dir, 'report.html');
-  writeAtomic(metrics, `${JSON.stringify(result.metrics, null, 2)}\n`);
-  writeAtomic(report, renderReportHtml(result));
+  writeFileAtomic(metrics, `${JSON.stringify(result.metrics, null, 2)}\n`);
+  writeFileAtomic(report, renderReportHtml(result, options.comparison));
   return { metrics, report };
 }
 
@@ -157,7 +153,8 @@ function methodSection(e: MethodEvaluation, experiments: string[], cellTypes: st
 }
 
 /** The report page as one HTML string. */
-export function renderReportHtml(result: EvaluationResult): string {
+/** The report page; with `comparison`, a section comparing this run with other representations' runs. */
+export function renderReportHtml(result: EvaluationResult, comparison?: Comparison): string {
   const m = result.metrics;
   const experiments = [...new Set(result.methods.flatMap((e) => e.plots?.experiment ?? []))].sort();
   const cellTypes = [...new Set(result.methods.flatMap((e) => e.plots?.cellType ?? []))].sort();
@@ -165,6 +162,7 @@ export function renderReportHtml(result: EvaluationResult): string {
   const style = `body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 table.metrics{border-collapse:collapse;margin:8px 0 16px}table.metrics td,table.metrics th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}
 table.metrics td:first-child{text-align:left}td.best{font-weight:bold;background:#eef7ee}code{font-size:11px;color:#666}
+table.compare{border-collapse:collapse}table.compare td,table.compare th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}table.compare td:nth-child(-n+2){text-align:left}
 .grid{display:flex;flex-wrap:wrap;gap:8px}.small{font-size:12px;color:#555}.error{color:#a00}section.method{border-top:2px solid #ddd;margin-top:20px}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>phenomap evaluation</title><style>${style}</style></head>
@@ -180,6 +178,7 @@ ${cellTypeTable(result)}
 <h3>Accuracy per held-out experiment</h3>
 ${accuracyChart(result)}
 ${result.methods.map((e) => methodSection(e, experiments, cellTypes)).join('\n')}
+${comparison ? `<section class="method"><h2>Compared with other representations</h2>${comparisonSectionHtml(comparison)}</section>` : ''}
 </body></html>
 `;
 }

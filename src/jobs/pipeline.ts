@@ -16,7 +16,7 @@ import { imputeMedian } from '../correct/impute.js';
 import { normalizeProfiles } from '../correct/normalize.js';
 import { evaluateProfiles, writeReport, type CorrectionMethod } from '../evaluate/index.js';
 import type { FitOn } from '../correct/index.js';
-import { writeAtomic } from '../evaluate/report.js';
+import { writeFileAtomic } from '../util/files.js';
 import { readProfiles, writeProfiles } from '../store/profiles.js';
 import { aggregateToWells } from '../store/wells.js';
 
@@ -112,6 +112,6 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   });
 
   const record = { dataset: path.resolve(dir), parameters: settings, steps, versions: { node: process.version }, finished: new Date().toISOString() };
-  writeAtomic(recordFile, `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`);
+  writeFileAtomic(recordFile, `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`);
   return { run, steps, metrics, report: path.join(run, 'report.html') };
 }

@@ -21,7 +21,7 @@ import { CELL_TYPES, channelPath, siteId, wellId, type CellType, type SiteRecord
 import { SITES_PER_WELL } from '../plate.js';
 import { experimentBatch, noiseAt, plateGain, referencePhotometry, siteIllumination, wellEffect, type BatchStrengths, type CleanStats, type ExperimentBatch } from './batch.js';
 import { CELL_TYPE_PROFILES, siteBiology } from './cellTypes.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../../util/files.js';
 import { SIMULATOR_VERSION, type GroundTruth } from './groundTruth.js';
 import type { Noise } from './imaging.js';
 import { keptSirnas, planPlates, type PlannedPlate } from './layout.js';

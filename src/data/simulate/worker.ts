@@ -6,7 +6,7 @@ import { encodePng } from '../../image/png.js';
 import { SITE_SIZE } from '../channels.js';
 import type { CleanStats } from './batch.js';
 import type { PlacementParams } from './cells.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../../util/files.js';
 import type { SiteImaging } from './imaging.js';
 import { createRenderBuffers, paintSite, renderSite, type RenderBuffers } from './render.js';
 import type { StainLook } from './stains.js';
