@@ -67,6 +67,8 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
     trainConfig: parseTrainConfig(config),
     trainer: trained.trainer,
     trainHistory: trained.history,
+    // Training steps only (validation excluded), summed over the epochs of the run that trained the model.
+    trainStepSeconds: Number(trained.history.reduce((sum, epoch) => sum + epoch.seconds, 0).toFixed(1)),
     chanceAccuracy: chance,
     heldoutAccuracy: accuracy,
     cnnHeldoutAccuracyOverChance: overChance,
