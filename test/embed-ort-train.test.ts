@@ -4,7 +4,7 @@ import { initEngine } from '../src/embed/engine/index.js';
 import { createModel, disposeModel, loadModelArrays, modelArrays, type ModelShape } from '../src/embed/model.js';
 import { fixedStatsEmbedder } from '../src/embed/infer.js';
 import { OrtTrainer } from '../src/embed/ortTrainer.js';
-import { Rng } from '../src/embed/rng.js';
+import { Rng } from '../src/util/random.js';
 import { SgdMomentum, trainStep, type Batch } from '../src/embed/step.js';
 import { samePadding } from '../src/embed/trainGraph.js';
 

@@ -9,7 +9,7 @@ import { detectLayout } from '../data/layout.js';
 import { readSites } from '../data/metadata.js';
 import type { SiteRecord } from '../data/site.js';
 import { loadSites, SiteLoaderPool } from '../image/pool.js';
-import type { Rng } from './rng.js';
+import type { Rng } from '../util/random.js';
 
 export type NormalizationScope = 'experiment' | 'plate';
 

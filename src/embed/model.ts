@@ -9,7 +9,7 @@
  * name -> Float32Array map on disk and batch-norm statistics can be swapped per experiment (AdaBN).
  */
 import { tf } from './engine/index.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/random.js';
 import { batchNormTrain, type BatchStatistics } from './engine/batchNorm.js';
 
 export type BackboneName = 'resnet-small' | 'resnet18';

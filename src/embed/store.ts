@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ChannelNorm, NormalizationScope } from './data.js';
 import type { ModelShape } from './model.js';
-import type { RngState } from './rng.js';
 import type { TrainConfig } from './config.js';
 
 export type TensorMap = Map<string, { shape: number[]; data: Float32Array }>;
@@ -76,7 +75,8 @@ export interface CheckpointState {
   epoch: number;
   /** Optimisation steps taken so far. */
   step: number;
-  rng: RngState;
+  /** The training RNG's state (util/random.ts). */
+  rng: number;
   history: EpochRecord[];
 }
 

@@ -15,7 +15,7 @@ import { controlNormalization, datasetSites, downscale, downscaleFactor, groupKe
 import { initEngine, type EngineInfo } from './engine/index.js';
 import { adaptBatchNorm, fixedStatsEmbedder, predictClasses, wholeImageBatch } from './infer.js';
 import { createModel, disposeModel, loadModelArrays, modelArrays, type BnStats, type Model } from './model.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/random.js';
 import { DataParallel } from './parallel.js';
 import { OrtTrainer } from './ortTrainer.js';
 import { cosineLr, SgdMomentum, trainStep } from './step.js';

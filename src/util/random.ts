@@ -1,7 +1,8 @@
 /**
- * Seeded randomness for the simulator, evaluation and the competition split. Every stream is keyed by a run
- * seed plus names (a site id, a metric, ...), so a value never depends on the order or thread in which other
- * things drew theirs.
+ * Seeded randomness for the simulator, evaluation, the competition split and CNN training. Every stream is keyed
+ * by a run seed plus names (a site id, a metric, ...), so a value never depends on the order or thread in which
+ * other things drew theirs; a generator's whole state is one number, so a training checkpoint saves it and a
+ * resumed run draws what the uninterrupted run would have drawn.
  */
 
 /** FNV-1a over the keys' UTF-16 code units, then murmur3's fmix32 finaliser (Appleby) to spread the bits. */
@@ -18,15 +19,21 @@ export function hashKey(seed: number, ...keys: readonly (string | number)[]): nu
 
 /** mulberry32 (Tommy Ettinger, 2017): one 32-bit word of state, fast, good enough for simulation and sampling. */
 export class Rng {
-  private state: number;
+  private s: number;
 
+  /** A seed, or a state saved by `state()` (which continues that generator's sequence). */
   constructor(state: number) {
-    this.state = state >>> 0;
+    this.s = state >>> 0;
+  }
+
+  /** The state, to save. */
+  state(): number {
+    return this.s;
   }
 
   /** Raw 32-bit output. */
   uint32(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
+    let t = (this.s = (this.s + 0x6d2b79f5) | 0);
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return (t ^ (t >>> 14)) >>> 0;
@@ -50,6 +57,31 @@ export class Rng {
   normal(): number {
     const u = 1 - this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 through the boost Gamma(a+1) * U^(1/a). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(1 - this.next(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      let x: number;
+      let v: number;
+      do {
+        x = this.normal();
+        v = 1 + c * x;
+      } while (v <= 0);
+      v = v * v * v;
+      const u = 1 - this.next();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+    }
+  }
+
+  /** Beta(a, b) from two gammas (mixup and cutmix weights). */
+  beta(a: number, b: number): number {
+    const x = this.gamma(a);
+    const y = this.gamma(b);
+    return x / (x + y);
   }
 
   /** Fisher-Yates shuffle in place; returns `items`. */
