@@ -4,7 +4,8 @@ import { parseTrainConfig } from '../src/embed/config.js';
 import { downscale, mixBatch, pooledChannelStats, writeSample } from '../src/embed/data.js';
 import { Rng } from '../src/util/random.js';
 import { cosineLr } from '../src/embed/step.js';
-import { splitExperiments } from '../src/embed/train.js';
+import { holdoutSirnas, splitExperiments } from '../src/embed/train.js';
+import type { SiteRecord } from '../src/data/site.js';
 import { decodeTensors, encodeTensors } from '../src/embed/store.js';
 
 test('Rng: seeded, restartable from its saved state, sane distributions', () => {
@@ -109,6 +110,20 @@ test('config validation names the field; experiment split keeps whole experiment
   assert.deepEqual([...split.train, ...split.validation].sort(), ['A-1', 'B-1', 'C-1', 'D-1']);
   assert.deepEqual(splitExperiments(['A-1', 'B-1'], parseTrainConfig({ validationExperiments: ['B-1'] })), { train: ['A-1'], validation: ['B-1'] });
   assert.throws(() => splitExperiments(['A-1'], parseTrainConfig({ validationExperiments: ['Z-9'] })), /Z-9/);
+});
+
+test('held-out siRNAs: treatment siRNAs only, seeded draw of a fraction or the named ids', () => {
+  const site = (sirnaId: number, wellType: SiteRecord['wellType']) => ({ sirnaId, wellType }) as SiteRecord;
+  const sites = [...Array.from({ length: 20 }, (_, i) => site(i, 'treatment')), site(5, 'treatment'), site(1108, 'positive_control'), site(1138, 'negative_control')];
+  assert.deepEqual(holdoutSirnas(sites, parseTrainConfig({})), []);
+  const drawn = holdoutSirnas(sites, parseTrainConfig({ holdoutSirnaFraction: 0.25, seed: 2 }));
+  assert.equal(drawn.length, 5);
+  assert.ok(drawn.every((id) => id < 20), 'controls are never held out');
+  assert.deepEqual(drawn, [...drawn].sort((a, b) => a - b));
+  assert.deepEqual(holdoutSirnas(sites, parseTrainConfig({ holdoutSirnaFraction: 0.25, seed: 2 })), drawn, 'seeded');
+  assert.notDeepEqual(holdoutSirnas(sites, parseTrainConfig({ holdoutSirnaFraction: 0.25, seed: 3 })), drawn);
+  assert.deepEqual(holdoutSirnas(sites, parseTrainConfig({ holdoutSirnas: [7, 3, 7] })), [3, 7]);
+  assert.throws(() => holdoutSirnas(sites, parseTrainConfig({ holdoutSirnas: [1108] })), /holdoutSirnas: 1108 not among/);
 });
 
 test('tensor files round-trip', () => {

@@ -134,7 +134,7 @@ test('cli: phenomap train and embed through registerEmbedCommands', async () => 
   const { registerEmbedCommands } = await import('../src/cli/embed.js');
   const root = tempDir('phenomap-embed-cli-');
   const configFile = path.join(root, 'config.json');
-  fs.writeFileSync(configFile, JSON.stringify({ ...CONFIG, epochs: 1 }));
+  fs.writeFileSync(configFile, JSON.stringify({ ...CONFIG, epochs: 1, holdoutSirnaFraction: 0.5 }));
   const program = new Command().exitOverride();
   registerEmbedCommands(program);
   const write = process.stdout.write.bind(process.stdout);
@@ -148,9 +148,25 @@ test('cli: phenomap train and embed through registerEmbedCommands', async () => 
   }
   const trained = JSON.parse(printed[0]);
   assert.equal(trained.epochsDone, 1);
+  // Half the 4 treatment siRNAs are kept out of training: their sites are neither trained nor validated on.
+  assert.equal(trained.heldOutSirnas.length, 2);
+  assert.deepEqual(readManifest(path.join(root, 'model')).heldOutSirnas, trained.heldOutSirnas);
+  const rows = fs.readFileSync(path.join(data, 'metadata.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+  const header = fs.readFileSync(path.join(data, 'metadata.csv'), 'utf8').split('\n')[0].split(',');
+  const sirnaColumn = header.indexOf('sirna_id');
+  const kept = rows.filter((r) => r[sirnaColumn] !== '' && !trained.heldOutSirnas.includes(Number(r[sirnaColumn]))).length;
+  assert.equal(trained.trainSites + trained.validationSites, kept);
   assert.match(printed.join(''), /embedded \d+ sites \/ \d+ wells \(16 dimensions, cnn model\)/);
   assert.deepEqual(fs.readdirSync(path.join(root, 'emb', 'sites')), ['HEPG2-01_4.parquet']);
   const program2 = new Command().exitOverride().configureOutput({ writeErr: () => {} });
   registerEmbedCommands(program2);
   await assert.rejects(program2.parseAsync(['node', 'phenomap', 'train', data, '--out', path.join(root, 'm2'), '--epochs', '0']), /--epochs/);
+
+  // evaluate --novel-sirnas reads the held-out siRNAs from the model folder (the profiles path is then read and is missing here).
+  const { registerEvaluateCommands } = await import('../src/cli/evaluate.js');
+  const evaluate = new Command().exitOverride().configureOutput({ writeErr: () => {} });
+  registerEvaluateCommands(evaluate);
+  const missing = path.join(root, 'no-such-profiles');
+  await assert.rejects(evaluate.parseAsync(['node', 'phenomap', 'evaluate', missing, '--out', path.join(root, 'r'), '--novel-sirnas', path.join(root, 'model')]), /no-such-profiles/);
+  await assert.rejects(evaluate.parseAsync(['node', 'phenomap', 'evaluate', missing, '--out', path.join(root, 'r'), '--novel-sirnas', '3,x']), /expected siRNA ids/);
 });

@@ -114,6 +114,15 @@ test('batch shift: uncorrected held-out accuracy is low, per-batch centering mak
   assert.ok(m.knn_accuracy.center_scale! >= 0.9 && m.knn_accuracy.none! < 0.5, `kNN ${m.knn_accuracy.none} -> ${m.knn_accuracy.center_scale}`);
   assert.deepEqual(Object.keys(m.kshot_accuracy.center_scale), ['1', '5', '10']);
   assert.ok(m.kshot_accuracy.center_scale['1']! >= 0.7, `1-shot ${m.kshot_accuracy.center_scale['1']}`);
+  assert.equal(m.kshot_novel_accuracy, undefined, 'no novel-siRNA k-shot unless siRNAs are named');
+  // Novel siRNAs 0-2 (as if a model never saw them): 3 candidates, and their 6 held-out wells as the only queries.
+  const novel = (await evaluateProfiles(table, { ...FAST, methods: ['none', 'center_scale'], correct: centerPerBatch, plots: false, novelSirnas: [0, 1, 2] })).metrics;
+  assert.equal(novel.kshot_novel_accuracy!.center_scale['1'], 1);
+  for (const k of ['1', '5', '10']) {
+    const hits = novel.kshot_novel_accuracy!.none[k]! * 6;
+    assert.ok(Math.abs(hits - Math.round(hits)) < 1e-9, `${k}-shot: ${hits} of 6 queries`);
+  }
+  assert.deepEqual(novel.kshot_accuracy, m.kshot_accuracy, 'the all-siRNA k-shot is unchanged');
   assert.deepEqual(Object.keys(m.heldout_accuracy_by_cell_type.none), ['HEPG2', 'U2OS']);
   assert.ok(m.map.center_scale! > m.map.none!, `mAP ${m.map.none} -> ${m.map.center_scale}`);
   assert.ok(m.fraction_retrieved.center_scale! > 0.5, `retrieved ${m.fraction_retrieved.center_scale}`);

@@ -2,6 +2,8 @@
  * `phenomap evaluate PROFILES --out REPORT_DIR`: the evaluate/ library behind a command. Writes metrics.json
  * (schema in src/evaluate/METRICS.md) and report.html into REPORT_DIR.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readProfiles } from '../store/profiles.js';
 import { compareRuns, writeComparison, type ComparedRun } from '../evaluate/compare.js';
@@ -35,6 +37,20 @@ interface EvaluateCliOptions {
   quiet?: boolean;
   compare?: ComparedRun[];
   name: string;
+  novelSirnas?: number[];
+}
+
+/** A comma-separated list of siRNA ids, or a model folder whose model.json lists the siRNAs it was not trained on. */
+function novelSirnas(value: string): number[] {
+  const manifest = path.join(value, 'model.json');
+  if (fs.existsSync(manifest)) {
+    const ids = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { heldOutSirnas?: number[] }).heldOutSirnas;
+    if (!ids || ids.length === 0) throw new InvalidArgumentError(`${manifest}: the model holds out no siRNAs (train with holdoutSirnaFraction or holdoutSirnas)`);
+    return ids;
+  }
+  const ids = value.split(',').map((v) => Number(v.trim()));
+  if (ids.some((id) => !Number.isInteger(id) || id < 0)) throw new InvalidArgumentError(`"${value}": expected siRNA ids (e.g. 3,17,42) or a model folder holding model.json`);
+  return ids;
 }
 
 /** NAME=DIR: a named run folder holding metrics.json. */
@@ -67,6 +83,7 @@ export function registerEvaluateCommands(program: Command): void {
     .option('--quiet', 'no progress messages')
     .option('--compare <NAME=DIR>', 'also compare this run with another evaluation (e.g. classical=data/run-small, on the same held-out experiments); repeatable; adds a section to report.html and writes compare.json/compare.html', runSpec)
     .option('--name <name>', 'name of this run in the comparison', 'this')
+    .option('--novel-sirnas <ids|MODEL_DIR>', 'siRNAs a model never saw in training (ids, or the model folder): adds k-shot accuracy among them (kshot_novel_accuracy)', novelSirnas)
     .action(async (profiles: string, options: EvaluateCliOptions) => {
       const table = readProfiles(profiles);
       const evaluateOptions: EvaluateOptions = {
@@ -82,6 +99,7 @@ export function registerEvaluateCommands(program: Command): void {
         plots: options.plots,
         umap: options.umap && options.plots,
         heatmapFeature: options.heatmapFeature,
+        novelSirnas: options.novelSirnas,
         onProgress: options.quiet ? undefined : (message) => console.error(message),
       };
       const result = await evaluateProfiles(table, evaluateOptions);

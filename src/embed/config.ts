@@ -37,6 +37,10 @@ export const TrainConfigSchema = z
     /** Experiments held out for validation; when absent, validationFraction of the experiments (seeded). */
     validationExperiments: z.array(z.string()).optional(),
     validationFraction: z.number().min(0).max(0.9).default(0.2),
+    /** Treatment siRNAs kept out of training, for k-shot evaluation on siRNAs the model never saw
+     * (`phenomap evaluate --novel-sirnas MODEL_DIR`): these ids, or else a seeded draw of this fraction. */
+    holdoutSirnas: z.array(z.number().int().min(0)).optional(),
+    holdoutSirnaFraction: z.number().min(0).max(0.9).default(0),
     /** Which metadata rows to train on (sites need a sirna_id). */
     datasets: z.array(z.enum(['train', 'test'])).default(['train']),
     /** Re-estimate batch-norm statistics per experiment at validation and embedding time. */

@@ -67,6 +67,8 @@ export interface ModelManifest {
   config: TrainConfig;
   trainExperiments: string[];
   validationExperiments: string[];
+  /** Treatment siRNAs kept out of training (k-shot evaluation on siRNAs the model never saw). */
+  heldOutSirnas: number[];
   epochs: number;
   versions: Record<string, string>;
 }

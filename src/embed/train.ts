@@ -58,6 +58,8 @@ export interface TrainResult {
   engine: EngineInfo;
   /** What ran the training steps. */
   trainer: 'onnxruntime' | 'tfjs';
+  /** Treatment siRNAs kept out of training. */
+  heldOutSirnas: number[];
   trainSites: number;
   validationSites: number;
   failedSites: { siteId: string; error: string }[];
@@ -79,6 +81,18 @@ export function splitExperiments(experiments: string[], config: TrainConfig): { 
   const train = sorted.filter((e) => !validation.includes(e));
   if (train.length === 0) throw new Error('no experiment left to train on after the validation split');
   return { train, validation };
+}
+
+/** Treatment siRNAs kept out of training: the configured ones, or a seeded draw of holdoutSirnaFraction of them. */
+export function holdoutSirnas(sites: readonly SiteRecord[], config: TrainConfig): number[] {
+  const treatments = [...new Set(sites.filter((s) => s.wellType === 'treatment' && s.sirnaId !== null).map((s) => s.sirnaId!))].sort((a, b) => a - b);
+  if (config.holdoutSirnas) {
+    const unknown = config.holdoutSirnas.filter((id) => !treatments.includes(id));
+    if (unknown.length > 0) throw new Error(`holdoutSirnas: ${unknown.join(', ')} not among the dataset's labelled treatment siRNAs`);
+    return [...new Set(config.holdoutSirnas)].sort((a, b) => a - b);
+  }
+  const count = Math.round(treatments.length * config.holdoutSirnaFraction);
+  return new Rng(config.seed ^ 0x51a4).shuffle([...treatments]).slice(0, count).sort((a, b) => a - b);
 }
 
 function evenlySpaced<T>(items: readonly T[], count: number): T[] {
@@ -112,11 +126,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (config.crop > size) throw new Error(`crop ${config.crop} is larger than the ${size}x${size} images at imageScale ${config.imageScale}`);
 
   const { imageRoot, sites: allSites } = datasetSites(options.data);
-  const labelled = allSites.filter((s) => s.sirnaId !== null && (config.datasets as string[]).includes(s.dataset));
-  if (labelled.length === 0) throw new Error(`${options.data}: no labelled sites (sirna_id set) in dataset(s) ${config.datasets.join(', ')}`);
+  const allLabelled = allSites.filter((s) => s.sirnaId !== null && (config.datasets as string[]).includes(s.dataset));
+  if (allLabelled.length === 0) throw new Error(`${options.data}: no labelled sites (sirna_id set) in dataset(s) ${config.datasets.join(', ')}`);
+  // Class ids and cell types come from every labelled site, so held-out siRNAs keep their ids (and head rows).
+  const heldOutSirnas = holdoutSirnas(allLabelled, config);
+  const heldOut = new Set(heldOutSirnas);
+  const labelled = allLabelled.filter((s) => !heldOut.has(s.sirnaId!));
   const split = splitExperiments(labelled.map((s) => s.experiment), config);
-  const cellTypes = [...new Set(labelled.map((s) => s.cellType))].sort();
-  const numClasses = Math.max(...labelled.map((s) => s.sirnaId!)) + 1;
+  const cellTypes = [...new Set(allLabelled.map((s) => s.cellType))].sort();
+  const numClasses = Math.max(...allLabelled.map((s) => s.sirnaId!)) + 1;
 
   const started = Date.now();
   const pool = new SiteLoaderPool({ threads: options.threads });
@@ -186,6 +204,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       config,
       trainExperiments: split.train,
       validationExperiments: split.validation,
+      heldOutSirnas,
       epochs,
       versions: { ...engine.versions, ...(ort ? { 'onnxruntime-node': ort.version } : {}), phenomap: '0.1.0', node: process.versions.node },
     });
@@ -280,6 +299,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         history: state.history,
         engine,
         trainer,
+        heldOutSirnas,
         trainSites: trainSites.length,
         validationSites: validationSites.length,
         failedSites: source.failed,

@@ -8,8 +8,19 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
 import { barChartSvg, categoryColor, escapeXml } from './svg.js';
 
-/** The metrics compared, by metrics.json key (each keyed by correction method). */
-export const COMPARED_METRICS = ['heldout_accuracy', 'heldout_accuracy_plate_constrained', 'knn_accuracy', 'map', 'silhouette_batch', 'ilisi'] as const;
+/** The metrics compared, by metrics.json key (each keyed by correction method; `key.k` reads metrics[key][method][k]). */
+export const COMPARED_METRICS = [
+  'heldout_accuracy',
+  'heldout_accuracy_plate_constrained',
+  'knn_accuracy',
+  'kshot_accuracy.1',
+  'kshot_accuracy.10',
+  'kshot_novel_accuracy.1',
+  'kshot_novel_accuracy.10',
+  'map',
+  'silhouette_batch',
+  'ilisi',
+] as const;
 type ComparedMetric = (typeof COMPARED_METRICS)[number];
 
 export interface ComparedRun {
@@ -42,10 +53,17 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
   const metrics = runs.map(readMetrics);
   const methods = [...new Set(metrics.flatMap((m) => Object.keys((m.heldout_accuracy as Record<string, unknown>) ?? {})))];
   const values = Object.fromEntries(
-    COMPARED_METRICS.map((key) => [key, Object.fromEntries(runs.map((run, r) => {
-      const byMethod = (metrics[r][key] as Record<string, number | null> | undefined) ?? {};
-      return [run.name, Object.fromEntries(methods.map((method) => [method, byMethod[method] ?? null]))];
-    }))]),
+    COMPARED_METRICS.map((key) => {
+      const [name, sub] = key.split('.');
+      return [key, Object.fromEntries(runs.map((run, r) => {
+        const byMethod = (metrics[r][name] as Record<string, unknown> | undefined) ?? {};
+        const at = (method: string): number | null => {
+          const value = sub === undefined ? byMethod[method] : (byMethod[method] as Record<string, unknown> | undefined)?.[sub];
+          return typeof value === 'number' ? value : null;
+        };
+        return [run.name, Object.fromEntries(methods.map((method) => [method, at(method)]))];
+      }))];
+    }),
   ) as Comparison['values'];
   const tests = metrics.map((m) => ((m.split as { test_experiments?: string[] } | undefined)?.test_experiments ?? []).slice().sort());
   return {

@@ -76,6 +76,11 @@ export interface EvaluateOptions {
   knnK?: number;
   /** k of the k-shot protocol. Default [1, 5, 10]. */
   kShots?: number[];
+  /**
+   * siRNA ids held out from a model's training (e.g. a CNN's `heldOutSirnas`): adds `kshot_novel_accuracy`, the
+   * k-shot protocol among these siRNAs only.
+   */
+  novelSirnas?: number[];
   /** Permutation null size for mAP p-values. Default 10000. */
   nullSize?: number;
   /** Retrieval mAP is computed on a seeded subset of whole siRNAs with at most this many wells. Default 4000. */
@@ -149,6 +154,8 @@ export interface MethodEvaluation {
   accuracyByExperiment: Record<string, number>;
   knnAccuracy: number;
   kshotAccuracy: Record<string, number>;
+  /** k-shot accuracy among the novel siRNAs (when given). */
+  kshotNovelAccuracy: Record<string, number>;
   logistic: { iterations: number; converged: boolean; loss: number } | null;
   retrieval: MapSummary | null;
   activity: MapSummary | null;
@@ -192,6 +199,8 @@ export interface EvaluationMetrics {
   knn_accuracy: Record<string, number | null>;
   /** method -> k ("1", "5", "10") -> nearest-class-mean accuracy from k training wells per siRNA. */
   kshot_accuracy: Record<string, Record<string, number | null>>;
+  /** The same among the siRNAs held out from a model's training only (`novelSirnas`; absent otherwise). */
+  kshot_novel_accuracy?: Record<string, Record<string, number | null>>;
   /** Replicate retrieval mAP (copairs; same siRNA on another plate vs other siRNAs), mean over siRNAs. */
   map: Record<string, number | null>;
   /** Fraction of siRNAs with retrieval BH q < 0.05. */
@@ -390,6 +399,7 @@ function emptyEvaluation(method: string, error?: string): MethodEvaluation {
     accuracyByExperiment: {},
     knnAccuracy: NaN,
     kshotAccuracy: {},
+    kshotNovelAccuracy: {},
     logistic: null,
     retrieval: null,
     activity: null,
@@ -409,6 +419,7 @@ interface Resolved {
   batch: 'experiment' | 'plate';
   knnK: number;
   kShots: number[];
+  novelSirnas: Set<number> | null;
   nullSize: number;
   maxRetrievalWells: number;
   maxMixingWells: number;
@@ -502,6 +513,14 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
         const shots = sampleShots(members, k, options.seed);
         const predictedClass = nearestClassMean(X, p, shots, testRows);
         result.kshotAccuracy[String(k)] = accuracy(predictedClass, yTest);
+      }
+      const novel = options.novelSirnas;
+      if (novel) {
+        // Only the novel siRNAs are candidates (the others' prototypes are left empty) and queries.
+        const novelMembers = members.map((rows, c) => (novel.has(classIds[c]) ? rows : []));
+        const queries = testRows.filter((i) => novel.has(view.sirna[i]));
+        const truth = Int32Array.from(queries, (i) => classOf.get(view.sirna[i])!);
+        for (const k of options.kShots) result.kshotNovelAccuracy[String(k)] = accuracy(nearestClassMean(X, p, sampleShots(novelMembers, k, options.seed), queries), truth);
       }
     });
   } else {
@@ -648,6 +667,7 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
     batch: options.batch ?? 'experiment',
     knnK: options.knnK ?? 5,
     kShots: options.kShots ?? [1, 5, 10],
+    novelSirnas: options.novelSirnas ? new Set(options.novelSirnas) : null,
     nullSize: options.nullSize ?? 10000,
     maxRetrievalWells: options.maxRetrievalWells ?? 4000,
     maxMixingWells: options.maxMixingWells ?? 3000,
@@ -729,6 +749,7 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
     plate_group_accuracy: perMethod((e) => finite(e.plateGroupAccuracy)),
     knn_accuracy: perMethod((e) => finite(e.knnAccuracy)),
     kshot_accuracy: perMethod((e) => Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(e.kshotAccuracy[String(k)])]))),
+    ...(resolved.novelSirnas ? { kshot_novel_accuracy: perMethod((e) => Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(e.kshotNovelAccuracy[String(k)])]))) } : {}),
     map: perMethod((e) => finite(e.retrieval?.meanMap)),
     fraction_retrieved: perMethod((e) => finite(e.retrieval?.fractionSignificant)),
     activity_map: perMethod((e) => finite(e.activity?.meanMap)),
@@ -747,6 +768,7 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
       logistic: { l2: resolved.logistic.l2 ?? 1e-3, max_iterations: resolved.logistic.maxIterations ?? 200, tolerance: resolved.logistic.tolerance ?? 1e-5 },
       knn_k: resolved.knnK,
       kshots: resolved.kShots,
+      novel_sirnas: options.novelSirnas ?? null,
       null_size: resolved.nullSize,
       max_retrieval_wells: resolved.maxRetrievalWells,
       max_mixing_wells: resolved.maxMixingWells,

@@ -38,6 +38,7 @@ function metricRows(result: EvaluationResult): Row[] {
   ];
   const shots = Object.keys(Object.values(m.kshot_accuracy)[0] ?? {});
   for (const k of shots) rows.push({ key: `kshot_accuracy.${k}`, label: `${k}-shot accuracy (nearest class mean)`, better: 1, value: (x, method) => x.kshot_accuracy[method]?.[k] });
+  if (m.kshot_novel_accuracy) for (const k of shots) rows.push({ key: `kshot_novel_accuracy.${k}`, label: `${k}-shot accuracy among siRNAs the model never saw`, better: 1, value: (x, method) => x.kshot_novel_accuracy?.[method]?.[k] });
   rows.push(
     { key: 'map', label: 'replicate retrieval mAP', better: 1, value: (x, k) => x.map[k] },
     { key: 'fraction_retrieved', label: 'fraction of siRNAs retrieved (q < 0.05)', better: 1, value: (x, k) => x.fraction_retrieved[k] },
