@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { simulate } from '../src/data/simulate/index.js';
 import { datasetSites } from '../src/embed/data.js';
-import { embedDataset, parseTrainConfig, trainModel, type TrainConfig } from '../src/embed/index.js';
+import { embedDataset, parseTrainConfig, readManifest, trainModel, type TrainConfig } from '../src/embed/index.js';
 import { compareRuns, writeComparison } from '../src/evaluate/compare.js';
 import { evaluateProfiles, writeReport } from '../src/evaluate/index.js';
 import { runPipeline } from '../src/jobs/pipeline.js';
@@ -28,6 +28,7 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
   const model = path.join(root, 'model-small');
   const embeddings = path.join(root, 'emb-small');
   const cnnRun = path.join(root, 'run-cnn-small');
+  const classicalRun = path.join(root, 'run-classical-small');
   const seconds: Record<string, number> = {};
   const time = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -41,16 +42,25 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
   // The CNN trains on every labelled site of the train-split experiments; the test-split experiments (the ones
   // evaluate holds out) are its validation experiments, so they never reach the gradient.
   const testExperiments = [...new Set(datasetSites(data).sites.filter((s) => s.dataset === 'test').map((s) => s.experiment))].sort();
-  const config: Partial<TrainConfig> = { imageScale: 0.25, crop: 64, batchSize: 32, epochs: 40, embeddingDim: 64, datasets: ['train', 'test'], validationExperiments: testExperiments };
+  // A fifth of the treatment siRNAs never reach training either: k-shot accuracy among them is the novel-siRNA test.
+  const config: Partial<TrainConfig> = { imageScale: 0.25, crop: 64, batchSize: 32, epochs: 40, embeddingDim: 64, datasets: ['train', 'test'], validationExperiments: testExperiments, holdoutSirnaFraction: 0.2 };
+  // A finished (or interrupted) model of this configuration is reused; one of another configuration is replaced.
+  const saved = path.join(model, 'model.json');
+  const resume = !fs.existsSync(saved) || JSON.stringify(readManifest(model).config) === JSON.stringify(parseTrainConfig(config));
   const trained = await time('train', () =>
-    trainModel({ data, out: model, config, resume: true, onProgress: (e) => e.phase === 'checkpoint' && console.error(`epoch ${e.epoch}: loss ${e.loss?.toFixed(3)}, validation accuracy ${e.validationAccuracy?.toFixed(3)}`) }),
+    trainModel({ data, out: model, config, resume, onProgress: (e) => e.phase === 'checkpoint' && console.error(`epoch ${e.epoch}: loss ${e.loss?.toFixed(3)}, validation accuracy ${e.validationAccuracy?.toFixed(3)}`) }),
   );
   await time('embed', () => embedDataset({ data, model, out: embeddings, overwrite: true }));
-  const evaluated = await time('evaluateCnn', () => evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), { methods: [...METHODS], controls: 'all' }));
+  // Both representations evaluated alike: the pipeline's settings, plus k-shot among the siRNAs the CNN never saw.
+  const groundTruth = path.join(data, 'ground_truth.json');
+  const evaluateOptions = { methods: [...METHODS], controls: 'all' as const, groundTruth, novelSirnas: trained.heldOutSirnas, umap: false };
+  const classicalResult = await time('evaluateClassical', () => evaluateProfiles(readProfiles(path.join(classical, 'site_profiles.parquet')), evaluateOptions));
+  writeReport(classicalResult, classicalRun);
+  const evaluated = await time('evaluateCnn', () => evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), evaluateOptions));
   writeReport(evaluated, cnnRun);
-  // As `phenomap evaluate ... --name cnn --compare classical=data/run-small`: the CNN report carries the comparison.
+  // As `phenomap evaluate ... --name cnn --compare classical=DIR`: the CNN report carries the comparison.
   const comparison = compareRuns([
-    { name: 'classical', dir: classical },
+    { name: 'classical', dir: classicalRun },
     { name: 'cnn', dir: cnnRun },
   ]);
   writeComparison(comparison, cnnRun);
@@ -63,14 +73,16 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version },
     dataset: { preset: 'small', seed: 1, testExperiments },
-    reference: 'classical profiles (phenomap pipeline, data/run-small) on the same held-out experiments, same run',
+    reference: 'classical profiles (phenomap pipeline, data/run-small, evaluated again here with the same options) on the same held-out experiments, same run',
     trainConfig: parseTrainConfig(config),
     trainer: trained.trainer,
+    heldOutSirnas: trained.heldOutSirnas,
     trainHistory: trained.history,
     // Training steps only (validation excluded), summed over the epochs of the run that trained the model.
     trainStepSeconds: Number(trained.history.reduce((sum, epoch) => sum + epoch.seconds, 0).toFixed(1)),
     chanceAccuracy: chance,
     heldoutAccuracy: accuracy,
+    kshotNovelAccuracy: { classical: classicalResult.metrics.kshot_novel_accuracy, cnn: evaluated.metrics.kshot_novel_accuracy },
     cnnHeldoutAccuracyOverChance: overChance,
     target: { overChance: TARGET_OVER_CHANCE, met: (overChance.none ?? 0) >= TARGET_OVER_CHANCE },
     sameSplit: comparison.sameSplit,
