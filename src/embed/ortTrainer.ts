@@ -1,11 +1,11 @@
 /**
- * Training steps on onnxruntime-node (CPU execution provider; CUDA where installed and PHENOMAP_ONNX_EP=cuda): the graph of trainGraph.ts run once per batch.
- * The model's tfjs variables and the optimiser's momentum buffers stay the state of record (checkpoints,
+ * Training steps on onnxruntime-node (CPU execution provider; CUDA where installed and PHENOMAP_ONNX_EP=cuda):
+ * the graph of trainGraph.ts run once per batch. The model's tfjs variables and the optimiser's momentum buffers stay the state of record (checkpoints,
  * validation, AdaBN and embedding use them unchanged); each step feeds them in and assigns the updated
  * values back, which costs a copy of the parameters (a few MB) against a step of a few hundred ms.
  */
 import { tf } from './engine/index.js';
-import type { ArcFaceParams, Model } from './model.js';
+import { INPUT_CHANNELS, type ArcFaceParams, type Model } from './model.js';
 import { createOrtSession } from './onnx.js';
 import { encodeOnnx } from './onnxWriter.js';
 import { updateRunningStats, type Batch, type BnRecord, type LossWeights, type SgdMomentum } from './step.js';
@@ -60,7 +60,7 @@ export class OrtTrainer {
       return out;
     };
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {
-      x: new Tensor('float32', batch.x, [n, batch.crop, batch.crop, 6]),
+      x: new Tensor('float32', batch.x, [n, batch.crop, batch.crop, INPUT_CHANNELS]),
       cell: new Tensor('float32', batch.cellTypes, [n, model.shape.cellTypes.length]),
       targetA: new Tensor('float32', oneHot(batch.labelsA), [n, classes]),
       targetB: new Tensor('float32', oneHot(batch.labelsB), [n, classes]),
