@@ -57,11 +57,10 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
   const classicalResult = await time('evaluateClassical', () => evaluateProfiles(readProfiles(path.join(classical, 'site_profiles.parquet')), evaluateOptions));
   writeReport(classicalResult, classicalRun);
   const evaluated = await time('evaluateCnn', () => evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), evaluateOptions));
-  writeReport(evaluated, cnnRun);
   // As `phenomap evaluate ... --name cnn --compare classical=DIR`: the CNN report carries the comparison.
   const comparison = compareRuns([
     { name: 'classical', dir: classicalRun },
-    { name: 'cnn', dir: cnnRun },
+    { name: 'cnn', dir: cnnRun, metrics: evaluated.metrics },
   ]);
   writeComparison(comparison, cnnRun);
   writeReport(evaluated, cnnRun, { comparison });

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readProfiles } from '../store/profiles.js';
+import { readManifest } from '../embed/store.js';
 import { compareRuns, writeComparison, type ComparedRun } from '../evaluate/compare.js';
 import { integer, listOf, positiveNumber } from './options.js';
 import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
@@ -42,10 +43,9 @@ interface EvaluateCliOptions {
 
 /** A comma-separated list of siRNA ids, or a model folder whose model.json lists the siRNAs it was not trained on. */
 function novelSirnas(value: string): number[] {
-  const manifest = path.join(value, 'model.json');
-  if (fs.existsSync(manifest)) {
-    const ids = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { heldOutSirnas?: number[] }).heldOutSirnas;
-    if (!ids || ids.length === 0) throw new InvalidArgumentError(`${manifest}: the model holds out no siRNAs (train with holdoutSirnaFraction or holdoutSirnas)`);
+  if (fs.existsSync(path.join(value, 'model.json'))) {
+    const ids = readManifest(value).heldOutSirnas;
+    if (!ids || ids.length === 0) throw new InvalidArgumentError(`${path.join(value, 'model.json')}: the model holds out no siRNAs (train with holdoutSirnaFraction or holdoutSirnas)`);
     return ids;
   }
   const ids = value.split(',').map((v) => Number(v.trim()));
@@ -103,14 +103,12 @@ export function registerEvaluateCommands(program: Command): void {
         onProgress: options.quiet ? undefined : (message) => console.error(message),
       };
       const result = await evaluateProfiles(table, evaluateOptions);
-      let written = writeReport(result, options.out);
-      if (options.compare) {
-        // compareRuns reads each run's metrics.json, this one's included, so the report is written again with it.
-        const comparison = compareRuns([{ name: options.name, dir: options.out }, ...options.compare]);
+      const comparison = options.compare ? compareRuns([{ name: options.name, dir: options.out, metrics: result.metrics }, ...options.compare]) : undefined;
+      if (comparison) {
         writeComparison(comparison, options.out);
-        written = writeReport(result, options.out, { comparison });
         if (!comparison.sameSplit) console.error('warning: the compared runs held out different experiments');
       }
+      const written = writeReport(result, options.out, { comparison });
       const m = result.metrics;
       const show = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
       console.log(`${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ${show(m.chance_accuracy)}); ${result.split.description}`);

@@ -28,6 +28,8 @@ export interface ComparedRun {
   name: string;
   /** Folder holding metrics.json. */
   dir: string;
+  /** The run's metrics when already in memory (a run being written); otherwise read from `dir`. */
+  metrics?: object;
 }
 
 export interface Comparison {
@@ -40,6 +42,7 @@ export interface Comparison {
 }
 
 function readMetrics(run: ComparedRun): Record<string, unknown> {
+  if (run.metrics) return run.metrics as Record<string, unknown>;
   const file = path.join(run.dir, 'metrics.json');
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

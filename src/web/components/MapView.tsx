@@ -4,7 +4,7 @@ import { categoricalColor, sirnaColor, WELL_TYPE_COLORS } from '../colors';
 import { navigate, useAsync, type Route } from '../hooks';
 import { parseWellId, WELL_TYPE_LABELS } from '../plate';
 import { Scatter } from './Scatter';
-import { Empty, ErrorMessage, Field, Loading, SelectField } from './Status';
+import { Empty, ErrorMessage, Loading, SelectField } from './Status';
 
 const COLOR_FIELDS = [
   { value: 'experiment', label: 'Experiment' },
@@ -90,22 +90,16 @@ export function MapView({ route }: { route: Route }) {
         <SelectField id="map-left" label="Left (before)" value={left} options={methodOptions} onChange={(value) => update({ left: value })} />
         <SelectField id="map-right" label="Right (after)" value={right} options={methodOptions} onChange={(value) => update({ right: value })} />
         <SelectField id="map-projection" label="Projection" value={projection} options={projections.map((p) => ({ value: p, label: p.toUpperCase() }))} onChange={(value) => update({ projection: value })} />
-        <Field id="map-color" label="Colour by">
-          <select
-            id="map-color"
-            value={colorField}
-            onChange={(e) => {
-              setFocusKey(null);
-              update({ color: e.target.value });
-            }}
-          >
-            {COLOR_FIELDS.map((f) => (
-              <option key={f.value} value={f.value}>
-                {f.label}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField
+          id="map-color"
+          label="Colour by"
+          value={colorField}
+          options={COLOR_FIELDS}
+          onChange={(value) => {
+            setFocusKey(null);
+            update({ color: value });
+          }}
+        />
       </form>
 
       <div className="map-grid">

@@ -1,6 +1,6 @@
 import { api, reportUrl } from '../api';
 import { navigate, useAsync, type Route } from '../hooks';
-import { Empty, ErrorMessage, Field, Loading } from './Status';
+import { Empty, ErrorMessage, Loading, SelectField } from './Status';
 
 /** A run's evaluation report (the HTML the evaluate step wrote), framed, with a run picker. */
 export function ReportsView({ route }: { route: Route }) {
@@ -20,15 +20,7 @@ export function ReportsView({ route }: { route: Route }) {
   return (
     <div className="view reports-view">
       <div className="toolbar">
-        <Field id="report-run" label="Run">
-          <select id="report-run" value={run.name} onChange={(e) => navigate('reports', undefined, { run: e.target.value }, true)}>
-            {withReports.map((r) => (
-              <option key={r.name} value={r.name}>
-                {r.name}
-              </option>
-            ))}
-          </select>
-        </Field>
+        <SelectField id="report-run" label="Run" value={run.name} options={withReports.map((r) => ({ value: r.name, label: r.name }))} onChange={(value) => navigate('reports', undefined, { run: value }, true)} />
         <a className="button" href={url} target="_blank" rel="noreferrer">
           Open in a new tab
         </a>
