@@ -58,10 +58,20 @@ async function timed(steps: number, f: () => Promise<void> | void): Promise<Timi
   return out;
 }
 
-function rates(t: Timing): { imagesPerSecondWall: number; imagesPerSecondCpu: number; medianWallS: number; medianCpuS: number } {
+function rates(t: Timing): {
+  imagesPerSecondWall: number;
+  imagesPerSecondCpu: number;
+  medianWallS: number;
+  medianCpuS: number;
+} {
   const wall = median(t.wallS);
   const cpu = median(t.cpuS);
-  return { imagesPerSecondWall: round(BATCH / wall), imagesPerSecondCpu: round(BATCH / cpu), medianWallS: round(wall, 4), medianCpuS: round(cpu, 4) };
+  return {
+    imagesPerSecondWall: round(BATCH / wall),
+    imagesPerSecondCpu: round(BATCH / cpu),
+    medianWallS: round(wall, 4),
+    medianCpuS: round(cpu, 4),
+  };
 }
 
 function round(v: number, digits = 2): number {
@@ -136,7 +146,9 @@ function runTorch(threads: number): TorchResult | { unavailable: string } {
     for (const python of ['/usr/bin/python3', 'python3']) {
       const run = spawnSync(python, [script, String(threads)], { encoding: 'utf8', timeout: 600_000 });
       if (run.status === 0) return JSON.parse(run.stdout.trim().split('\n').at(-1)!) as TorchResult;
-      failures.push(`${python}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n').at(-1)}`);
+      failures.push(
+        `${python}: ${(run.stderr || run.error?.message || `exit ${run.status}`).trim().split('\n').at(-1)}`,
+      );
     }
   } finally {
     fs.rmSync(script, { force: true });
@@ -147,18 +159,43 @@ function runTorch(threads: number): TorchResult | { unavailable: string } {
 export async function benchCnn(options: { outFile?: string } = {}): Promise<Record<string, unknown>> {
   const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'cnn.json');
   const engine = await initEngine({ backend: 'wasm' });
-  const model = createModel({ backbone: 'resnet-small', embeddingDim: EMBEDDING, numClasses: CLASSES, cellTypes: ['HEPG2', 'HUVEC', 'RPE', 'U2OS'] }, 0);
+  const model = createModel(
+    {
+      backbone: 'resnet-small',
+      embeddingDim: EMBEDDING,
+      numClasses: CLASSES,
+      cellTypes: ['HEPG2', 'HUVEC', 'RPE', 'U2OS'],
+    },
+    0,
+  );
   const optimizer = new SgdMomentum(0.9, 5e-4, true);
   const x = Float32Array.from({ length: BATCH * SIZE * SIZE * 6 }, (_, i) => Math.sin(i * 0.37));
   const cellTypes = new Float32Array(BATCH * 4).map((_, i) => (i % 4 === 0 ? 1 : 0));
-  const batch = { x, size: BATCH, crop: SIZE, cellTypes, labelsA: Int32Array.from({ length: BATCH }, (_, i) => i), labelsB: Int32Array.from({ length: BATCH }, (_, i) => i + 1), lambda: new Float32Array(BATCH).fill(0.7) };
+  const batch = {
+    x,
+    size: BATCH,
+    crop: SIZE,
+    cellTypes,
+    labelsA: Int32Array.from({ length: BATCH }, (_, i) => i),
+    labelsB: Int32Array.from({ length: BATCH }, (_, i) => i + 1),
+    lambda: new Float32Array(BATCH).fill(0.7),
+  };
   const arc = { scale: 30, margin: 0.2 };
   const lossWeights = { softmax: 1, arcface: 1 };
   const cores = os.availableParallelism();
   const trainOrt: Record<string, ReturnType<typeof rates>> = {};
   for (const threads of [1, cores]) {
-    const trainer = await OrtTrainer.create(model, { crop: SIZE, arc, weights: lossWeights, momentum: 0.9, weightDecay: 5e-4, threads });
-    trainOrt[`threads${threads}`] = rates(await timed(TRAIN_STEPS, async () => void (await trainer.step(model, optimizer, batch, 0.01))));
+    const trainer = await OrtTrainer.create(model, {
+      crop: SIZE,
+      arc,
+      weights: lossWeights,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      threads,
+    });
+    trainOrt[`threads${threads}`] = rates(
+      await timed(TRAIN_STEPS, async () => void (await trainer.step(model, optimizer, batch, 0.01))),
+    );
     await trainer.close();
   }
   const train = await timed(TRAIN_STEPS, () => void trainStep(model, optimizer, batch, 0.01, arc, lossWeights));
@@ -166,7 +203,9 @@ export async function benchCnn(options: { outFile?: string } = {}): Promise<Reco
   let trainParallel: ReturnType<typeof rates> | null = null;
   if (cores > 1) {
     const parallel = await DataParallel.start(model, cores);
-    trainParallel = rates(await timed(TRAIN_STEPS, async () => void (await parallel.step(model, optimizer, batch, 0.01, arc, lossWeights))));
+    trainParallel = rates(
+      await timed(TRAIN_STEPS, async () => void (await parallel.step(model, optimizer, batch, 0.01, arc, lossWeights))),
+    );
     await parallel.close();
   }
   const input = tf.tensor4d(x, [BATCH, SIZE, SIZE, 6]);
@@ -180,11 +219,16 @@ export async function benchCnn(options: { outFile?: string } = {}): Promise<Reco
   const onnxFile = path.join(os.tmpdir(), `phenomap-bench-cnn-${process.pid}.onnx`);
   writeOnnxModel(onnxFile, exportModelToOnnx(model));
   const nchw = new Float32Array(x.length);
-  for (let n = 0; n < BATCH; n++) for (let h = 0; h < SIZE; h++) for (let w = 0; w < SIZE; w++) for (let c = 0; c < 6; c++) nchw[((n * 6 + c) * SIZE + h) * SIZE + w] = x[((n * SIZE + h) * SIZE + w) * 6 + c];
+  for (let n = 0; n < BATCH; n++)
+    for (let h = 0; h < SIZE; h++)
+      for (let w = 0; w < SIZE; w++)
+        for (let c = 0; c < 6; c++) nchw[((n * 6 + c) * SIZE + h) * SIZE + w] = x[((n * SIZE + h) * SIZE + w) * 6 + c];
   const ort: Record<string, unknown> = {};
   for (const threads of [1, os.availableParallelism()]) {
     const session = await OnnxModel.open(onnxFile, OnnxSidecarSchema.parse({}), { threads });
-    ort[`threads${threads}`] = rates(await timed(INFER_STEPS, async () => void (await session.run(nchw, [BATCH, 6, SIZE, SIZE]))));
+    ort[`threads${threads}`] = rates(
+      await timed(INFER_STEPS, async () => void (await session.run(nchw, [BATCH, 6, SIZE, SIZE]))),
+    );
     await session.close();
   }
   fs.rmSync(onnxFile, { force: true });
@@ -211,7 +255,10 @@ export async function benchCnn(options: { outFile?: string } = {}): Promise<Reco
       trainingRatioWall: round(ortTrainOne.imagesPerSecondWall / t1.train.imagesPerSecondWall, 3),
       trainingRatioTfjsWasmWall: round(ours.trainTfjsWasm.imagesPerSecondWall / t1.train.imagesPerSecondWall, 3),
       inferenceRatioTfjsWasmCpu: round(ours.inferenceTfjsWasm.imagesPerSecondCpu / t1.inference.imagesPerSecondCpu, 3),
-      inferenceRatioTfjsWasmWall: round(ours.inferenceTfjsWasm.imagesPerSecondWall / t1.inference.imagesPerSecondWall, 3),
+      inferenceRatioTfjsWasmWall: round(
+        ours.inferenceTfjsWasm.imagesPerSecondWall / t1.inference.imagesPerSecondWall,
+        3,
+      ),
       inferenceRatioOnnxruntimeCpu: round(ortOne.imagesPerSecondCpu / t1.inference.imagesPerSecondCpu, 3),
       inferenceRatioOnnxruntimeWall: round(ortOne.imagesPerSecondWall / t1.inference.imagesPerSecondWall, 3),
     };
@@ -223,7 +270,9 @@ export async function benchCnn(options: { outFile?: string } = {}): Promise<Reco
     comparison.allThreads = {
       threads: torchAll.threads,
       trainingRatioWall: round(ortTrainAll.imagesPerSecondWall / tAll.train.imagesPerSecondWall, 3),
-      trainingRatioTfjsWasmDataParallelWall: trainParallel ? round(trainParallel.imagesPerSecondWall / tAll.train.imagesPerSecondWall, 3) : null,
+      trainingRatioTfjsWasmDataParallelWall: trainParallel
+        ? round(trainParallel.imagesPerSecondWall / tAll.train.imagesPerSecondWall, 3)
+        : null,
       inferenceRatioOnnxruntimeWall: round(ortAll.imagesPerSecondWall / tAll.inference.imagesPerSecondWall, 3),
     };
     comparison.torchAllThreads = tAll;
@@ -232,7 +281,12 @@ export async function benchCnn(options: { outFile?: string } = {}): Promise<Reco
   const results = {
     benchmark: 'cnn',
     description: `resnet-small, 6 x ${SIZE} x ${SIZE}, batch ${BATCH}, ${CLASSES} classes, softmax + ArcFace heads, SGD Nesterov`,
-    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.versions.node, loadAverage: os.loadavg().map((v) => round(v)) },
+    machine: {
+      cpus: os.cpus().length,
+      model: os.cpus()[0]?.model,
+      node: process.versions.node,
+      loadAverage: os.loadavg().map((v) => round(v)),
+    },
     engine,
     phenomap: ours,
     pytorch: 'train' in torch1 ? { version: torch1.torch } : torch1,

@@ -36,27 +36,64 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
     seconds[name] = Number(((performance.now() - started) / 1000).toFixed(1));
     return result;
   };
-  if (!fs.existsSync(path.join(data, 'metadata.csv'))) await time('simulate', () => simulate({ out: data, preset: 'small', seed: 1 }));
+  if (!fs.existsSync(path.join(data, 'metadata.csv')))
+    await time('simulate', () => simulate({ out: data, preset: 'small', seed: 1 }));
   await time('classicalPipeline', () => runPipeline(data, { out: classical }));
 
   // The CNN trains on every labelled site of the train-split experiments; the test-split experiments (the ones
   // evaluate holds out) are its validation experiments, so they never reach the gradient.
-  const testExperiments = [...new Set(datasetSites(data).sites.filter((s) => s.dataset === 'test').map((s) => s.experiment))].sort();
+  const testExperiments = [
+    ...new Set(
+      datasetSites(data)
+        .sites.filter((s) => s.dataset === 'test')
+        .map((s) => s.experiment),
+    ),
+  ].sort();
   // A fifth of the treatment siRNAs never reach training either: k-shot accuracy among them is the novel-siRNA test.
-  const config: Partial<TrainConfig> = { imageScale: 0.25, crop: 64, batchSize: 32, epochs: 40, embeddingDim: 64, datasets: ['train', 'test'], validationExperiments: testExperiments, holdoutSirnaFraction: 0.2 };
+  const config: Partial<TrainConfig> = {
+    imageScale: 0.25,
+    crop: 64,
+    batchSize: 32,
+    epochs: 40,
+    embeddingDim: 64,
+    datasets: ['train', 'test'],
+    validationExperiments: testExperiments,
+    holdoutSirnaFraction: 0.2,
+  };
   // A finished (or interrupted) model of this configuration is reused; one of another configuration is replaced.
   const saved = path.join(model, 'model.json');
-  const resume = !fs.existsSync(saved) || JSON.stringify(readManifest(model).config) === JSON.stringify(parseTrainConfig(config));
+  const resume =
+    !fs.existsSync(saved) || JSON.stringify(readManifest(model).config) === JSON.stringify(parseTrainConfig(config));
   const trained = await time('train', () =>
-    trainModel({ data, out: model, config, resume, onProgress: (e) => e.phase === 'checkpoint' && console.error(`epoch ${e.epoch}: loss ${e.loss?.toFixed(3)}, validation accuracy ${e.validationAccuracy?.toFixed(3)}`) }),
+    trainModel({
+      data,
+      out: model,
+      config,
+      resume,
+      onProgress: (e) =>
+        e.phase === 'checkpoint' &&
+        console.error(
+          `epoch ${e.epoch}: loss ${e.loss?.toFixed(3)}, validation accuracy ${e.validationAccuracy?.toFixed(3)}`,
+        ),
+    }),
   );
   await time('embed', () => embedDataset({ data, model, out: embeddings, overwrite: true }));
   // Both representations evaluated alike: the pipeline's settings, plus k-shot among the siRNAs the CNN never saw.
   const groundTruth = path.join(data, 'ground_truth.json');
-  const evaluateOptions = { methods: [...METHODS], controls: 'all' as const, groundTruth, novelSirnas: trained.heldOutSirnas, umap: false };
-  const classicalResult = await time('evaluateClassical', () => evaluateProfiles(readProfiles(path.join(classical, 'site_profiles.parquet')), evaluateOptions));
+  const evaluateOptions = {
+    methods: [...METHODS],
+    controls: 'all' as const,
+    groundTruth,
+    novelSirnas: trained.heldOutSirnas,
+    umap: false,
+  };
+  const classicalResult = await time('evaluateClassical', () =>
+    evaluateProfiles(readProfiles(path.join(classical, 'site_profiles.parquet')), evaluateOptions),
+  );
   writeReport(classicalResult, classicalRun);
-  const evaluated = await time('evaluateCnn', () => evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), evaluateOptions));
+  const evaluated = await time('evaluateCnn', () =>
+    evaluateProfiles(readProfiles(path.join(embeddings, 'wells')), evaluateOptions),
+  );
   // As `phenomap evaluate ... --name cnn --compare classical=DIR`: the CNN report carries the comparison.
   const comparison = compareRuns([
     { name: 'classical', dir: classicalRun },
@@ -66,13 +103,16 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
   writeReport(evaluated, cnnRun, { comparison });
   const accuracy = comparison.values.heldout_accuracy;
   const chance = comparison.runs[1].chanceAccuracy ?? NaN;
-  const overChance = Object.fromEntries(METHODS.map((m) => [m, Number(((accuracy.cnn[m] ?? NaN) / chance).toFixed(2))]));
+  const overChance = Object.fromEntries(
+    METHODS.map((m) => [m, Number(((accuracy.cnn[m] ?? NaN) / chance).toFixed(2))]),
+  );
   const result = {
     benchmark: 'cnn-vs-classical-small',
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version },
     dataset: { preset: 'small', seed: 1, testExperiments },
-    reference: 'classical profiles (phenomap pipeline, data/run-small, evaluated again here with the same options) on the same held-out experiments, same run',
+    reference:
+      'classical profiles (phenomap pipeline, data/run-small, evaluated again here with the same options) on the same held-out experiments, same run',
     trainConfig: parseTrainConfig(config),
     trainer: trained.trainer,
     heldOutSirnas: trained.heldOutSirnas,
@@ -81,7 +121,10 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
     trainStepSeconds: Number(trained.history.reduce((sum, epoch) => sum + epoch.seconds, 0).toFixed(1)),
     chanceAccuracy: chance,
     heldoutAccuracy: accuracy,
-    kshotNovelAccuracy: { classical: classicalResult.metrics.kshot_novel_accuracy, cnn: evaluated.metrics.kshot_novel_accuracy },
+    kshotNovelAccuracy: {
+      classical: classicalResult.metrics.kshot_novel_accuracy,
+      cnn: evaluated.metrics.kshot_novel_accuracy,
+    },
     cnnHeldoutAccuracyOverChance: overChance,
     target: { overChance: TARGET_OVER_CHANCE, met: (overChance.none ?? 0) >= TARGET_OVER_CHANCE },
     sameSplit: comparison.sameSplit,

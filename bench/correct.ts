@@ -58,10 +58,14 @@ export function syntheticTable(rows: number, p: number, experiments: number, see
     const weight = next();
     const factor = factors[j % 16];
     const column = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) column[i] = (weight * factor[i] + next() - 0.5) * scale[plateOf[i]] + shift[plateOf[i]] + 10;
+    for (let i = 0; i < rows; i++)
+      column[i] = (weight * factor[i] + next() - 0.5) * scale[plateOf[i]] + shift[plateOf[i]] + 10;
     return column;
   });
-  const experiment = Array.from({ length: rows }, (_, i) => `HEPG2-${String(Math.floor(plateOf[i] / 4) + 1).padStart(2, '0')}`);
+  const experiment = Array.from(
+    { length: rows },
+    (_, i) => `HEPG2-${String(Math.floor(plateOf[i] / 4) + 1).padStart(2, '0')}`,
+  );
   return {
     rows,
     metadata: {
@@ -159,7 +163,10 @@ function largeTable(rows: number, p: number): ProfileTable {
   return {
     rows,
     metadata: {
-      Metadata_experiment: Array.from({ length: rows }, (_, i) => `HEPG2-${String(Math.floor(plateOf(i) / 4) + 1).padStart(2, '0')}`),
+      Metadata_experiment: Array.from(
+        { length: rows },
+        (_, i) => `HEPG2-${String(Math.floor(plateOf(i) / 4) + 1).padStart(2, '0')}`,
+      ),
       Metadata_plate: Array.from({ length: rows }, (_, i) => (plateOf(i) % 4) + 1),
       Metadata_well_type: Array.from({ length: rows }, (_, i) => (i % 20 === 0 ? 'negative_control' : 'treatment')),
     },
@@ -182,10 +189,15 @@ function largeStandardize(rows: number, p: number): Record<string, unknown> {
   if (out.rows !== rows) throw new Error('large standardize: wrong output shape');
   const gib = (bytes: number) => Math.round((bytes / 2 ** 30) * 100) / 100;
   return {
-    rows, features: p, generateSeconds, standardizeSeconds,
+    rows,
+    features: p,
+    generateSeconds,
+    standardizeSeconds,
     rowsPerSecond: Math.round(rows / standardizeSeconds),
-    inputGiB: gib(featureBytes), outputGiB: gib(featureBytes),
-    rssBeforeGiB: gib(before.rss), peakRssGiB: gib(peakRss),
+    inputGiB: gib(featureBytes),
+    outputGiB: gib(featureBytes),
+    rssBeforeGiB: gib(before.rss),
+    peakRssGiB: gib(peakRss),
     // What the process held beyond the input and output features: metadata, the runtime, scratch.
     peakBeyondInputAndOutputGiB: gib(peakRss - 2 * featureBytes),
   };
@@ -208,7 +220,10 @@ export async function benchCorrect(options: CorrectBenchOptions = {}): Promise<R
     writeColumns(path.join(dir, 'x.f32'), table.columns);
     const experimentIds = Int32Array.from(table.metadata.Metadata_experiment, (e) => Number(String(e).slice(-2)));
     fs.writeFileSync(path.join(dir, 'experiment.i32'), new Uint8Array(experimentIds.buffer));
-    fs.writeFileSync(path.join(dir, 'controls.u8'), Uint8Array.from(table.metadata.Metadata_well_type, (w) => (w === 'negative_control' ? 1 : 0)));
+    fs.writeFileSync(
+      path.join(dir, 'controls.u8'),
+      Uint8Array.from(table.metadata.Metadata_well_type, (w) => (w === 'negative_control' ? 1 : 0)),
+    );
 
     const ours: Record<string, { seconds: number; outputFeatures: number }> = {};
     const methods: [string, () => ProfileTable][] = [
@@ -224,30 +239,60 @@ export async function benchCorrect(options: CorrectBenchOptions = {}): Promise<R
     }
 
     const python = spawnSync('/usr/bin/python3', ['-c', PYTHON_SCRIPT], {
-      input: JSON.stringify({ rows, features: p, dir }), encoding: 'utf8', maxBuffer: 1 << 20,
+      input: JSON.stringify({ rows, features: p, dir }),
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
       env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
     });
-    const reference = python.status === 0
-      ? (JSON.parse(python.stdout) as { methods: Record<string, { seconds: number; maxAbsDiff: number }> } & Record<string, unknown>)
-      : { unavailable: (python.error?.message ?? python.stderr.trim().split('\n').slice(-3).join(' ')) || `exit ${python.status}` };
+    const reference =
+      python.status === 0
+        ? (JSON.parse(python.stdout) as { methods: Record<string, { seconds: number; maxAbsDiff: number }> } & Record<
+            string,
+            unknown
+          >)
+        : {
+            unavailable:
+              (python.error?.message ?? python.stderr.trim().split('\n').slice(-3).join(' ')) ||
+              `exit ${python.status}`,
+          };
     const comparison = Object.fromEntries(
       Object.entries(ours).map(([name, mine]) => {
         const theirs = 'methods' in reference ? reference.methods[name] : undefined;
-        return [name, { phenomapSeconds: mine.seconds, referenceSeconds: theirs?.seconds ?? null, ratio: theirs ? Math.round((mine.seconds / theirs.seconds) * 100) / 100 : null, maxAbsDiff: theirs?.maxAbsDiff ?? null, outputFeatures: mine.outputFeatures }];
+        return [
+          name,
+          {
+            phenomapSeconds: mine.seconds,
+            referenceSeconds: theirs?.seconds ?? null,
+            ratio: theirs ? Math.round((mine.seconds / theirs.seconds) * 100) / 100 : null,
+            maxAbsDiff: theirs?.maxAbsDiff ?? null,
+            outputFeatures: mine.outputFeatures,
+          },
+        ];
       }),
     );
 
     let large: Record<string, unknown> | null = null;
     if (largeRows > 0) {
-      const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--large', String(largeRows), String(largeFeatures)], { encoding: 'utf8', maxBuffer: 1 << 20 });
-      large = child.status === 0 ? (JSON.parse(child.stdout) as Record<string, unknown>) : { failed: child.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${child.status}` };
+      const child = spawnSync(
+        process.execPath,
+        [fileURLToPath(import.meta.url), '--large', String(largeRows), String(largeFeatures)],
+        { encoding: 'utf8', maxBuffer: 1 << 20 },
+      );
+      large =
+        child.status === 0
+          ? (JSON.parse(child.stdout) as Record<string, unknown>)
+          : { failed: child.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${child.status}` };
     }
 
     const results = {
-      benchmark: 'correction: standardize, ZCA sphering, TVN vs scikit-learn / pycytominer / EFAAR numerics on the same float32 matrix',
+      benchmark:
+        'correction: standardize, ZCA sphering, TVN vs scikit-learn / pycytominer / EFAAR numerics on the same float32 matrix',
       date: new Date().toISOString(),
       machine: {
-        cpuModel: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 100) / 100,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        cores: os.availableParallelism(),
+        node: process.version,
+        memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 100) / 100,
         loadAverage1m: { before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
       },
       matrix: { rows, features: p, experiments, negativeControls: rows / 20, generateSeconds },
@@ -266,6 +311,7 @@ export async function benchCorrect(options: CorrectBenchOptions = {}): Promise<R
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  if (process.argv[2] === '--large') console.log(JSON.stringify(largeStandardize(Number(process.argv[3]), Number(process.argv[4]))));
+  if (process.argv[2] === '--large')
+    console.log(JSON.stringify(largeStandardize(Number(process.argv[3]), Number(process.argv[4]))));
   else console.log(JSON.stringify(await benchCorrect(), null, 2));
 }

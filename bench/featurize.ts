@@ -66,8 +66,23 @@ export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promi
   const subset = timeRounds(sites.length, rounds, () => {
     nucleiCounts.length = 0;
     for (const tensor of tensors) {
-      const nuclei = segmentNuclei(tensor, width, height, DEFAULT_FEATURIZE.nuclei, workspace.segmentation, workspace.nucleiLabels);
-      const cells = segmentCells(tensor, width, height, nuclei, DEFAULT_FEATURIZE.cells, workspace.segmentation, workspace.cellLabels);
+      const nuclei = segmentNuclei(
+        tensor,
+        width,
+        height,
+        DEFAULT_FEATURIZE.nuclei,
+        workspace.segmentation,
+        workspace.nucleiLabels,
+      );
+      const cells = segmentCells(
+        tensor,
+        width,
+        height,
+        nuclei,
+        DEFAULT_FEATURIZE.cells,
+        workspace.segmentation,
+        workspace.cellLabels,
+      );
       measureObjects('Nuclei', nuclei.labels, nuclei.count, tensor, width, height, same, workspace.measure);
       measureObjects('Cells', cells.labels, cells.count, tensor, width, height, same, workspace.measure);
       nucleiCounts.push(nuclei.count);
@@ -79,20 +94,35 @@ export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promi
   });
 
   const python = options.python ?? defaultPython();
-  const request = JSON.stringify({ files: sites.map((site) => sitePaths(site).map((p) => path.join(imageRoot, p))), rounds });
+  const request = JSON.stringify({
+    files: sites.map((site) => sitePaths(site).map((p) => path.join(imageRoot, p))),
+    rounds,
+  });
   const single = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const child = spawnSync(python, [REFERENCE_SCRIPT, 'bench'], { input: request, encoding: 'utf8', env: { ...process.env, ...single }, maxBuffer: 1 << 24 });
+  const child = spawnSync(python, [REFERENCE_SCRIPT, 'bench'], {
+    input: request,
+    encoding: 'utf8',
+    env: { ...process.env, ...single },
+    maxBuffer: 1 << 24,
+  });
   let reference: { sitesPerSecond: number; msPerSite: number; nuclei: number[] } | { error: string };
   if (child.status === 0) {
     reference = JSON.parse(child.stdout);
   } else {
-    reference = { error: `${python} ${path.relative(REPO_ROOT, REFERENCE_SCRIPT)} failed: ${(child.stderr || String(child.error)).trim().split('\n').slice(-3).join(' | ')}` };
+    reference = {
+      error: `${python} ${path.relative(REPO_ROOT, REFERENCE_SCRIPT)} failed: ${(child.stderr || String(child.error)).trim().split('\n').slice(-3).join(' | ')}`,
+    };
   }
   const ratio = 'sitesPerSecond' in reference ? round2(subset.sitesPerSecond / reference.sitesPerSecond) : null;
   const result = {
     benchmark: 'featurize',
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loadAverage: os.loadavg().map(round2), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      loadAverage: os.loadavg().map(round2),
+      node: process.version,
+    },
     sites: sites.length,
     rounds,
     note: 'sites per second on one core, decoding excluded; reference = scikit-image segmentation + regionprops_table (shape + intensity on 6 channels) of nuclei and cells',
@@ -103,7 +133,8 @@ export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promi
     },
     reference: { ...reference, python },
     ratio,
-    fullFeaturizationRatio: 'sitesPerSecond' in reference ? round2(full.sitesPerSecond / reference.sitesPerSecond) : null,
+    fullFeaturizationRatio:
+      'sitesPerSecond' in reference ? round2(full.sitesPerSecond / reference.sitesPerSecond) : null,
     target: TARGET_RATIO,
     meetsTarget: ratio !== null && ratio >= TARGET_RATIO,
   };

@@ -53,8 +53,25 @@ function round(value: number, digits = 2): number {
   return Math.round(value * scale) / scale;
 }
 
-async function load(url: string, options: { seconds: number; connections: number; method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }) {
-  const result = await autocannon({ url, duration: options.seconds, connections: options.connections, method: options.method ?? 'GET', headers: options.headers, body: options.body, workers: 1 });
+async function load(
+  url: string,
+  options: {
+    seconds: number;
+    connections: number;
+    method?: 'GET' | 'POST';
+    headers?: Record<string, string>;
+    body?: string;
+  },
+) {
+  const result = await autocannon({
+    url,
+    duration: options.seconds,
+    connections: options.connections,
+    method: options.method ?? 'GET',
+    headers: options.headers,
+    body: options.body,
+    workers: 1,
+  });
   return {
     requestsPerSecond: round(result.requests.average, 1),
     latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
@@ -75,13 +92,21 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'phenomap-bench-server-'));
   try {
     // A solution key over the real test ids, random labels; a submission with a quarter right.
-    const ids = fs.readFileSync(path.join(SHARED_RXRX1, 'metadata', 'test.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+    const ids = fs
+      .readFileSync(path.join(SHARED_RXRX1, 'metadata', 'test.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[0]);
     let state = 7;
     const random = () => ((state = (state * 1103515245 + 12345) % 2147483648), state % 1108);
     const key = splitKey(makeKey(ids.map((id) => ({ id, sirna: random() }))), { seed: 1 });
     const keyFile = path.join(work, 'key.csv');
     fs.writeFileSync(keyFile, formatKey(key));
-    const submission = ['id_code,sirna', ...ids.map((id, i) => `${id},${i % 4 === 0 ? key.sirna[key.index.get(id)!] : random()}`)].join('\n') + '\n';
+    const submission =
+      ['id_code,sirna', ...ids.map((id, i) => `${id},${i % 4 === 0 ? key.sirna[key.index.get(id)!] : random()}`)].join(
+        '\n',
+      ) + '\n';
 
     const scoring = {
       rows: ids.length,
@@ -93,7 +118,11 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
       referenceIs: 'csv-parse/sync parsing the same text into row objects (no validation, no scoring)',
     };
 
-    const common = { datasetDir: SHARED_RXRX1, rateLimit: false as const, competition: { key: keyFile, dailyLimit: 1_000_000_000 } };
+    const common = {
+      datasetDir: SHARED_RXRX1,
+      rateLimit: false as const,
+      competition: { key: keyFile, dailyLimit: 1_000_000_000 },
+    };
     const cached = await createServer({ ...common, db: path.join(work, 'cached.sqlite') });
     const uncached = await createServer({ ...common, db: path.join(work, 'uncached.sqlite'), imageCacheBytes: 0 });
     // The static reference: the very PNG the composite endpoint returns, as a file of a web folder.
@@ -102,9 +131,18 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
     const png = (await cached.inject(`/api/sites/${SITE}/composite.png`)).rawPayload;
     fs.writeFileSync(path.join(webDir, 'index.html'), '<!doctype html>');
     fs.writeFileSync(path.join(webDir, 'composite.png'), png);
-    const staticServer = await createServer({ ...common, db: path.join(work, 'static.sqlite'), webDir, competition: false });
+    const staticServer = await createServer({
+      ...common,
+      db: path.join(work, 'static.sqlite'),
+      webDir,
+      competition: false,
+    });
     try {
-      const [cachedUrl, uncachedUrl, staticUrl] = [await listen(cached), await listen(uncached), await listen(staticServer)];
+      const [cachedUrl, uncachedUrl, staticUrl] = [
+        await listen(cached),
+        await listen(uncached),
+        await listen(staticServer),
+      ];
       const composite = `/api/sites/${SITE}/composite.png`;
       const http = {
         compositeCached: await load(cachedUrl + composite, { seconds, connections }),
@@ -112,16 +150,39 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
         staticFileReference: await load(`${staticUrl}/composite.png`, { seconds, connections }),
         thumbnail128Uncached: await load(`${uncachedUrl}${composite}?size=128`, { seconds, connections }),
         submissionScoring: await (async () => {
-          const token = ((await cached.inject({ method: 'POST', url: '/api/competition/teams', payload: { name: 'bench' } })).json() as { token: string }).token;
-          return load(`${cachedUrl}/api/competition/submissions`, { seconds, connections, method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` }, body: submission });
+          const token = (
+            (
+              await cached.inject({ method: 'POST', url: '/api/competition/teams', payload: { name: 'bench' } })
+            ).json() as { token: string }
+          ).token;
+          return load(`${cachedUrl}/api/competition/submissions`, {
+            seconds,
+            connections,
+            method: 'POST',
+            headers: { 'content-type': 'text/csv', authorization: `Bearer ${token}` },
+            body: submission,
+          });
         })(),
       };
       const result = {
         benchmark: 'server: site composite and submission scoring over HTTP on loopback, plus in-process scoring',
         date: new Date().toISOString(),
-        machine: { cpuModel: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}` },
-        settings: { seconds, connections, site: SITE, imageSize: png.length, loadGenerator: 'autocannon on a worker thread of the same process', imageThreads: 'default (cores - 1, 1..4)' },
-        reference: 'composite: the same PNG served as a static file (@fastify/static); the uncached run is the cost of rendering; scoring: csv-parse parsing only',
+        machine: {
+          cpuModel: os.cpus()[0]?.model ?? 'unknown',
+          cores: os.availableParallelism(),
+          node: process.version,
+          platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+        },
+        settings: {
+          seconds,
+          connections,
+          site: SITE,
+          imageSize: png.length,
+          loadGenerator: 'autocannon on a worker thread of the same process',
+          imageThreads: 'default (cores - 1, 1..4)',
+        },
+        reference:
+          'composite: the same PNG served as a static file (@fastify/static); the uncached run is the cost of rendering; scoring: csv-parse parsing only',
         scoring,
         http,
       };
@@ -138,4 +199,5 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
   }
 }
 
-if (process.argv[1]?.endsWith(path.join('bench', 'server.js'))) benchServer().then((r) => console.log(JSON.stringify(r, null, 2)));
+if (process.argv[1]?.endsWith(path.join('bench', 'server.js')))
+  benchServer().then((r) => console.log(JSON.stringify(r, null, 2)));

@@ -19,7 +19,10 @@ export interface SimulateBenchOptions {
   outFile?: string;
 }
 
-async function timeRun(preset: PresetName, threads: number): Promise<SimulateSummary & { preset: PresetName; threads: number; sitesPerSecond: number }> {
+async function timeRun(
+  preset: PresetName,
+  threads: number,
+): Promise<SimulateSummary & { preset: PresetName; threads: number; sitesPerSecond: number }> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), `phenomap-bench-simulate-${preset}-`));
   try {
     const summary = await simulate({ out, preset, seed: 1, threads });
@@ -38,7 +41,14 @@ export async function benchSimulate(options: SimulateBenchOptions = {}): Promise
   const result = {
     benchmark: 'simulate: RxRx1-layout dataset (6 x 512x512 PNG per site) rendered, encoded and written end to end',
     date: new Date().toISOString(),
-    machine: { cpuModel: os.cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, loadAverageBefore, loadAverageAfter: os.loadavg().map((v) => Math.round(v * 100) / 100) },
+    machine: {
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      cores,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      loadAverageBefore,
+      loadAverageAfter: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    },
     reference: 'none: no reference implementation of this simulator exists, so only phenomap is timed',
     note: 'one run per configuration, seed 1, output in the OS temp folder; seconds include worker start-up and gain calibration',
     runs,
@@ -50,4 +60,5 @@ export async function benchSimulate(options: SimulateBenchOptions = {}): Promise
   return result;
 }
 
-if (process.argv[1]?.endsWith(path.join('bench', 'simulate.js'))) benchSimulate().then((r) => console.log(JSON.stringify(r, null, 2)));
+if (process.argv[1]?.endsWith(path.join('bench', 'simulate.js')))
+  benchSimulate().then((r) => console.log(JSON.stringify(r, null, 2)));

@@ -26,7 +26,11 @@ export interface SiteLoadBenchOptions {
   outFile?: string;
 }
 /** Median sites/s over `rounds` timed passes of `pass` (each loads `count` sites), after two warm-up passes (JIT, workers). */
-async function timeRounds(count: number, rounds: number, pass: () => void | Promise<void>): Promise<{ sitesPerSecond: number; msPerSite: number; roundSitesPerSecond: number[] }> {
+async function timeRounds(
+  count: number,
+  rounds: number,
+  pass: () => void | Promise<void>,
+): Promise<{ sitesPerSecond: number; msPerSite: number; roundSitesPerSecond: number[] }> {
   for (let warmup = 0; warmup < 2; warmup++) await pass();
   const perRound: number[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -35,7 +39,11 @@ async function timeRounds(count: number, rounds: number, pass: () => void | Prom
     perRound.push((count * 1000) / (performance.now() - start));
   }
   const sitesPerSecond = median(perRound);
-  return { sitesPerSecond: round2(sitesPerSecond), msPerSite: round2(1000 / sitesPerSecond), roundSitesPerSecond: perRound.map(round2) };
+  return {
+    sitesPerSecond: round2(sitesPerSecond),
+    msPerSite: round2(1000 / sitesPerSecond),
+    roundSitesPerSecond: perRound.map(round2),
+  };
 }
 
 function round2(value: number): number {
@@ -59,16 +67,38 @@ for _ in range(rounds):
 print(json.dumps({"python": sys.version.split()[0], "pil": PIL.__version__, "numpy": np.__version__, "perRound": per_round}))
 `;
 
-type PilResult = { python: string; executable: string; pil: string; numpy: string; sitesPerSecond: number; msPerSite: number; roundSitesPerSecond: number[] } | { unavailable: string };
+type PilResult =
+  | {
+      python: string;
+      executable: string;
+      pil: string;
+      numpy: string;
+      sitesPerSecond: number;
+      msPerSite: number;
+      roundSitesPerSecond: number[];
+    }
+  | { unavailable: string };
 
 function benchPil(paths: string[][], rounds: number): PilResult {
   const failures: string[] = [];
   for (const executable of ['/usr/bin/python3', 'python3']) {
-    const run = spawnSync(executable, ['-c', PIL_SCRIPT], { input: JSON.stringify([paths, rounds]), encoding: 'utf8', maxBuffer: 1 << 20 });
+    const run = spawnSync(executable, ['-c', PIL_SCRIPT], {
+      input: JSON.stringify([paths, rounds]),
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    });
     if (run.status === 0) {
       const result = JSON.parse(run.stdout) as { python: string; pil: string; numpy: string; perRound: number[] };
       const sitesPerSecond = median(result.perRound);
-      return { python: result.python, executable, pil: result.pil, numpy: result.numpy, sitesPerSecond: round2(sitesPerSecond), msPerSite: round2(1000 / sitesPerSecond), roundSitesPerSecond: result.perRound.map(round2) };
+      return {
+        python: result.python,
+        executable,
+        pil: result.pil,
+        numpy: result.numpy,
+        sitesPerSecond: round2(sitesPerSecond),
+        msPerSite: round2(1000 / sitesPerSecond),
+        roundSitesPerSecond: result.perRound.map(round2),
+      };
     }
     const lastLine = (run.error?.message ?? run.stderr.trim().split('\n').pop() ?? `exit ${run.status}`).trim();
     failures.push(`${executable}: ${lastLine}`);
@@ -95,7 +125,13 @@ export async function benchSiteLoad(options: SiteLoadBenchOptions = {}): Promise
     const pool = new SiteLoaderPool({ threads });
     try {
       const timing = await timeRounds(sites.length, rounds, async () => {
-        for await (const loaded of loadSites(imageRoot, sites, { pool, onError: (_, error) => { throw error; } })) void loaded;
+        for await (const loaded of loadSites(imageRoot, sites, {
+          pool,
+          onError: (_, error) => {
+            throw error;
+          },
+        }))
+          void loaded;
       });
       pools.push({ threads, ...timing });
     } finally {
@@ -104,17 +140,30 @@ export async function benchSiteLoad(options: SiteLoadBenchOptions = {}): Promise
   }
   const single = pools[0].sitesPerSecond;
   // Scaling efficiency is against the 1-thread pool (same per-site overhead); speedup is against sync loadSite.
-  const poolResults = pools.map((p) => ({ ...p, scalingEfficiency: round2(p.sitesPerSecond / (p.threads * single)), speedupOverSync: round2(p.sitesPerSecond / sync.sitesPerSecond) }));
+  const poolResults = pools.map((p) => ({
+    ...p,
+    scalingEfficiency: round2(p.sitesPerSecond / (p.threads * single)),
+    speedupOverSync: round2(p.sitesPerSecond / sync.sitesPerSecond),
+  }));
   const widest = poolResults[poolResults.length - 1];
 
-  const pil = benchPil(sites.map((site) => sitePaths(site).map((file) => path.join(imageRoot, file))), rounds);
+  const pil = benchPil(
+    sites.map((site) => sitePaths(site).map((file) => path.join(imageRoot, file))),
+    rounds,
+  );
   const pilSitesPerSecond = 'sitesPerSecond' in pil ? pil.sitesPerSecond : null;
   const ratioToPilOneCore = pilSitesPerSecond ? round2(sync.sitesPerSecond / pilSitesPerSecond) : null;
 
   const results = {
     benchmark: 'site load: 6 channel PNGs (512x512 8-bit gray) decoded into one 6x512x512 uint8 tensor',
     date: new Date().toISOString(),
-    machine: { cpuModel: os.cpus()[0]?.model ?? 'unknown', cores, node: process.version, platform: `${os.platform()} ${os.release()} ${os.arch()}`, memoryGiB: round2(os.totalmem() / 2 ** 30) },
+    machine: {
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      cores,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+      memoryGiB: round2(os.totalmem() / 2 ** 30),
+    },
     imageRoot,
     sites: sites.length,
     rounds,
@@ -124,8 +173,13 @@ export async function benchSiteLoad(options: SiteLoadBenchOptions = {}): Promise
     pil,
     ratioToPilOneCore,
     // Throughput per core with every core busy, against PIL on one core.
-    ratioToPilPerCoreAllThreads: pilSitesPerSecond ? round2(widest.sitesPerSecond / (widest.threads * pilSitesPerSecond)) : null,
-    target: { ratioToPilOneCore: TARGET_RATIO_ONE_CORE, met: ratioToPilOneCore === null ? null : ratioToPilOneCore >= TARGET_RATIO_ONE_CORE },
+    ratioToPilPerCoreAllThreads: pilSitesPerSecond
+      ? round2(widest.sitesPerSecond / (widest.threads * pilSitesPerSecond))
+      : null,
+    target: {
+      ratioToPilOneCore: TARGET_RATIO_ONE_CORE,
+      met: ratioToPilOneCore === null ? null : ratioToPilOneCore >= TARGET_RATIO_ONE_CORE,
+    },
   };
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   // Written whole under a temporary name then renamed, so a killed run never leaves a half-written result.

@@ -23,13 +23,18 @@ test('checks the real RxRx1 files: only the absent images and the incomplete sit
   assert.equal(report.incompleteSites, 18);
   assert.equal(report.absentSites, 125510 - 36);
   assert.equal(report.problems.missing_channel.count, 753060 - 180);
-  assert.match(report.problems.missing_channel.examples[0], /B02_s2_w5\.png: missing \(the site has its other channels\)/);
-  for (const kind of ['extra_file', 'bad_format', 'undecodable', 'bad_field', 'duplicate_id'] as const) assert.equal(report.problems[kind].count, 0, kind);
+  assert.match(
+    report.problems.missing_channel.examples[0],
+    /B02_s2_w5\.png: missing \(the site has its other channels\)/,
+  );
+  for (const kind of ['extra_file', 'bad_format', 'undecodable', 'bad_field', 'duplicate_id'] as const)
+    assert.equal(report.problems[kind].count, 0, kind);
   assert.equal(report.ok, false);
 });
 
 test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', async () => {
-  const row = (well: string, site = 1) => officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 1, well, site, wellType: 'treatment', sirnaId: 3 });
+  const row = (well: string, site = 1) =>
+    officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 1, well, site, wellType: 'treatment', sirnaId: 3 });
   const clean = realOfficialDataset([row('C03'), row('C04')], 'U2OS-01');
   const cleanReport = await checkDataset(clean);
   assert.equal(cleanReport.ok, true);
@@ -44,11 +49,21 @@ test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', asy
   const real = fs.readFileSync(path.join(plate, 'C06_s1_w1.png'));
   fs.writeFileSync(path.join(plate, 'C06_s1_w1.png'), real.subarray(0, real.length >> 1));
   fs.copyFileSync(path.join(plate, 'C07_s1_w1.png'), path.join(plate, 'D10_s1_w1.png'));
-  fs.appendFileSync(path.join(dir, 'metadata.csv'), `${row('C07')}\n${officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 7, well: 'C08', site: 1, wellType: 'treatment', sirnaId: 3 })}\n`);
+  fs.appendFileSync(
+    path.join(dir, 'metadata.csv'),
+    `${row('C07')}\n${officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 7, well: 'C08', site: 1, wellType: 'treatment', sirnaId: 3 })}\n`,
+  );
 
   const report = await checkDataset(dir, { threads: 1 });
   const counts = Object.fromEntries(Object.entries(report.problems).map(([kind, p]) => [kind, p.count]));
-  assert.deepEqual(counts, { missing_channel: 1, extra_file: 1, bad_format: 2, undecodable: 1, bad_field: 1, duplicate_id: 1 });
+  assert.deepEqual(counts, {
+    missing_channel: 1,
+    extra_file: 1,
+    bad_format: 2,
+    undecodable: 1,
+    bad_field: 1,
+    duplicate_id: 1,
+  });
   assert.deepEqual(report.problems.bad_format.examples.sort(), [
     'train/U2OS-01/Plate1/C04_s1_w2.png: 100x100 8-bit grayscale, expected 512x512 8-bit grayscale',
     'train/U2OS-01/Plate1/C05_s1_w3.png: 512x512 8-bit colour type 2, expected 512x512 8-bit grayscale',

@@ -3,8 +3,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { demoKey, formatKey, keyFingerprint, makeKey, parseKey, splitKey, type SolutionKey } from '../src/competition/key.js';
-import { checkSubmission, scoreSubmission, SUBMISSION_MESSAGES, MAX_SUBMISSION_SIRNA } from '../src/competition/submission.js';
+import {
+  demoKey,
+  formatKey,
+  keyFingerprint,
+  makeKey,
+  parseKey,
+  splitKey,
+  type SolutionKey,
+} from '../src/competition/key.js';
+import {
+  checkSubmission,
+  scoreSubmission,
+  SUBMISSION_MESSAGES,
+  MAX_SUBMISSION_SIRNA,
+} from '../src/competition/submission.js';
 import { Competition, COMPETITION_MESSAGES, CompetitionError } from '../src/competition/store.js';
 import { dropPostgresSchema, openDb, type Db } from '../src/competition/db.js';
 import { migrate, MIGRATIONS } from '../src/competition/migrations.js';
@@ -32,9 +45,27 @@ function wrongAt(indices: number[]): number[] {
   return TRUTH.map((label, i) => (indices.includes(i) ? (label + 1) % 1108 : label));
 }
 
-function site(id: string, dataset: 'train' | 'test', wellType: SiteRecord['wellType'], sirnaId: number | null, siteNumber = 1): SiteRecord {
+function site(
+  id: string,
+  dataset: 'train' | 'test',
+  wellType: SiteRecord['wellType'],
+  sirnaId: number | null,
+  siteNumber = 1,
+): SiteRecord {
   const [experiment, plate, well] = id.split('_');
-  return { siteId: `${id}_${siteNumber}`, wellId: id, cellType: 'HEPG2', dataset, experiment, plate: Number(plate), well, site: siteNumber, wellType, sirna: null, sirnaId };
+  return {
+    siteId: `${id}_${siteNumber}`,
+    wellId: id,
+    cellType: 'HEPG2',
+    dataset,
+    experiment,
+    plate: Number(plate),
+    well,
+    site: siteNumber,
+    wellType,
+    sirna: null,
+    sirnaId,
+  };
 }
 
 // ---- keys ----
@@ -48,7 +79,11 @@ test('the demo key holds the labelled test treatment wells, split Public/Private
   ];
   const key = demoKey(sites, { seed: 7 })!;
   assert.deepEqual(key.ids, [...IDS].sort());
-  assert.equal(key.usage!.reduce((a, b) => a + b, 0), 4, 'round(12 / 3) Public');
+  assert.equal(
+    key.usage!.reduce((a, b) => a + b, 0),
+    4,
+    'round(12 / 3) Public',
+  );
   assert.deepEqual([...demoKey(sites, { seed: 7 })!.usage!], [...key.usage!], 'same seed, same split');
   assert.notDeepEqual([...demoKey(sites, { seed: 8 })!.usage!], [...key.usage!], 'another seed, another split');
   assert.equal(keyFingerprint(key), keyFingerprint(KEY));
@@ -65,7 +100,10 @@ test('keys round-trip through CSV, Kaggle solution files included', () => {
   const kaggle = parseKey('Usage,sirna,id_code,extra\r\nPublic,5,A_1_B02,x\r\nPrivate,6,A_1_B03,y\r\n');
   assert.deepEqual([...kaggle.usage!], [1, 0]);
   assert.equal(parseKey('id_code,sirna\nA_1_B02,5\n').usage, null);
-  assert.throws(() => parseKey('id_code,sirna,Usage\nA_1_B02,5,Hidden\n', 'k.csv'), /k\.csv:2: Usage="Hidden": expected Public or Private/);
+  assert.throws(
+    () => parseKey('id_code,sirna,Usage\nA_1_B02,5,Hidden\n', 'k.csv'),
+    /k\.csv:2: Usage="Hidden": expected Public or Private/,
+  );
   assert.throws(() => parseKey('id,label\n'), /expected columns id_code,sirna/);
 });
 
@@ -79,7 +117,10 @@ describe('submission validation messages', () => {
   };
 
   test('empty file', () => {
-    assert.equal(SUBMISSION_MESSAGES.empty, 'empty file: expected the header "id_code,sirna" and one row per test id_code');
+    assert.equal(
+      SUBMISSION_MESSAGES.empty,
+      'empty file: expected the header "id_code,sirna" and one row per test id_code',
+    );
     assert.equal(check(''), SUBMISSION_MESSAGES.empty);
     assert.equal(check(' \n\r\n'), SUBMISSION_MESSAGES.empty);
     assert.equal(check(new Uint8Array(0)), SUBMISSION_MESSAGES.empty);
@@ -96,8 +137,13 @@ describe('submission validation messages', () => {
   });
 
   test('malformed rows', () => {
-    const text = csv(TRUTH).replace('HEPG2-08_1_B05,14', 'HEPG2-08_1_B05,14,3').replace('HEPG2-08_1_B06,21', 'HEPG2-08_1_B06');
-    assert.equal(check(text), '2 malformed row(s) (expected 2 comma-separated fields id_code,sirna), e.g. line 4: "HEPG2-08_1_B05,14,3", line 5: "HEPG2-08_1_B06"; 2 id_code(s) missing, e.g. "HEPG2-08_1_B05", "HEPG2-08_1_B06"');
+    const text = csv(TRUTH)
+      .replace('HEPG2-08_1_B05,14', 'HEPG2-08_1_B05,14,3')
+      .replace('HEPG2-08_1_B06,21', 'HEPG2-08_1_B06');
+    assert.equal(
+      check(text),
+      '2 malformed row(s) (expected 2 comma-separated fields id_code,sirna), e.g. line 4: "HEPG2-08_1_B05,14,3", line 5: "HEPG2-08_1_B06"; 2 id_code(s) missing, e.g. "HEPG2-08_1_B05", "HEPG2-08_1_B06"',
+    );
   });
 
   test('non-integer or out-of-range sirna (treatment labels 0..1107)', () => {
@@ -107,7 +153,10 @@ describe('submission validation messages', () => {
     labels[1] = 1108;
     labels[2] = '-1';
     labels[3] = '2.5';
-    assert.equal(check(csv(labels)), '4 row(s) with a sirna that is not an integer in 0..1107, e.g. line 2: "abc", line 3: "1108", line 4: "-1"');
+    assert.equal(
+      check(csv(labels)),
+      '4 row(s) with a sirna that is not an integer in 0..1107, e.g. line 2: "abc", line 3: "1108", line 4: "-1"',
+    );
     labels.fill(0);
     labels[5] = '';
     assert.equal(check(csv(labels)), '1 row(s) with a sirna that is not an integer in 0..1107, e.g. line 7: ""');
@@ -116,17 +165,29 @@ describe('submission validation messages', () => {
 
   test('duplicate ids', () => {
     const text = csv(TRUTH) + 'HEPG2-08_1_B04,7\nHEPG2-08_1_B03,0\n';
-    assert.equal(check(text), '2 duplicate id_code(s), e.g. "HEPG2-08_1_B04" (lines 3 and 14), "HEPG2-08_1_B03" (lines 2 and 15)');
+    assert.equal(
+      check(text),
+      '2 duplicate id_code(s), e.g. "HEPG2-08_1_B04" (lines 3 and 14), "HEPG2-08_1_B03" (lines 2 and 15)',
+    );
   });
 
   test('unknown ids', () => {
     const text = csv(TRUTH) + 'HEPG2-08_1_Z99,7\nnope,1\n';
-    assert.equal(check(text), '2 unknown id_code(s) (not in the test set), e.g. "HEPG2-08_1_Z99" (line 14), "nope" (line 15)');
+    assert.equal(
+      check(text),
+      '2 unknown id_code(s) (not in the test set), e.g. "HEPG2-08_1_Z99" (line 14), "nope" (line 15)',
+    );
   });
 
   test('missing ids: count and the first few', () => {
-    assert.equal(check(csv(TRUTH.slice(0, 7), IDS.slice(0, 7))), '5 id_code(s) missing, e.g. "HEPG2-08_1_B10", "HEPG2-08_1_B11", "HEPG2-08_1_B12"');
-    assert.equal(check('id_code,sirna\n'), '12 id_code(s) missing, e.g. "HEPG2-08_1_B03", "HEPG2-08_1_B04", "HEPG2-08_1_B05"');
+    assert.equal(
+      check(csv(TRUTH.slice(0, 7), IDS.slice(0, 7))),
+      '5 id_code(s) missing, e.g. "HEPG2-08_1_B10", "HEPG2-08_1_B11", "HEPG2-08_1_B12"',
+    );
+    assert.equal(
+      check('id_code,sirna\n'),
+      '12 id_code(s) missing, e.g. "HEPG2-08_1_B03", "HEPG2-08_1_B04", "HEPG2-08_1_B05"',
+    );
   });
 
   test('several problems are reported together, in a fixed order', () => {
@@ -161,16 +222,28 @@ test('accuracy overall and per board, by hand', () => {
   assert.equal(result.scores.private, 6 / 8);
   assert.deepEqual([result.scores.rows, result.scores.publicRows, result.scores.privateRows], [12, 4, 8]);
   const noUsage = scoreSubmission(csv(wrongAt(wrong)), makeKey(IDS.map((id, i) => ({ id, sirna: 7 * i }))));
-  assert.ok(noUsage.valid && noUsage.scores.public === null && noUsage.scores.private === null && noUsage.scores.accuracy === 0.75);
+  assert.ok(
+    noUsage.valid &&
+      noUsage.scores.public === null &&
+      noUsage.scores.private === null &&
+      noUsage.scores.accuracy === 0.75,
+  );
 });
 
 test('a full-size submission (the 19,897 test ids of RxRx1) validates and scores', () => {
-  const ids = fs.readFileSync(path.join(SHARED_RXRX1, 'metadata', 'test.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(',')[0]);
+  const ids = fs
+    .readFileSync(path.join(SHARED_RXRX1, 'metadata', 'test.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(',')[0]);
   assert.equal(ids.length, 19897);
   let state = 1;
   const random = () => ((state = (state * 1103515245 + 12345) % 2147483648), state % 1108);
   const key = splitKey(makeKey(ids.map((id) => ({ id, sirna: random() }))), { seed: 1 });
-  const labels = ids.map((id, i) => (i % 4 === 0 ? key.sirna[key.index.get(id)!] : (key.sirna[key.index.get(id)!] + 1) % 1108));
+  const labels = ids.map((id, i) =>
+    i % 4 === 0 ? key.sirna[key.index.get(id)!] : (key.sirna[key.index.get(id)!] + 1) % 1108,
+  );
   const text = ['id_code,sirna', ...ids.map((id, i) => `${id},${labels[i]}`)].join('\n');
   const started = performance.now();
   const result = scoreSubmission(text, key);
@@ -211,7 +284,8 @@ async function pgSchema(): Promise<{ url: string; schema: string } | string> {
       await db.close();
     }
   } catch (error) {
-    if (target.fromEnv) throw new Error(`PHENOMAP_TEST_PG_URL=${target.url}: cannot connect (${(error as Error).message})`);
+    if (target.fromEnv)
+      throw new Error(`PHENOMAP_TEST_PG_URL=${target.url}: cannot connect (${(error as Error).message})`);
     return `PostgreSQL tests skipped: .ci/pg-url names ${target.url}, which does not answer (${(error as Error).message}); run .ci/services.sh`;
   }
   return { url: target.url, schema };
@@ -220,7 +294,12 @@ async function pgSchema(): Promise<{ url: string; schema: string } | string> {
 const pg = await pgSchema();
 if (typeof pg === 'string') console.log(pg);
 
-function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup: () => Promise<void>, skip: string | false) {
+function storeSuite(
+  label: string,
+  open: (name: string) => Promise<Db>,
+  cleanup: () => Promise<void>,
+  skip: string | false,
+) {
   describe(`competition store (${label})`, { skip }, () => {
     after(cleanup);
     let base = Date.parse('2026-01-05T09:00:00.000Z');
@@ -240,10 +319,16 @@ function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup:
     test('migrations apply once and are recorded', async () => {
       const db = await open('migrations');
       opened.push(db);
-      assert.deepEqual(await migrate(db), MIGRATIONS.map((m) => m.version));
+      assert.deepEqual(
+        await migrate(db),
+        MIGRATIONS.map((m) => m.version),
+      );
       assert.deepEqual(await migrate(db), [], 'nothing left to apply');
       const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations');
-      assert.deepEqual(rows.map((r) => Number(r.version)), [1]);
+      assert.deepEqual(
+        rows.map((r) => Number(r.version)),
+        [1],
+      );
     });
 
     test('teams: token shown once and stored hashed, names unique ignoring case', async () => {
@@ -255,11 +340,24 @@ function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup:
       assert.notEqual(stored!.token_hash, token);
       assert.equal(stored!.token_hash.length, 64);
       assert.deepEqual(await c.authenticate(token), team);
-      await assert.rejects(c.registerTeam('cell painters'), (e: CompetitionError) => e.statusCode === 409 && e.message === 'name: a team named "cell painters" already exists');
-      await assert.rejects(c.registerTeam('../x'), (e: CompetitionError) => e.statusCode === 400 && e.message === COMPETITION_MESSAGES.teamName);
+      await assert.rejects(
+        c.registerTeam('cell painters'),
+        (e: CompetitionError) =>
+          e.statusCode === 409 && e.message === 'name: a team named "cell painters" already exists',
+      );
+      await assert.rejects(
+        c.registerTeam('../x'),
+        (e: CompetitionError) => e.statusCode === 400 && e.message === COMPETITION_MESSAGES.teamName,
+      );
       await assert.rejects(c.registerTeam(''), (e: CompetitionError) => e.statusCode === 400);
-      await assert.rejects(c.authenticate(undefined), (e: CompetitionError) => e.statusCode === 401 && e.message === COMPETITION_MESSAGES.unauthorized);
-      await assert.rejects(c.authenticate('pm_nope'), (e: CompetitionError) => e.statusCode === 401 && e.message === COMPETITION_MESSAGES.badToken);
+      await assert.rejects(
+        c.authenticate(undefined),
+        (e: CompetitionError) => e.statusCode === 401 && e.message === COMPETITION_MESSAGES.unauthorized,
+      );
+      await assert.rejects(
+        c.authenticate('pm_nope'),
+        (e: CompetitionError) => e.statusCode === 401 && e.message === COMPETITION_MESSAGES.badToken,
+      );
     });
 
     test('invalid files are stored with their message and do not count; the daily limit does', async () => {
@@ -276,10 +374,20 @@ function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup:
       assert.equal(await c.file(large.id), '', 'an oversized file is not kept');
       assert.equal((await c.submit(team, csv(TRUTH))).valid, true);
       assert.equal((await c.submit(team, Buffer.from(csv(wrongAt([0]))))).valid, true);
-      assert.equal((await c.submit(team, '')).message, SUBMISSION_MESSAGES.empty, 'invalid files are still accepted past the limit');
+      assert.equal(
+        (await c.submit(team, '')).message,
+        SUBMISSION_MESSAGES.empty,
+        'invalid files are still accepted past the limit',
+      );
       const day = new Date(Date.UTC(2026, 0, 6)).toISOString();
-      await assert.rejects(c.submit(team, csv(TRUTH)), (e: CompetitionError) => e.statusCode === 429 && e.message === COMPETITION_MESSAGES.dailyLimit(2, day));
-      assert.equal(COMPETITION_MESSAGES.dailyLimit(2, day), 'daily submission limit reached: 2 valid submission(s) per UTC day; the next one is possible from 2026-01-06T00:00:00.000Z');
+      await assert.rejects(
+        c.submit(team, csv(TRUTH)),
+        (e: CompetitionError) => e.statusCode === 429 && e.message === COMPETITION_MESSAGES.dailyLimit(2, day),
+      );
+      assert.equal(
+        COMPETITION_MESSAGES.dailyLimit(2, day),
+        'daily submission limit reached: 2 valid submission(s) per UTC day; the next one is possible from 2026-01-06T00:00:00.000Z',
+      );
       assert.deepEqual(await c.quota(team), { used: 2, limit: 2, resetsAt: day });
       assert.equal((await c.submissions(team)).length, 5, 'the refused one is not stored');
       base = Date.parse('2026-01-06T00:00:01.000Z');
@@ -293,7 +401,11 @@ function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup:
       const { team } = await c.registerTeam('racers');
       const results = await Promise.allSettled(Array.from({ length: 8 }, () => c.submit(team, csv(TRUTH))));
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 3);
-      assert.ok(results.filter((r) => r.status === 'rejected').every((r) => ((r as PromiseRejectedResult).reason as CompetitionError).statusCode === 429));
+      assert.ok(
+        results
+          .filter((r) => r.status === 'rejected')
+          .every((r) => ((r as PromiseRejectedResult).reason as CompetitionError).statusCode === 429),
+      );
     });
 
     test('leaderboards: best public per team, ties by earliest; private hidden until closed, then by the best-public submission', async () => {
@@ -313,33 +425,54 @@ function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup:
       assert.equal(a1.privateScore, null, 'private scores stay hidden while open');
 
       const board = await c.leaderboard('public');
-      assert.deepEqual(board.entries.map((e) => [e.rank, e.team, e.score, e.submissionId, e.submissions]), [
-        [1, 'alpha', 1, a1.id, 1],
-        [2, 'beta', 1, b2.id, 2],
-        [3, 'gamma', 0.75, g1.id, 2],
-      ]);
-      await assert.rejects(c.leaderboard('private'), (e: CompetitionError) => e.statusCode === 403 && e.message === COMPETITION_MESSAGES.privateHidden);
+      assert.deepEqual(
+        board.entries.map((e) => [e.rank, e.team, e.score, e.submissionId, e.submissions]),
+        [
+          [1, 'alpha', 1, a1.id, 1],
+          [2, 'beta', 1, b2.id, 2],
+          [3, 'gamma', 0.75, g1.id, 2],
+        ],
+      );
+      await assert.rejects(
+        c.leaderboard('private'),
+        (e: CompetitionError) => e.statusCode === 403 && e.message === COMPETITION_MESSAGES.privateHidden,
+      );
       await assert.rejects(c.close(undefined), (e: CompetitionError) => e.statusCode === 401);
-      await assert.rejects(c.close('guess'), (e: CompetitionError) => e.statusCode === 403 && e.message === COMPETITION_MESSAGES.badOrganizer);
+      await assert.rejects(
+        c.close('guess'),
+        (e: CompetitionError) => e.statusCode === 403 && e.message === COMPETITION_MESSAGES.badOrganizer,
+      );
 
       const info = await c.close(ORGANIZER);
       assert.equal(info.state, 'closed');
       const privateBoard = await c.leaderboard('private');
-      assert.deepEqual(privateBoard.entries.map((e) => [e.rank, e.team, e.score, e.submissionId]), [
-        [1, 'beta', 1, b2.id],
-        [2, 'alpha', 0.75, a1.id],
-        [3, 'gamma', 0.5, g1.id],
-      ]);
-      await assert.rejects(c.submit(alpha.team, csv(TRUTH)), (e: CompetitionError) => e.statusCode === 403 && e.message === COMPETITION_MESSAGES.closed);
+      assert.deepEqual(
+        privateBoard.entries.map((e) => [e.rank, e.team, e.score, e.submissionId]),
+        [
+          [1, 'beta', 1, b2.id],
+          [2, 'alpha', 0.75, a1.id],
+          [3, 'gamma', 0.5, g1.id],
+        ],
+      );
+      await assert.rejects(
+        c.submit(alpha.team, csv(TRUTH)),
+        (e: CompetitionError) => e.statusCode === 403 && e.message === COMPETITION_MESSAGES.closed,
+      );
       assert.equal((await c.submissions(alpha.team))[0].privateScore, 0.75, 'private scores are shown once closed');
 
       // Rescoring from the stored files gives the very same scores...
       assert.deepEqual(await c.rescore(), { checked: 5, changed: 0 });
       // ...and repairs scores that were tampered with.
       await c.db.run('UPDATE submissions SET public_score = 0.1, private_score = 0.2 WHERE id = ?', [b2.id]);
-      await c.db.run('UPDATE submissions SET valid = 0, public_score = NULL, private_score = NULL, message = ? WHERE id = ?', ['x', a1.id]);
+      await c.db.run(
+        'UPDATE submissions SET valid = 0, public_score = NULL, private_score = NULL, message = ? WHERE id = ?',
+        ['x', a1.id],
+      );
       assert.deepEqual(await c.rescore(), { checked: 5, changed: 2 });
-      assert.deepEqual((await c.leaderboard('private')).entries.map((e) => [e.team, e.score]), privateBoard.entries.map((e) => [e.team, e.score]));
+      assert.deepEqual(
+        (await c.leaderboard('private')).entries.map((e) => [e.team, e.score]),
+        privateBoard.entries.map((e) => [e.team, e.score]),
+      );
       assert.deepEqual((await c.leaderboard('public')).entries, board.entries);
     });
 
@@ -361,9 +494,19 @@ function storeSuite(label: string, open: (name: string) => Promise<Db>, cleanup:
 }
 
 const sqliteDir = tempDir('phenomap-competition-');
-storeSuite('SQLite', async (name) => openDb(path.join(sqliteDir, `${name}.sqlite`)), async () => undefined, false);
+storeSuite(
+  'SQLite',
+  async (name) => openDb(path.join(sqliteDir, `${name}.sqlite`)),
+  async () => undefined,
+  false,
+);
 if (typeof pg === 'string') {
-  storeSuite('PostgreSQL', async () => assert.fail('unreachable'), async () => undefined, pg);
+  storeSuite(
+    'PostgreSQL',
+    async () => assert.fail('unreachable'),
+    async () => undefined,
+    pg,
+  );
 } else {
   const schemas: string[] = [];
   storeSuite(
@@ -419,9 +562,18 @@ describe('phenomap score / competition key', () => {
     const submission = path.join(dir, 'sub.csv');
     fs.writeFileSync(submission, csv(wrongAt([publicIndices()[0], privateIndices()[0], privateIndices()[1]])));
     assert.equal(await run('score', submission, '--key', keyFile), 0);
-    assert.deepEqual(output, ['accuracy 0.75000 (12 wells)', 'public   0.75000 (4 wells)', 'private  0.75000 (8 wells)']);
+    assert.deepEqual(output, [
+      'accuracy 0.75000 (12 wells)',
+      'public   0.75000 (4 wells)',
+      'private  0.75000 (8 wells)',
+    ]);
     assert.equal(await run('score', submission, '--key', keyFile, '--json'), 0);
-    assert.deepEqual(JSON.parse(output.join('\n')), scoreSubmission(fs.readFileSync(submission), KEY).valid ? (scoreSubmission(fs.readFileSync(submission), KEY) as { scores: object }).scores : null);
+    assert.deepEqual(
+      JSON.parse(output.join('\n')),
+      scoreSubmission(fs.readFileSync(submission), KEY).valid
+        ? (scoreSubmission(fs.readFileSync(submission), KEY) as { scores: object }).scores
+        : null,
+    );
 
     const plainKey = path.join(dir, 'plain.csv');
     fs.writeFileSync(plainKey, formatKey(makeKey(IDS.map((id, i) => ({ id, sirna: 7 * i })))));
@@ -439,9 +591,24 @@ describe('phenomap score / competition key', () => {
   });
 
   test('competition key exports the demo key of a labelled dataset', async () => {
-    const rows = IDS.slice(0, 6).flatMap((id, i) => [1, 2].map((s) => officialRow({ dataset: 'test', experiment: 'HEPG2-08', plate: 1, well: id.split('_')[2], site: s, wellType: 'treatment', sirnaId: 7 * i })));
+    const rows = IDS.slice(0, 6).flatMap((id, i) =>
+      [1, 2].map((s) =>
+        officialRow({
+          dataset: 'test',
+          experiment: 'HEPG2-08',
+          plate: 1,
+          well: id.split('_')[2],
+          site: s,
+          wellType: 'treatment',
+          sirnaId: 7 * i,
+        }),
+      ),
+    );
     const dataset = realOfficialDataset(rows.slice(0, 2));
-    fs.writeFileSync(path.join(dataset, 'metadata.csv'), fs.readFileSync(path.join(dataset, 'metadata.csv'), 'utf8') + rows.slice(2).join('\n') + '\n');
+    fs.writeFileSync(
+      path.join(dataset, 'metadata.csv'),
+      fs.readFileSync(path.join(dataset, 'metadata.csv'), 'utf8') + rows.slice(2).join('\n') + '\n',
+    );
     const out = path.join(dir, 'demo-key.csv');
     assert.equal(await run('competition', 'key', dataset, '--out', out, '--seed', '3'), 0);
     assert.deepEqual(output, [`wrote ${out}: 6 ids (2 Public, 4 Private)`]);

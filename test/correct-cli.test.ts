@@ -23,7 +23,16 @@ function table(): ProfileTable {
       Metadata_well_type: Array.from({ length: rows }, (_, i) => (i % 12 < 4 ? 'negative_control' : 'treatment')),
     },
     features: ['Cells_A', 'Cells_B', 'Nuclei_C', 'Nuclei_D'],
-    columns: Array.from({ length: 4 }, (_, j) => Float32Array.from({ length: rows }, (_, i) => Math.sin(i * (j + 1.3)) * (j + 1) + plate[i] * 2 + (experiment[i] === 'RPE-02' ? 5 : 0) + (j === 3 ? 1000 : 0))),
+    columns: Array.from({ length: 4 }, (_, j) =>
+      Float32Array.from(
+        { length: rows },
+        (_, i) =>
+          Math.sin(i * (j + 1.3)) * (j + 1) +
+          plate[i] * 2 +
+          (experiment[i] === 'RPE-02' ? 5 : 0) +
+          (j === 3 ? 1000 : 0),
+      ),
+    ),
   };
 }
 
@@ -37,7 +46,16 @@ test('correct writes the corrected table and a run record; a folder OUT gets one
   const dir = tempDir();
   const input = path.join(dir, 'wells.parquet');
   writeProfiles(input, table());
-  await phenomap('correct', input, '--out', path.join(dir, 'combat.parquet'), '--method', 'combat', '--batch', 'experiment');
+  await phenomap(
+    'correct',
+    input,
+    '--out',
+    path.join(dir, 'combat.parquet'),
+    '--method',
+    'combat',
+    '--batch',
+    'experiment',
+  );
   const expected = correctProfiles(readProfiles(input), { method: 'combat', batch: 'experiment' });
   assert.deepEqual(readProfiles(path.join(dir, 'combat.parquet')).columns, expected.columns);
   const record = JSON.parse(fs.readFileSync(path.join(dir, 'combat.parquet.json'), 'utf8'));
@@ -45,29 +63,77 @@ test('correct writes the corrected table and a run record; a folder OUT gets one
   assert.equal(record.rows, 48);
 
   await phenomap('correct', input, '--out', path.join(dir, 'tvn'), '--method', 'tvn', '--batch', 'plate');
-  assert.deepEqual(fs.readdirSync(path.join(dir, 'tvn')).sort(), ['RPE-01_1.parquet', 'RPE-01_2.parquet', 'RPE-02_1.parquet', 'RPE-02_2.parquet', 'run.json']);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'tvn')).sort(), [
+    'RPE-01_1.parquet',
+    'RPE-01_2.parquet',
+    'RPE-02_1.parquet',
+    'RPE-02_2.parquet',
+    'run.json',
+  ]);
   const back = readProfiles(path.join(dir, 'tvn'));
   assert.equal(back.rows, 48);
   assert.deepEqual(back.features, ['PC_1', 'PC_2', 'PC_3', 'PC_4']);
-  await assert.rejects(phenomap('correct', input, '--out', path.join(dir, 'tvn'), '--method', 'tvn', '--batch', 'plate'), /tvn exists; pass --overwrite/);
-  await phenomap('correct', input, '--out', path.join(dir, 'tvn'), '--method', 'coral', '--batch', 'plate', '--overwrite');
+  await assert.rejects(
+    phenomap('correct', input, '--out', path.join(dir, 'tvn'), '--method', 'tvn', '--batch', 'plate'),
+    /tvn exists; pass --overwrite/,
+  );
+  await phenomap(
+    'correct',
+    input,
+    '--out',
+    path.join(dir, 'tvn'),
+    '--method',
+    'coral',
+    '--batch',
+    'plate',
+    '--overwrite',
+  );
   assert.deepEqual(readProfiles(path.join(dir, 'tvn')).features, table().features);
-  assert.ok(!fs.readdirSync(dir).some((name) => name.includes('.tmp') || name.includes('.old')), 'no temporary files left');
-  await assert.rejects(phenomap('correct', input, '--out', input, '--method', 'none', '--batch', 'plate', '--overwrite'), /is the input table/);
+  assert.ok(
+    !fs.readdirSync(dir).some((name) => name.includes('.tmp') || name.includes('.old')),
+    'no temporary files left',
+  );
+  await assert.rejects(
+    phenomap('correct', input, '--out', input, '--method', 'none', '--batch', 'plate', '--overwrite'),
+    /is the input table/,
+  );
 });
 
 test('normalize and select run the library steps with the options given', async () => {
   const dir = tempDir();
   const input = path.join(dir, 'wells.parquet');
   writeProfiles(input, table());
-  await phenomap('normalize', input, '--out', path.join(dir, 'robust.parquet'), '--method', 'robust', '--by', 'experiment', '--fit-on', 'negative');
+  await phenomap(
+    'normalize',
+    input,
+    '--out',
+    path.join(dir, 'robust.parquet'),
+    '--method',
+    'robust',
+    '--by',
+    'experiment',
+    '--fit-on',
+    'negative',
+  );
   const expected = normalizeProfiles(readProfiles(input), { method: 'robust', by: 'experiment', fitOn: 'negative' });
   assert.deepEqual(readProfiles(path.join(dir, 'robust.parquet')).columns, expected.columns);
 
   fs.writeFileSync(path.join(dir, 'blocklist.txt'), '# features to drop\nCells_B\n');
-  await phenomap('select', input, '--out', path.join(dir, 'selected.parquet'), '--operations', 'drop_outliers,blocklist', '--blocklist', path.join(dir, 'blocklist.txt'));
+  await phenomap(
+    'select',
+    input,
+    '--out',
+    path.join(dir, 'selected.parquet'),
+    '--operations',
+    'drop_outliers,blocklist',
+    '--blocklist',
+    path.join(dir, 'blocklist.txt'),
+  );
   assert.deepEqual(readProfiles(path.join(dir, 'selected.parquet')).features, ['Cells_A', 'Nuclei_C']);
   const record = JSON.parse(fs.readFileSync(path.join(dir, 'selected.parquet.json'), 'utf8'));
   assert.deepEqual(record.dropped, { drop_outliers: ['Nuclei_D'], blocklist: ['Cells_B'] });
-  await assert.rejects(phenomap('select', input, '--out', path.join(dir, 'x.parquet'), '--operations', 'drop_outliers,magic'), /unknown: magic/);
+  await assert.rejects(
+    phenomap('select', input, '--out', path.join(dir, 'x.parquet'), '--operations', 'drop_outliers,magic'),
+    /unknown: magic/,
+  );
 });

@@ -9,7 +9,16 @@ const table: ProfileTable = {
   metadata: {
     [META.experiment]: ['E1', 'E1', 'E1', 'E1', 'E2', 'E2', 'E2', 'E2'],
     [META.plate]: [1, 1, 1, 1, 1, 1, 1, 1],
-    [META.wellType]: ['negative_control', 'positive_control', 'positive_control', 'treatment', 'negative_control', 'positive_control', 'positive_control', 'treatment'],
+    [META.wellType]: [
+      'negative_control',
+      'positive_control',
+      'positive_control',
+      'treatment',
+      'negative_control',
+      'positive_control',
+      'positive_control',
+      'treatment',
+    ],
   },
   features: ['f'],
   columns: [Float32Array.from([1, 2, 3, 10, 11, 12, 13, 20])],
@@ -21,5 +30,8 @@ test("fitting on 'controls' uses negative and positive control rows; 'negative' 
   const s = Math.sqrt(2 / 3);
   const expected = [-1 / s, 0, 1 / s, 8 / s, -1 / s, 0, 1 / s, 8 / s];
   out.columns[0].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5, `row ${i}: ${v} vs ${expected[i]}`));
-  assert.throws(() => correctProfiles(table, { method: 'center_scale', batch: 'experiment', controls: 'negative' }), /group "E1" has 1 negative_control rows, needs at least 2/);
+  assert.throws(
+    () => correctProfiles(table, { method: 'center_scale', batch: 'experiment', controls: 'negative' }),
+    /group "E1" has 1 negative_control rows, needs at least 2/,
+  );
 });

@@ -7,8 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  correctProfiles, CORRECTION_METHODS, correlationThreshold, dropNaColumns, dropOutliers, harmonize, normalizeProfiles,
-  selectFeatures, varianceThreshold, type SelectOperation,
+  correctProfiles,
+  CORRECTION_METHODS,
+  correlationThreshold,
+  dropNaColumns,
+  dropOutliers,
+  harmonize,
+  normalizeProfiles,
+  selectFeatures,
+  varianceThreshold,
+  type SelectOperation,
 } from '../src/correct/index.js';
 import { gemmNT, mirrorUpper } from '../src/correct/kernels.js';
 import { correlationMatrix } from '../src/correct/select.js';
@@ -60,7 +68,10 @@ function assertMatrixClose(actual: ProfileTable, expected: Matrix, tolerance: nu
       }
       const error = Math.abs(a - e) / Math.max(1, Math.abs(e));
       worst = Math.max(worst, error);
-      assert.ok(error <= tolerance, `${what}: [${i}, ${j}] = ${a}, expected ${e} (relative error ${error.toExponential(2)})`);
+      assert.ok(
+        error <= tolerance,
+        `${what}: [${i}, ${j}] = ${a}, expected ${e} (relative error ${error.toExponential(2)})`,
+      );
     });
   });
   assert.ok(worst <= tolerance, what);
@@ -71,7 +82,12 @@ function covarianceOf(table: ProfileTable, rows: number[]): number[][] {
   const p = table.columns.length;
   const mean = table.columns.map((c) => rows.reduce((s, i) => s + c[i], 0) / rows.length);
   return Array.from({ length: p }, (_, a) =>
-    Array.from({ length: p }, (_, b) => rows.reduce((s, i) => s + (table.columns[a][i] - mean[a]) * (table.columns[b][i] - mean[b]), 0) / (rows.length - 1)),
+    Array.from(
+      { length: p },
+      (_, b) =>
+        rows.reduce((s, i) => s + (table.columns[a][i] - mean[a]) * (table.columns[b][i] - mean[b]), 0) /
+        (rows.length - 1),
+    ),
   );
 }
 
@@ -86,7 +102,14 @@ function generator(seed: number): () => number {
 }
 
 /** A screen-shaped table: `experiments` x `plates` plates of `perPlate` rows, `negatives` controls each, batch shifts. */
-function simulatedTable(options: { experiments: number; plates: number; perPlate: number; negatives: number; p: number; seed: number }): ProfileTable {
+function simulatedTable(options: {
+  experiments: number;
+  plates: number;
+  perPlate: number;
+  negatives: number;
+  p: number;
+  seed: number;
+}): ProfileTable {
   const next = generator(options.seed);
   const layout: Layout = { experiment: [], plate: [], wellType: [] };
   const X: number[][] = [];
@@ -130,7 +153,11 @@ test('standardize per plate, fitted on negative controls, matches scikit-learn S
 });
 
 test('robust per experiment matches pycytominer RobustMAD: (x - median) / (1.4826 MAD + 1e-18)', () => {
-  const out = normalizeProfiles(fixtureTable(normalizeFixture, normalizeFixture.Xnan), { method: 'robust', fitOn: 'all', by: 'experiment' });
+  const out = normalizeProfiles(fixtureTable(normalizeFixture, normalizeFixture.Xnan), {
+    method: 'robust',
+    fitOn: 'all',
+    by: 'experiment',
+  });
   assertMatrixClose(out, normalizeFixture.robustByExperimentAll, 2e-6, 'robust');
 });
 
@@ -139,7 +166,10 @@ test('spherize PCA, ZCA, PCA-cor and ZCA-cor match pycytominer Spherize on centr
   for (const method of ['PCA', 'ZCA', 'PCA-cor', 'ZCA-cor'] as const) {
     const out = normalizeProfiles(table, { method: 'spherize', spherize: method, fitOn: 'all', by: 'all' });
     assertMatrixClose(out, normalizeFixture.spherizeAll[method], 2e-5, method);
-    assert.deepEqual(out.features, method.startsWith('PCA') ? ['PC_1', 'PC_2', 'PC_3', 'PC_4', 'PC_5'] : table.features);
+    assert.deepEqual(
+      out.features,
+      method.startsWith('PCA') ? ['PC_1', 'PC_2', 'PC_3', 'PC_4', 'PC_5'] : table.features,
+    );
   }
   const byExperiment = normalizeProfiles(table, { method: 'spherize', fitOn: 'all', by: 'experiment' });
   assertMatrixClose(byExperiment, normalizeFixture.zcaByExperimentAll, 2e-5, 'ZCA by experiment');
@@ -152,9 +182,20 @@ test('after sphering, the fitted subset has identity covariance (to 1e-5), for e
     for (const fitOn of ['all', 'negative'] as const) {
       const out = normalizeProfiles(table, { method: 'spherize', spherize: method, fitOn, by: 'experiment' });
       for (const experiment of ['HUVEC-01', 'HUVEC-02']) {
-        const rows = [...Array(table.rows).keys()].filter((i) => table.metadata.Metadata_experiment[i] === experiment && (fitOn === 'all' || wellType[i] === 'negative_control'));
+        const rows = [...Array(table.rows).keys()].filter(
+          (i) =>
+            table.metadata.Metadata_experiment[i] === experiment &&
+            (fitOn === 'all' || wellType[i] === 'negative_control'),
+        );
         const cov = covarianceOf(out, rows);
-        cov.forEach((values, a) => values.forEach((v, b) => assert.ok(Math.abs(v - (a === b ? 1 : 0)) < 1e-5, `${method} ${fitOn} ${experiment}: cov[${a}][${b}] = ${v}`)));
+        cov.forEach((values, a) =>
+          values.forEach((v, b) =>
+            assert.ok(
+              Math.abs(v - (a === b ? 1 : 0)) < 1e-5,
+              `${method} ${fitOn} ${experiment}: cov[${a}][${b}] = ${v}`,
+            ),
+          ),
+        );
       }
     }
   }
@@ -162,20 +203,51 @@ test('after sphering, the fitted subset has identity covariance (to 1e-5), for e
 
 test('normalize errors name the group, column or row at fault', () => {
   const table = fixtureTable(normalizeFixture, normalizeFixture.X);
-  const noPlate = { ...table, metadata: { ...table.metadata, Metadata_plate: table.metadata.Metadata_plate.map((v, i) => (i === 7 ? null : v)) } };
-  assert.throws(() => normalizeProfiles(noPlate, { method: 'standardize', fitOn: 'all', by: 'plate' }), /row 7 \(EXP-\d+_\d_R7_1\) has no Metadata_plate/);
+  const noPlate = {
+    ...table,
+    metadata: { ...table.metadata, Metadata_plate: table.metadata.Metadata_plate.map((v, i) => (i === 7 ? null : v)) },
+  };
+  assert.throws(
+    () => normalizeProfiles(noPlate, { method: 'standardize', fitOn: 'all', by: 'plate' }),
+    /row 7 \(EXP-\d+_\d_R7_1\) has no Metadata_plate/,
+  );
   const withNaN = fixtureTable(normalizeFixture, normalizeFixture.Xnan);
-  assert.throws(() => normalizeProfiles(withNaN, { method: 'spherize', fitOn: 'all', by: 'all' }), /feature "f_1" is NaN at row 3/);
+  assert.throws(
+    () => normalizeProfiles(withNaN, { method: 'spherize', fitOn: 'all', by: 'all' }),
+    /feature "f_1" is NaN at row 3/,
+  );
   const infinite = fixtureTable(normalizeFixture, normalizeFixture.X);
   infinite.columns[2][5] = Infinity;
-  assert.throws(() => normalizeProfiles(infinite, { method: 'standardize', fitOn: 'all', by: 'all' }), /feature "f_2" is Infinity at row 5/);
-  const oneControl = { ...table, metadata: { ...table.metadata, Metadata_well_type: table.metadata.Metadata_well_type.map((_, i) => (i === 0 ? 'negative_control' : 'treatment')) } };
-  assert.throws(() => normalizeProfiles(oneControl, { method: 'robust', fitOn: 'negative', by: 'experiment' }), /group "EXP-\d+" has (0|1) negative_control rows, needs at least 2/);
-  assert.throws(() => normalizeProfiles(table, { method: 'spherize', fitOn: 'negative', by: 'plate' }), /sphering 5 features needs more than 5 fit rows, got 5/);
-  const collinear = fixtureTable(normalizeFixture, normalizeFixture.X.map((values) => [...values, values[0] + values[1]]));
+  assert.throws(
+    () => normalizeProfiles(infinite, { method: 'standardize', fitOn: 'all', by: 'all' }),
+    /feature "f_2" is Infinity at row 5/,
+  );
+  const oneControl = {
+    ...table,
+    metadata: {
+      ...table.metadata,
+      Metadata_well_type: table.metadata.Metadata_well_type.map((_, i) => (i === 0 ? 'negative_control' : 'treatment')),
+    },
+  };
+  assert.throws(
+    () => normalizeProfiles(oneControl, { method: 'robust', fitOn: 'negative', by: 'experiment' }),
+    /group "EXP-\d+" has (0|1) negative_control rows, needs at least 2/,
+  );
+  assert.throws(
+    () => normalizeProfiles(table, { method: 'spherize', fitOn: 'negative', by: 'plate' }),
+    /sphering 5 features needs more than 5 fit rows, got 5/,
+  );
+  const collinear = fixtureTable(
+    normalizeFixture,
+    normalizeFixture.X.map((values) => [...values, values[0] + values[1]]),
+  );
   assert.throws(() => normalizeProfiles(collinear, { method: 'spherize', fitOn: 'all', by: 'all' }), /not full rank/);
   const { Metadata_well_type: _, ...noWellType } = table.metadata;
-  assert.throws(() => normalizeProfiles({ ...table, metadata: noWellType }, { method: 'standardize', fitOn: 'negative', by: 'all' }), /needs metadata column Metadata_well_type/);
+  assert.throws(
+    () =>
+      normalizeProfiles({ ...table, metadata: noWellType }, { method: 'standardize', fitOn: 'negative', by: 'all' }),
+    /needs metadata column Metadata_well_type/,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -194,7 +266,11 @@ interface SelectFixture {
 const selectFixture = readFixture<SelectFixture>('correct-select.json');
 const selectTable = () => {
   const n = selectFixture.X.length;
-  return fixtureTable({ experiment: Array(n).fill('E-01'), plate: Array(n).fill(1), wellType: Array(n).fill('treatment') }, selectFixture.X, selectFixture.features);
+  return fixtureTable(
+    { experiment: Array(n).fill('E-01'), plate: Array(n).fill(1), wellType: Array(n).fill('treatment') },
+    selectFixture.X,
+    selectFixture.features,
+  );
 };
 
 test('each selection operation alone drops what pycytominer drops', () => {
@@ -224,12 +300,16 @@ test('selectFeatures runs the operations in order on what each keeps, and report
   const table = selectTable();
   const result = selectFeatures(table, { operations: selectFixture.operations, blocklist: selectFixture.blocklist });
   assert.deepEqual(result.kept, selectFixture.kept);
-  for (const op of selectFixture.operations) assert.deepEqual([...result.dropped[op]!].sort(), selectFixture.sequential[op], op);
+  for (const op of selectFixture.operations)
+    assert.deepEqual([...result.dropped[op]!].sort(), selectFixture.sequential[op], op);
   assert.deepEqual(result.table.features, selectFixture.kept);
   const source = table.features.indexOf('f_g');
   assert.deepEqual(result.table.columns[result.kept.indexOf('f_g')], table.columns[source]);
   assert.throws(() => selectFeatures(table, { operations: ['blocklist'] }), /blocklist\): needs the list/);
-  assert.throws(() => selectFeatures(table, { operations: ['variance_treshold' as SelectOperation] }), /unknown operation\(s\) variance_treshold/);
+  assert.throws(
+    () => selectFeatures(table, { operations: ['variance_treshold' as SelectOperation] }),
+    /unknown operation\(s\) variance_treshold/,
+  );
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -249,13 +329,28 @@ test('TVN matches EFAAR tvn_on_controls (with per-batch centring on the batch co
   const byPlate = correctProfiles(table, { method: 'tvn', batch: 'plate' });
   assertMatrixClose(byPlate, batchFixture.tvnPlateNegative, 2e-5, 'tvn plate negative');
   assert.deepEqual(byPlate.features, ['PC_1', 'PC_2', 'PC_3', 'PC_4', 'PC_5', 'PC_6']);
-  assertMatrixClose(correctProfiles(table, { method: 'tvn', batch: 'experiment', controls: 'all' }), batchFixture.tvnExperimentAll, 2e-5, 'tvn experiment all');
+  assertMatrixClose(
+    correctProfiles(table, { method: 'tvn', batch: 'experiment', controls: 'all' }),
+    batchFixture.tvnExperimentAll,
+    2e-5,
+    'tvn experiment all',
+  );
 });
 
 test('CORAL matches (x - μ_b)(C_b + I)^(-1/2)(C_t + I)^(1/2) + μ_t computed with scipy', () => {
   const table = fixtureTable(batchFixture, batchFixture.X);
-  assertMatrixClose(correctProfiles(table, { method: 'coral', batch: 'plate' }), batchFixture.coralPlateNegative, 2e-5, 'coral plate negative');
-  assertMatrixClose(correctProfiles(table, { method: 'coral', batch: 'experiment', controls: 'all' }), batchFixture.coralExperimentAll, 2e-5, 'coral experiment all');
+  assertMatrixClose(
+    correctProfiles(table, { method: 'coral', batch: 'plate' }),
+    batchFixture.coralPlateNegative,
+    2e-5,
+    'coral plate negative',
+  );
+  assertMatrixClose(
+    correctProfiles(table, { method: 'coral', batch: 'experiment', controls: 'all' }),
+    batchFixture.coralExperimentAll,
+    2e-5,
+    'coral experiment all',
+  );
 });
 
 interface CombatFixture extends Layout {
@@ -270,7 +365,12 @@ test('ComBat matches sva ComBat formulas, leaving a feature constant within a ba
   const byExperiment = correctProfiles(table, { method: 'combat', batch: 'experiment' });
   assertMatrixClose(byExperiment, combatFixture.byExperiment, 2e-6, 'combat experiment');
   assert.deepEqual(byExperiment.columns[6], table.columns[6], 'the flat feature is copied unchanged');
-  assertMatrixClose(correctProfiles(table, { method: 'combat', batch: 'plate' }), combatFixture.byPlate, 2e-6, 'combat plate');
+  assertMatrixClose(
+    correctProfiles(table, { method: 'combat', batch: 'plate' }),
+    combatFixture.byPlate,
+    2e-6,
+    'combat plate',
+  );
 });
 
 interface HarmonyFixture {
@@ -285,14 +385,29 @@ interface HarmonyFixture {
 }
 const harmonyFixture = readFixture<HarmonyFixture>('correct-harmony.json');
 
-test('Harmony reproduces a numpy run of harmonypy\'s algorithm from the same centroids (one update block)', () => {
+test("Harmony reproduces a numpy run of harmonypy's algorithm from the same centroids (one update block)", () => {
   const d = harmonyFixture.Z[0].length;
-  const result = harmonize(Float64Array.from(harmonyFixture.Z.flat()), d, Int32Array.from(harmonyFixture.batch), harmonyFixture.B, {
-    clusters: harmonyFixture.K, blockSize: 1, initialCentroids: Float64Array.from(harmonyFixture.initialCentroids.flat()),
-  });
+  const result = harmonize(
+    Float64Array.from(harmonyFixture.Z.flat()),
+    d,
+    Int32Array.from(harmonyFixture.batch),
+    harmonyFixture.B,
+    {
+      clusters: harmonyFixture.K,
+      blockSize: 1,
+      initialCentroids: Float64Array.from(harmonyFixture.initialCentroids.flat()),
+    },
+  );
   assert.equal(result.iterations, harmonyFixture.iterations);
-  result.objective.forEach((value, i) => assert.ok(Math.abs(value - harmonyFixture.objective[i]) < 1e-8 * Math.abs(harmonyFixture.objective[i]), `objective ${i}`));
-  harmonyFixture.corrected.forEach((values, i) => values.forEach((e, l) => assert.ok(Math.abs(result.embedding[i * d + l] - e) < 1e-8, `embedding [${i}, ${l}]`)));
+  result.objective.forEach((value, i) =>
+    assert.ok(
+      Math.abs(value - harmonyFixture.objective[i]) < 1e-8 * Math.abs(harmonyFixture.objective[i]),
+      `objective ${i}`,
+    ),
+  );
+  harmonyFixture.corrected.forEach((values, i) =>
+    values.forEach((e, l) => assert.ok(Math.abs(result.embedding[i * d + l] - e) < 1e-8, `embedding [${i}, ${l}]`)),
+  );
 });
 
 /** Spread of the batch means around their mean, over the spread of the rows: ~0 when batches are merged. */
@@ -304,7 +419,7 @@ function batchMeanSpread(table: ProfileTable, batchOf: (i: number) => string): n
     const overall = column.reduce((s, v) => s + v, 0) / column.length;
     for (const b of batches) {
       const values = column.filter((_, i) => batchOf(i) === b);
-      between += ((values.reduce((s, v) => s + v, 0) / values.length - overall) ** 2) / batches.length;
+      between += (values.reduce((s, v) => s + v, 0) / values.length - overall) ** 2 / batches.length;
     }
     total += column.reduce((s, v) => s + (v - overall) ** 2, 0) / column.length;
   }
@@ -320,7 +435,10 @@ test('every correction runs through correctProfiles, keeps rows and metadata, an
     const out = correctProfiles(table, { method, batch: 'plate' });
     assert.equal(out.rows, table.rows, method);
     assert.deepEqual(out.metadata, table.metadata, method);
-    assert.ok(out.columns.every((column) => column.every(Number.isFinite)), `${method}: finite output`);
+    assert.ok(
+      out.columns.every((column) => column.every(Number.isFinite)),
+      `${method}: finite output`,
+    );
     if (method === 'none') {
       assert.deepEqual(out.columns, table.columns);
       assert.notEqual(out.columns[0], table.columns[0], 'none copies the features');
@@ -329,7 +447,10 @@ test('every correction runs through correctProfiles, keeps rows and metadata, an
     const after = batchMeanSpread(out, plateOf);
     assert.ok(after < before / 4, `${method}: plate-mean spread ${before.toFixed(3)} -> ${after.toFixed(4)}`);
   }
-  assert.deepEqual(correctProfiles(table, { method: 'center_scale', batch: 'experiment', controls: 'all' }), normalizeProfiles(table, { method: 'standardize', fitOn: 'all', by: 'experiment' }));
+  assert.deepEqual(
+    correctProfiles(table, { method: 'center_scale', batch: 'experiment', controls: 'all' }),
+    normalizeProfiles(table, { method: 'standardize', fitOn: 'all', by: 'experiment' }),
+  );
 });
 
 /** Share of the variance of an N x d embedding explained by the means of the labelled groups. */
@@ -360,7 +481,10 @@ test('Harmony with defaults (k-means++ start, shuffled blocks) merges batches, k
   const shifts = Array.from({ length: B }, () => Array.from({ length: d }, () => 3 * next()));
   const batch = Int32Array.from({ length: N }, (_, i) => i % B);
   const type = Int32Array.from({ length: N }, (_, i) => Math.floor(i / B) % T);
-  const Z = Float64Array.from({ length: N * d }, (_, at) => centers[type[Math.floor(at / d)]][at % d] + shifts[batch[Math.floor(at / d)]][at % d] + 0.7 * next());
+  const Z = Float64Array.from(
+    { length: N * d },
+    (_, at) => centers[type[Math.floor(at / d)]][at % d] + shifts[batch[Math.floor(at / d)]][at % d] + 0.7 * next(),
+  );
   const result = harmonize(Z, d, batch, B);
   assert.ok(result.converged);
   const [batchBefore, batchAfter] = [groupSpread(Z, d, batch), groupSpread(result.embedding, d, batch)];
@@ -376,16 +500,43 @@ test('Harmony with defaults (k-means++ start, shuffled blocks) merges batches, k
 
 test('correction errors say what is missing and what to change', () => {
   const table = fixtureTable(batchFixture, batchFixture.X);
-  const oneControlPerPlate = { ...table, metadata: { ...table.metadata, Metadata_well_type: table.metadata.Metadata_site_id.map((_, i) => (table.metadata.Metadata_well_type.indexOf('negative_control') === i ? 'negative_control' : 'treatment')) } };
+  const oneControlPerPlate = {
+    ...table,
+    metadata: {
+      ...table.metadata,
+      Metadata_well_type: table.metadata.Metadata_site_id.map((_, i) =>
+        table.metadata.Metadata_well_type.indexOf('negative_control') === i ? 'negative_control' : 'treatment',
+      ),
+    },
+  };
   for (const method of ['center_scale', 'robust', 'spherize', 'tvn', 'coral'] as const) {
-    assert.throws(() => correctProfiles(oneControlPerPlate, { method, batch: 'plate' }), /group "EXP-\d+_\d" has [01] negative_control rows, needs at least 2 \(fit on all controls or all rows, or use larger groups/, method);
+    assert.throws(
+      () => correctProfiles(oneControlPerPlate, { method, batch: 'plate' }),
+      /group "EXP-\d+_\d" has [01] negative_control rows, needs at least 2 \(fit on all controls or all rows, or use larger groups/,
+      method,
+    );
   }
-  const withNaN = fixtureTable(batchFixture, batchFixture.X.map((values, i) => (i === 4 ? [values[0], null, ...values.slice(2)] : values)));
+  const withNaN = fixtureTable(
+    batchFixture,
+    batchFixture.X.map((values, i) => (i === 4 ? [values[0], null, ...values.slice(2)] : values)),
+  );
   for (const method of ['tvn', 'coral', 'combat', 'harmony'] as const) {
-    assert.throws(() => correctProfiles(withNaN, { method, batch: 'experiment', controls: 'all' }), /feature "f_1" is NaN at row 4/, method);
+    assert.throws(
+      () => correctProfiles(withNaN, { method, batch: 'experiment', controls: 'all' }),
+      /feature "f_1" is NaN at row 4/,
+      method,
+    );
   }
-  const oneExperiment = { ...table, metadata: { ...table.metadata, Metadata_experiment: table.metadata.Metadata_experiment.map(() => 'ONE') } };
-  for (const method of ['combat', 'harmony'] as const) assert.throws(() => correctProfiles(oneExperiment, { method, batch: 'experiment' }), /needs at least 2 batches/, method);
+  const oneExperiment = {
+    ...table,
+    metadata: { ...table.metadata, Metadata_experiment: table.metadata.Metadata_experiment.map(() => 'ONE') },
+  };
+  for (const method of ['combat', 'harmony'] as const)
+    assert.throws(
+      () => correctProfiles(oneExperiment, { method, batch: 'experiment' }),
+      /needs at least 2 batches/,
+      method,
+    );
   assert.throws(() => correctProfiles(table, { method: 'magic' as never, batch: 'plate' }), /unknown method "magic"/);
 });
 
@@ -394,20 +545,33 @@ test('correction errors say what is missing and what to change', () => {
 
 test('the blocked product kernel equals naive sums, for odd shapes and the symmetric (Gram) case', () => {
   const next = generator(3);
-  for (const [m, n, k] of [[7, 5, 3], [9, 9, 13], [4, 8, 1], [13, 6, 17]]) {
+  for (const [m, n, k] of [
+    [7, 5, 3],
+    [9, 9, 13],
+    [4, 8, 1],
+    [13, 6, 17],
+  ]) {
     const A = Float64Array.from({ length: m * k }, next);
     const B = Float64Array.from({ length: n * k }, next);
     const C = Float64Array.from({ length: m * n }, next);
-    const expected = C.map((c, at) => c + Array.from({ length: k }, (_, t) => A[Math.floor(at / n) * k + t] * B[(at % n) * k + t]).reduce((s, v) => s + v, 0));
+    const expected = C.map(
+      (c, at) =>
+        c +
+        Array.from({ length: k }, (_, t) => A[Math.floor(at / n) * k + t] * B[(at % n) * k + t]).reduce(
+          (s, v) => s + v,
+          0,
+        ),
+    );
     gemmNT(m, n, k, A, B, C);
     C.forEach((v, at) => assert.ok(Math.abs(v - expected[at]) < 1e-12, `${m}x${n}x${k} [${at}]`));
     const G = new Float64Array(m * m);
     gemmNT(m, m, k, A, A, G, true);
     mirrorUpper(m, G);
-    for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) {
-      const dot = Array.from({ length: k }, (_, t) => A[i * k + t] * A[j * k + t]).reduce((s, v) => s + v, 0);
-      assert.ok(Math.abs(G[i * m + j] - dot) < 1e-12, `gram ${m}x${k} [${i}, ${j}]`);
-    }
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) {
+        const dot = Array.from({ length: k }, (_, t) => A[i * k + t] * A[j * k + t]).reduce((s, v) => s + v, 0);
+        assert.ok(Math.abs(G[i * m + j] - dot) < 1e-12, `gram ${m}x${k} [${i}, ${j}]`);
+      }
   }
 });
 
@@ -425,7 +589,9 @@ test('quickselect median equals the sorted median (odd, even, ties)', () => {
 
 test('row order does not matter: interleaved groups give the same result as the same rows sorted', () => {
   const table = fixtureTable(batchFixture, batchFixture.X);
-  const order = [...Array(table.rows).keys()].sort((a, b) => String(table.metadata.Metadata_site_id[a]).localeCompare(String(table.metadata.Metadata_site_id[b])));
+  const order = [...Array(table.rows).keys()].sort((a, b) =>
+    String(table.metadata.Metadata_site_id[a]).localeCompare(String(table.metadata.Metadata_site_id[b])),
+  );
   const sorted: ProfileTable = {
     rows: table.rows,
     metadata: Object.fromEntries(Object.entries(table.metadata).map(([k, v]) => [k, order.map((i) => v[i])])),
@@ -435,6 +601,8 @@ test('row order does not matter: interleaved groups give the same result as the 
   for (const method of ['tvn', 'coral', 'combat'] as const) {
     const a = correctProfiles(table, { method, batch: 'plate' });
     const b = correctProfiles(sorted, { method, batch: 'plate' });
-    order.forEach((i, r) => row(a, i).forEach((v, j) => assert.ok(Math.abs(v - b.columns[j][r]) < 1e-4, `${method} row ${i}`)));
+    order.forEach((i, r) =>
+      row(a, i).forEach((v, j) => assert.ok(Math.abs(v - b.columns[j][r]) < 1e-4, `${method} row ${i}`)),
+    );
   }
 });

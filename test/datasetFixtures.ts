@@ -5,10 +5,24 @@ import { channelPath, sitePaths, siteId, wellId, type SiteRecord } from '../src/
 import { SHARED_RXRX1, tempDir } from './helpers.js';
 
 /** A metadata.csv row for a site, in the official column order. */
-export function officialRow(site: Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site' | 'wellType'> & { sirnaId: number }): string {
+export function officialRow(
+  site: Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site' | 'wellType'> & { sirnaId: number },
+): string {
   const cellType = site.experiment.split('-')[0];
   const sirna = site.wellType === 'negative_control' ? 'EMPTY' : `s${site.sirnaId}`;
-  return [siteId(site.experiment, site.plate, site.well, site.site), wellId(site.experiment, site.plate, site.well), cellType, site.dataset, site.experiment, site.plate, site.well, site.site, site.wellType, sirna, site.sirnaId].join(',');
+  return [
+    siteId(site.experiment, site.plate, site.well, site.site),
+    wellId(site.experiment, site.plate, site.well),
+    cellType,
+    site.dataset,
+    site.experiment,
+    site.plate,
+    site.well,
+    site.site,
+    site.wellType,
+    sirna,
+    site.sirnaId,
+  ].join(',');
 }
 
 /**
@@ -22,7 +36,13 @@ export function realOfficialDataset(rows: string[], sourceExperiment = 'HEPG2-01
   const sourcePaths = sitePaths(source).map((p) => path.join(SHARED_RXRX1, 'images', p));
   for (const row of rows) {
     const [, , , dataset, experiment, plate, well, site] = row.split(',');
-    const location = { dataset: dataset as 'train' | 'test', experiment, plate: Number(plate), well, site: Number(site) };
+    const location = {
+      dataset: dataset as 'train' | 'test',
+      experiment,
+      plate: Number(plate),
+      well,
+      site: Number(site),
+    };
     for (let channel = 1; channel <= 6; channel++) {
       const target = path.join(dir, 'images', channelPath(location, channel));
       fs.mkdirSync(path.dirname(target), { recursive: true });

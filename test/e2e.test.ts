@@ -27,7 +27,12 @@ const USED_WELLS = 308;
 
 /** What the test needs of src/server (imported at run time so that this file compiles before the server exists). */
 interface ServerModule {
-  createServer(options: { datasetDir: string; db?: string; webDir?: string; runsDir?: string }): Promise<AppLike> | AppLike;
+  createServer(options: {
+    datasetDir: string;
+    db?: string;
+    webDir?: string;
+    runsDir?: string;
+  }): Promise<AppLike> | AppLike;
 }
 interface AppLike {
   listen(options: { host: string; port: number }): Promise<string>;
@@ -48,7 +53,11 @@ async function buildWeb(): Promise<void> {
   const index = path.join(WEB_DIR, 'index.html');
   if (fs.existsSync(index) && fs.statSync(index).mtimeMs >= newestMtime(WEB_SOURCE)) return;
   const vite = path.join(REPO_ROOT, 'node_modules', 'vite', 'bin', 'vite.js');
-  const child = spawn(process.execPath, [vite, 'build', '--config', path.join('src', 'web', 'vite.config.ts'), '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [vite, 'build', '--config', path.join('src', 'web', 'vite.config.ts'), '--logLevel', 'warn'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk));
@@ -60,16 +69,41 @@ async function buildWeb(): Promise<void> {
 async function makeDataset(): Promise<string> {
   const dir = tempDir('phenomap-e2e-data-');
   if (fs.existsSync(SIMULATE_MODULE)) {
-    const { simulate } = (await import(pathToFileURL(SIMULATE_MODULE).href)) as { simulate(options: { out: string; preset: string; seed: number; threads?: number }): Promise<unknown> };
+    const { simulate } = (await import(pathToFileURL(SIMULATE_MODULE).href)) as {
+      simulate(options: { out: string; preset: string; seed: number; threads?: number }): Promise<unknown>;
+    };
     await simulate({ out: dir, preset: 'tiny', seed: 1, threads: 2 });
     return dir;
   }
   const rows: string[] = [];
-  const wells: [string, string, number][] = [['B02', 'negative_control', 1138], ['C05', 'positive_control', 1108], ['D07', 'treatment', 12], ['E10', 'treatment', 40], ['F11', 'treatment', 77]];
-  for (const [experiment, dataset] of [['HEPG2-01', 'train'], ['HEPG2-08', 'test']] as const) {
+  const wells: [string, string, number][] = [
+    ['B02', 'negative_control', 1138],
+    ['C05', 'positive_control', 1108],
+    ['D07', 'treatment', 12],
+    ['E10', 'treatment', 40],
+    ['F11', 'treatment', 77],
+  ];
+  for (const [experiment, dataset] of [
+    ['HEPG2-01', 'train'],
+    ['HEPG2-08', 'test'],
+  ] as const) {
     for (const [well, wellType, sirnaId] of wells) {
       for (const site of [1, 2]) {
-        rows.push([`${experiment}_1_${well}_${site}`, `${experiment}_1_${well}`, 'HEPG2', dataset, experiment, 1, well, site, wellType, wellType === 'negative_control' ? 'EMPTY' : `s${sirnaId}`, sirnaId].join(','));
+        rows.push(
+          [
+            `${experiment}_1_${well}_${site}`,
+            `${experiment}_1_${well}`,
+            'HEPG2',
+            dataset,
+            experiment,
+            1,
+            well,
+            site,
+            wellType,
+            wellType === 'negative_control' ? 'EMPTY' : `s${sirnaId}`,
+            sirnaId,
+          ].join(','),
+        );
         const source = sitePaths({ dataset: 'train', experiment: 'HEPG2-01', plate: 1, well: 'B02', site: 1 });
         for (let channel = 1; channel <= 6; channel++) {
           const target = path.join(dir, 'images', channelPath({ dataset, experiment, plate: 1, well, site }, channel));
@@ -95,7 +129,14 @@ interface WellRow {
 }
 
 const RUN = 'e2e-run';
-const FEATURES = ['Cells_Count', 'Nuclei_AreaShape_Area', 'Nuclei_Intensity_MeanIntensity_w1', 'Cells_Intensity_MeanIntensity_w2', 'Cytoplasm_Texture_Contrast_w3', 'Cells_AreaShape_Eccentricity'];
+const FEATURES = [
+  'Cells_Count',
+  'Nuclei_AreaShape_Area',
+  'Nuclei_Intensity_MeanIntensity_w1',
+  'Cells_Intensity_MeanIntensity_w2',
+  'Cytoplasm_Texture_Contrast_w3',
+  'Cells_AreaShape_Eccentricity',
+];
 
 /**
  * A pipeline run folder for the map, reports and feature views: well profiles (a per-experiment offset as the
@@ -115,20 +156,32 @@ function makeRun(runsDir: string, wells: WellRow[]): void {
     const batch = experiments.indexOf(w.experiment);
     const effect = ((w.sirnaId ?? 0) % 7) / 7;
     FEATURES.forEach((_, j) => {
-      columns[j][i] = j === 0 ? Math.round(300 + 60 * batch + 120 * effect + 40 * random()) : batch * ((j % 3) + 1) + effect * (j + 1) + random();
+      columns[j][i] =
+        j === 0
+          ? Math.round(300 + 60 * batch + 120 * effect + 40 * random())
+          : batch * ((j % 3) + 1) + effect * (j + 1) + random();
     });
   });
   const column = <K extends keyof WellRow>(key: K) => wells.map((w) => w[key] as string | number | null);
   writeProfiles(path.join(runsDir, RUN, 'well_profiles.parquet'), {
     rows: wells.length,
     metadata: {
-      [META.wellId]: column('wellId'), [META.dataset]: column('dataset'), [META.experiment]: column('experiment'), [META.plate]: column('plate'),
-      [META.well]: column('well'), [META.cellType]: column('cellType'), [META.wellType]: column('wellType'), [META.sirnaId]: column('sirnaId'),
+      [META.wellId]: column('wellId'),
+      [META.dataset]: column('dataset'),
+      [META.experiment]: column('experiment'),
+      [META.plate]: column('plate'),
+      [META.well]: column('well'),
+      [META.cellType]: column('cellType'),
+      [META.wellType]: column('wellType'),
+      [META.sirnaId]: column('sirnaId'),
     },
     features: FEATURES,
     columns,
   });
-  fs.writeFileSync(path.join(runsDir, RUN, 'report.html'), '<!doctype html><meta charset="utf-8"><title>e2e report</title><body style="font-family:sans-serif"><h1>Evaluation report</h1><p>Run e2e-run: a synthetic run made by the end-to-end test.</p></body>');
+  fs.writeFileSync(
+    path.join(runsDir, RUN, 'report.html'),
+    '<!doctype html><meta charset="utf-8"><title>e2e report</title><body style="font-family:sans-serif"><h1>Evaluation report</h1><p>Run e2e-run: a synthetic run made by the end-to-end test.</p></body>',
+  );
 }
 
 /** FNV-1a hash of the decoded pixels of the composite <img> (drawn to a canvas in the page). */
@@ -152,7 +205,9 @@ async function imagePixelsHash(page: Page): Promise<{ hash: string; width: numbe
 }
 
 async function wellColors(page: Page): Promise<string[]> {
-  return page.$$eval('button[data-testid="well"]', (elements) => elements.map((e) => getComputedStyle(e).backgroundColor));
+  return page.$$eval('button[data-testid="well"]', (elements) =>
+    elements.map((e) => getComputedStyle(e).backgroundColor),
+  );
 }
 
 /** Waits for the composite to be loaded from a URL other than `previous`; returns the new URL. */
@@ -160,7 +215,13 @@ async function waitForComposite(page: Page, previous?: string): Promise<string> 
   await page.waitForFunction(
     (before) => {
       const img = document.querySelector<HTMLImageElement>('img[data-testid="composite"]');
-      return !!img && img.dataset.state === 'loaded' && img.complete && img.naturalWidth > 0 && img.getAttribute('src') !== before;
+      return (
+        !!img &&
+        img.dataset.state === 'loaded' &&
+        img.complete &&
+        img.naturalWidth > 0 &&
+        img.getAttribute('src') !== before
+      );
     },
     previous ?? null,
     { timeout: 20_000 },
@@ -169,13 +230,20 @@ async function waitForComposite(page: Page, previous?: string): Promise<string> 
 }
 
 test('web app end to end: plate view, site viewer, competition', { timeout: 90_000 }, async (t) => {
-  if (!fs.existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} is absent: run .ci/browser.sh (installs Debian's chromium) to run the browser test`);
-  if (!fs.existsSync(SERVER_MODULE)) return t.skip(`${path.relative(REPO_ROOT, SERVER_MODULE)} is absent: the server (src/server) is not built yet`);
+  if (!fs.existsSync(CHROMIUM))
+    return t.skip(`${CHROMIUM} is absent: run .ci/browser.sh (installs Debian's chromium) to run the browser test`);
+  if (!fs.existsSync(SERVER_MODULE))
+    return t.skip(`${path.relative(REPO_ROOT, SERVER_MODULE)} is absent: the server (src/server) is not built yet`);
 
   const [, datasetDir] = await Promise.all([buildWeb(), makeDataset()]);
   const { createServer } = (await import(pathToFileURL(SERVER_MODULE).href)) as ServerModule;
   const runsDir = tempDir('phenomap-e2e-runs-');
-  const app = await createServer({ datasetDir, webDir: WEB_DIR, runsDir, db: path.join(tempDir('phenomap-e2e-db-'), 'competition.sqlite') });
+  const app = await createServer({
+    datasetDir,
+    webDir: WEB_DIR,
+    runsDir,
+    db: path.join(tempDir('phenomap-e2e-db-'), 'competition.sqlite'),
+  });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const base = new URL(address).origin;
   t.after(() => app.close());
@@ -184,7 +252,16 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
   const context: BrowserContext = await chromium.launchPersistentContext(tempDir('phenomap-e2e-chromium-'), {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1400, height: 1000 },
   });
   t.after(() => context.close());
@@ -193,10 +270,12 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
   const foreignRequests: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   page.on('console', (message) => {
-    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text())) pageErrors.push(`console: ${message.text()}`);
+    if (message.type() === 'error' && !/status of 4\d\d/.test(message.text()))
+      pageErrors.push(`console: ${message.text()}`);
   });
   page.on('request', (request) => {
-    if (!request.url().startsWith(base) && !request.url().startsWith('data:') && !request.url().startsWith('blob:')) foreignRequests.push(request.url());
+    if (!request.url().startsWith(base) && !request.url().startsWith('data:') && !request.url().startsWith('blob:'))
+      foreignRequests.push(request.url());
   });
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
@@ -215,7 +294,9 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     await page.selectOption('#plate-field', 'sirna_id');
     await page.waitForFunction(
       (before) => {
-        const now = [...document.querySelectorAll('button[data-testid="well"]')].map((e) => getComputedStyle(e).backgroundColor);
+        const now = [...document.querySelectorAll('button[data-testid="well"]')].map(
+          (e) => getComputedStyle(e).backgroundColor,
+        );
         return now.some((color, i) => color !== before[i]);
       },
       byWellType,
@@ -251,7 +332,11 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     await page.locator('[data-testid="site-link"]').first().click();
     await page.waitForURL(/#\/site\//);
     const defaultUrl = await waitForComposite(page);
-    assert.match(defaultUrl, /\/api\/sites\/[^/]+\/composite\.png$/, 'the default view asks for the parameterless composite (= phenomap rgb)');
+    assert.match(
+      defaultUrl,
+      /\/api\/sites\/[^/]+\/composite\.png$/,
+      'the default view asks for the parameterless composite (= phenomap rgb)',
+    );
     const before = await imagePixelsHash(page);
     assert.equal(before.width, 512);
     await shot('site-default');
@@ -267,7 +352,9 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     const viewport = page.locator('[data-testid="zoom-viewport"]');
     await viewport.hover();
     await page.mouse.wheel(0, -400);
-    await page.waitForFunction(() => /scale\((?!1\))/.test(document.querySelector<HTMLElement>('[data-testid="zoom-content"]')!.style.transform));
+    await page.waitForFunction(() =>
+      /scale\((?!1\))/.test(document.querySelector<HTMLElement>('[data-testid="zoom-content"]')!.style.transform),
+    );
     await shot('site-zoomed');
     await page.getByRole('button', { name: 'Reset view' }).click();
     assert.match((await page.locator('[data-testid="zoom-content"]').getAttribute('style')) ?? '', /scale\(1\)/);
@@ -285,42 +372,54 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     await waitForComposite(page, customUrl);
   });
 
-  await t.test('competition: a valid submission is scored and ranked, an invalid one shows the server message', async () => {
-    const response = await fetch(`${base}/api/wells?dataset=test&wellType=treatment`);
-    assert.equal(response.status, 200);
-    const testWells = (await response.json()) as { wellId: string; sirnaId: number | null }[];
-    assert.ok(testWells.length > 0, 'the dataset has test treatment wells');
-    const valid = ['id_code,sirna', ...testWells.map((w) => `${w.wellId},${w.sirnaId ?? 0}`)].join('\n') + '\n';
+  await t.test(
+    'competition: a valid submission is scored and ranked, an invalid one shows the server message',
+    async () => {
+      const response = await fetch(`${base}/api/wells?dataset=test&wellType=treatment`);
+      assert.equal(response.status, 200);
+      const testWells = (await response.json()) as { wellId: string; sirnaId: number | null }[];
+      assert.ok(testWells.length > 0, 'the dataset has test treatment wells');
+      const valid = ['id_code,sirna', ...testWells.map((w) => `${w.wellId},${w.sirnaId ?? 0}`)].join('\n') + '\n';
 
-    await page.goto(`${base}/#/leaderboard`);
-    const team = `e2e-team-${process.pid}`;
-    await page.fill('#team-name', team);
-    await page.getByRole('button', { name: 'Register' }).click();
-    const token = (await page.locator('[data-testid="token-value"]').textContent())?.trim();
-    assert.ok(token && token.length >= 16, 'the token is shown');
-    assert.equal(await page.inputValue('#submit-token'), token, 'the token fills the submission form');
+      await page.goto(`${base}/#/leaderboard`);
+      const team = `e2e-team-${process.pid}`;
+      await page.fill('#team-name', team);
+      await page.getByRole('button', { name: 'Register' }).click();
+      const token = (await page.locator('[data-testid="token-value"]').textContent())?.trim();
+      assert.ok(token && token.length >= 16, 'the token is shown');
+      assert.equal(await page.inputValue('#submit-token'), token, 'the token fills the submission form');
 
-    await page.setInputFiles('#submit-file', { name: 'submission.csv', mimeType: 'text/csv', buffer: Buffer.from(valid) });
-    await page.getByRole('button', { name: 'Submit' }).click();
-    const score = page.locator('[data-testid="submission-score"]');
-    await score.waitFor({ timeout: 15_000 });
-    const scoreText = (await score.textContent())!.trim();
-    assert.match(scoreText, /^\d\.\d{5}$/);
-    const row = page.locator('[data-testid="leaderboard-row"]', { hasText: team });
-    await row.waitFor({ timeout: 10_000 });
-    assert.match((await row.textContent())!, new RegExp(scoreText.replace('.', '\\.')));
-    await shot('leaderboard-scored');
+      await page.setInputFiles('#submit-file', {
+        name: 'submission.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(valid),
+      });
+      await page.getByRole('button', { name: 'Submit' }).click();
+      const score = page.locator('[data-testid="submission-score"]');
+      await score.waitFor({ timeout: 15_000 });
+      const scoreText = (await score.textContent())!.trim();
+      assert.match(scoreText, /^\d\.\d{5}$/);
+      const row = page.locator('[data-testid="leaderboard-row"]', { hasText: team });
+      await row.waitFor({ timeout: 10_000 });
+      assert.match((await row.textContent())!, new RegExp(scoreText.replace('.', '\\.')));
+      await shot('leaderboard-scored');
 
-    const invalid = 'id,prediction\nHEPG2-01_1_B02,12\n';
-    await page.setInputFiles('#submit-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(invalid) });
-    const [serverResponse] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/api/competition/submissions')), page.getByRole('button', { name: 'Submit' }).click()]);
-    assert.equal(serverResponse.status(), 400);
-    const { error } = (await serverResponse.json()) as { error: string };
-    const shown = page.locator('[data-testid="submission-error"]');
-    await shown.waitFor();
-    assert.equal(await shown.textContent(), error, 'the exact server message');
-    await shot('leaderboard-invalid');
-  });
+      const invalid = 'id,prediction\nHEPG2-01_1_B02,12\n';
+      await page.setInputFiles('#submit-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(invalid) });
+      const [serverResponse] = await Promise.all([
+        page.waitForResponse(
+          (r) => r.request().method() === 'POST' && r.url().endsWith('/api/competition/submissions'),
+        ),
+        page.getByRole('button', { name: 'Submit' }).click(),
+      ]);
+      assert.equal(serverResponse.status(), 400);
+      const { error } = (await serverResponse.json()) as { error: string };
+      const shown = page.locator('[data-testid="submission-error"]');
+      await shown.waitFor();
+      assert.equal(await shown.textContent(), error, 'the exact server message');
+      await shot('leaderboard-invalid');
+    },
+  );
 
   await t.test('map and reports views without runs show their empty states', async () => {
     await page.goto(`${base}/#/map`);
@@ -336,7 +435,9 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
   const firstPlate = wells[0];
 
   await t.test('plate view coloured by a feature of a run: cell count, then a typed feature name', async () => {
-    await page.goto(`${base}/#/plate?experiment=${firstPlate.experiment}&plate=${firstPlate.plate}&field=cell_count&run=${RUN}`);
+    await page.goto(
+      `${base}/#/plate?experiment=${firstPlate.experiment}&plate=${firstPlate.plate}&field=cell_count&run=${RUN}`,
+    );
     await page.locator('[data-testid="legend"] .gradient').waitFor({ timeout: 15_000 });
     const counts = await wellColors(page);
     assert.ok(new Set(counts).size >= 3, 'cell counts give a colour ramp');
@@ -344,7 +445,14 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     await page.selectOption('#plate-field', '__feature');
     await page.fill('#plate-feature', 'Nuclei_AreaShape_Area');
     await page.waitForURL(/field=Nuclei_AreaShape_Area/, { timeout: 10_000 });
-    await page.waitForFunction((before) => [...document.querySelectorAll('button[data-testid="well"]')].some((e, i) => getComputedStyle(e).backgroundColor !== before[i]), counts, { timeout: 10_000 });
+    await page.waitForFunction(
+      (before) =>
+        [...document.querySelectorAll('button[data-testid="well"]')].some(
+          (e, i) => getComputedStyle(e).backgroundColor !== before[i],
+        ),
+      counts,
+      { timeout: 10_000 },
+    );
     assert.match((await page.locator('[data-testid="legend"]').textContent()) ?? '', /Nuclei_AreaShape_Area/);
   });
 
@@ -361,27 +469,34 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
       }
     }
     await page.goto(`${base}/#/map?run=${RUN}&left=none&right=${after}&color=experiment`);
-    await page.waitForFunction(() => document.querySelectorAll('.scatter').length === 2, undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('.scatter').length === 2, undefined, {
+      timeout: 15_000,
+    });
     // a saturated pixel of the first plot is a point (the frame and labels are grey)
     const findPoint = async () =>
-      (await (await page.waitForFunction(
-        () => {
-          const canvas = document.querySelector<HTMLCanvasElement>('.scatter canvas');
-          const context = canvas?.getContext('2d');
-          if (!canvas || !context || canvas.width === 0) return null;
-          const { data, width } = context.getImageData(0, 0, canvas.width, canvas.height);
-          for (let i = 0; i < data.length; i += 4) {
-            if (data[i + 3] > 150 && Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60) {
-              const rect = canvas.getBoundingClientRect();
-              const scale = canvas.width / rect.width;
-              return { x: rect.left + ((i / 4) % width) / scale, y: rect.top + Math.floor(i / 4 / width) / scale };
+      (await (
+        await page.waitForFunction(
+          () => {
+            const canvas = document.querySelector<HTMLCanvasElement>('.scatter canvas');
+            const context = canvas?.getContext('2d');
+            if (!canvas || !context || canvas.width === 0) return null;
+            const { data, width } = context.getImageData(0, 0, canvas.width, canvas.height);
+            for (let i = 0; i < data.length; i += 4) {
+              if (
+                data[i + 3] > 150 &&
+                Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 60
+              ) {
+                const rect = canvas.getBoundingClientRect();
+                const scale = canvas.width / rect.width;
+                return { x: rect.left + ((i / 4) % width) / scale, y: rect.top + Math.floor(i / 4 / width) / scale };
+              }
             }
-          }
-          return null;
-        },
-        undefined,
-        { timeout: 15_000 },
-      )).jsonValue()) as { x: number; y: number };
+            return null;
+          },
+          undefined,
+          { timeout: 15_000 },
+        )
+      ).jsonValue()) as { x: number; y: number };
     // Under load the plots may still be laying out: take a point only once two looks agree.
     let edge = await findPoint();
     for (let look = 0; look < 20; look++) {
@@ -393,20 +508,41 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
     const tooltip = page.locator('[data-testid="map-tooltip"]');
     // The first coloured pixel is a point's rim: move inwards until the hover picks the point up.
     let point = edge;
-    for (const [dx, dy] of [[1, 1], [2, 2], [1, 3], [3, 1], [0, 2], [2, 0], [3, 3]]) {
+    for (const [dx, dy] of [
+      [1, 1],
+      [2, 2],
+      [1, 3],
+      [3, 1],
+      [0, 2],
+      [2, 0],
+      [3, 3],
+    ]) {
       point = { x: edge.x + dx, y: edge.y + dy };
       await page.mouse.move(point.x, point.y);
-      if (await tooltip.waitFor({ timeout: 1_000 }).then(() => true, () => false)) break;
+      if (
+        await tooltip.waitFor({ timeout: 1_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     await tooltip.waitFor({ timeout: 5_000 });
     const wellId = (await tooltip.locator('.tooltip-title').textContent())!.trim();
-    assert.ok(wells.some((w) => w.wellId === wellId), `the tooltip names a well of the dataset: ${wellId}`);
+    assert.ok(
+      wells.some((w) => w.wellId === wellId),
+      `the tooltip names a well of the dataset: ${wellId}`,
+    );
     await page.waitForTimeout(300);
     await shot('map');
     await page.mouse.click(point.x, point.y);
     await page.waitForURL(/#\/plate\?.*well=/, { timeout: 5_000 });
     await page.locator('[data-testid="well-panel"]', { hasText: wellId }).waitFor({ timeout: 10_000 });
-    await page.waitForFunction(() => [...document.querySelectorAll<HTMLElement>('.thumb-frame')].every((e) => e.dataset.state !== 'loading'), undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => [...document.querySelectorAll<HTMLElement>('.thumb-frame')].every((e) => e.dataset.state !== 'loading'),
+      undefined,
+      { timeout: 15_000 },
+    );
     assert.equal(await page.locator('.thumb-frame[data-state="error"]').count(), 0, 'site thumbnails load');
     await shot('map-opened-well');
   });

@@ -14,7 +14,10 @@ test('Rng: seeded, restartable from its saved state, sane distributions', () => 
   const saved = a.state();
   const next = Array.from({ length: 5 }, () => a.uint32());
   const b = new Rng(saved);
-  assert.deepEqual(Array.from({ length: 5 }, () => b.uint32()), next);
+  assert.deepEqual(
+    Array.from({ length: 5 }, () => b.uint32()),
+    next,
+  );
   assert.notDeepEqual(new Rng(1).state(), new Rng(2).state());
   const r = new Rng(7);
   const n = 20000;
@@ -55,7 +58,11 @@ test('writeSample: the eight dihedral transforms permute the crop, and normalise
   for (let t = 0; t < 8; t++) {
     const out = new Float32Array(crop * crop * 6);
     writeSample(image, size, 1, 2, crop, t, norm, out, 0);
-    assert.deepEqual([...out].sort((a, b) => a - b), sorted, `transform ${t} is a permutation`);
+    assert.deepEqual(
+      [...out].sort((a, b) => a - b),
+      sorted,
+      `transform ${t} is a permutation`,
+    );
     outputs.add(out.join(','));
   }
   assert.equal(outputs.size, 8);
@@ -79,7 +86,8 @@ test('mixBatch: mixup weights and cutmix kept fraction', () => {
   for (let i = 0; i < 4; i++) {
     const own = cut.subarray(i * sample, (i + 1) * sample).filter((v) => v === i + 1).length / sample;
     const j = result.labelsB[i] - 10;
-    if (j !== i) assert.ok(Math.abs(own - result.lambda[i]) < 1e-6, `kept fraction ${own} vs lambda ${result.lambda[i]}`);
+    if (j !== i)
+      assert.ok(Math.abs(own - result.lambda[i]) < 1e-6, `kept fraction ${own} vs lambda ${result.lambda[i]}`);
   }
   const none = mixBatch('none', 1, new Rng(1), Float32Array.from(x), Float32Array.from(types), labels, 4, crop, 2);
   assert.deepEqual(Array.from(none.lambda), [1, 1, 1, 1]);
@@ -108,22 +116,39 @@ test('config validation names the field; experiment split keeps whole experiment
   const split = splitExperiments(['A-1', 'B-1', 'C-1', 'D-1', 'A-1'], config);
   assert.equal(split.validation.length, 1);
   assert.deepEqual([...split.train, ...split.validation].sort(), ['A-1', 'B-1', 'C-1', 'D-1']);
-  assert.deepEqual(splitExperiments(['A-1', 'B-1'], parseTrainConfig({ validationExperiments: ['B-1'] })), { train: ['A-1'], validation: ['B-1'] });
+  assert.deepEqual(splitExperiments(['A-1', 'B-1'], parseTrainConfig({ validationExperiments: ['B-1'] })), {
+    train: ['A-1'],
+    validation: ['B-1'],
+  });
   assert.throws(() => splitExperiments(['A-1'], parseTrainConfig({ validationExperiments: ['Z-9'] })), /Z-9/);
 });
 
 test('held-out siRNAs: treatment siRNAs only, seeded draw of a fraction or the named ids', () => {
   const site = (sirnaId: number, wellType: SiteRecord['wellType']) => ({ sirnaId, wellType }) as SiteRecord;
-  const sites = [...Array.from({ length: 20 }, (_, i) => site(i, 'treatment')), site(5, 'treatment'), site(1108, 'positive_control'), site(1138, 'negative_control')];
+  const sites = [
+    ...Array.from({ length: 20 }, (_, i) => site(i, 'treatment')),
+    site(5, 'treatment'),
+    site(1108, 'positive_control'),
+    site(1138, 'negative_control'),
+  ];
   assert.deepEqual(holdoutSirnas(sites, parseTrainConfig({})), []);
   const drawn = holdoutSirnas(sites, parseTrainConfig({ holdoutSirnaFraction: 0.25, seed: 2 }));
   assert.equal(drawn.length, 5);
-  assert.ok(drawn.every((id) => id < 20), 'controls are never held out');
-  assert.deepEqual(drawn, [...drawn].sort((a, b) => a - b));
+  assert.ok(
+    drawn.every((id) => id < 20),
+    'controls are never held out',
+  );
+  assert.deepEqual(
+    drawn,
+    [...drawn].sort((a, b) => a - b),
+  );
   assert.deepEqual(holdoutSirnas(sites, parseTrainConfig({ holdoutSirnaFraction: 0.25, seed: 2 })), drawn, 'seeded');
   assert.notDeepEqual(holdoutSirnas(sites, parseTrainConfig({ holdoutSirnaFraction: 0.25, seed: 3 })), drawn);
   assert.deepEqual(holdoutSirnas(sites, parseTrainConfig({ holdoutSirnas: [7, 3, 7] })), [3, 7]);
-  assert.throws(() => holdoutSirnas(sites, parseTrainConfig({ holdoutSirnas: [1108] })), /holdoutSirnas: 1108 not among/);
+  assert.throws(
+    () => holdoutSirnas(sites, parseTrainConfig({ holdoutSirnas: [1108] })),
+    /holdoutSirnas: 1108 not among/,
+  );
 });
 
 test('tensor files round-trip', () => {

@@ -6,7 +6,13 @@ import { initEngine } from '../src/embed/engine/index.js';
 import { Rng } from '../src/util/random.js';
 
 /** Gradients of a conv2d on the wasm backend (with the supplied kernels) against tfjs's pure-JS cpu backend. */
-async function convGrads(backend: string, x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: 'same' | 'valid'): Promise<{ dx: Float32Array; dw: Float32Array }> {
+async function convGrads(
+  backend: string,
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  stride: number,
+  pad: 'same' | 'valid',
+): Promise<{ dx: Float32Array; dw: Float32Array }> {
   await tf.setBackend(backend);
   const xb = tf.tensor4d(x.dataSync(), x.shape);
   const wb = tf.tensor4d(w.dataSync(), w.shape);
@@ -55,13 +61,22 @@ test('wasm conv gradients (supplied kernels) match the cpu backend', async () =>
 
 test('wasm MaxPoolGrad (supplied kernel) matches the cpu backend', async () => {
   await initEngine({ backend: 'wasm' });
-  for (const [shape, size, stride, pad] of [[[2, 9, 9, 5], 3, 2, 'same'], [[1, 8, 8, 3], 2, 2, 'valid'], [[2, 7, 6, 4], 3, 1, 'same']] as const) {
-    const values = Float32Array.from({ length: (shape as readonly number[]).reduce((a, b) => a * b, 1) }, (_, i) => Math.round(Math.sin(i * 12.9898) * 20) / 4);
+  for (const [shape, size, stride, pad] of [
+    [[2, 9, 9, 5], 3, 2, 'same'],
+    [[1, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 7, 6, 4], 3, 1, 'same'],
+  ] as const) {
+    const values = Float32Array.from(
+      { length: (shape as readonly number[]).reduce((a, b) => a * b, 1) },
+      (_, i) => Math.round(Math.sin(i * 12.9898) * 20) / 4,
+    );
     const results: Float32Array[] = [];
     for (const backend of ['cpu', 'wasm']) {
       await tf.setBackend(backend);
       const x = tf.tensor4d(values, [...shape] as [number, number, number, number]);
-      const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.range(1, 1 + shape[3]))))(x);
+      const dx = tf.grad((a: tf.Tensor) =>
+        tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, size, stride, pad), tf.range(1, 1 + shape[3]))),
+      )(x);
       results.push(dx.dataSync() as Float32Array);
       tf.dispose([x, dx]);
     }
@@ -82,13 +97,16 @@ test('fused batch norm + ReLU (wasm) matches the composed ops in value and gradi
   for (const backend of ['cpu', 'wasm']) {
     await tf.setBackend(backend);
     const [x, g, b, w] = [tf.tensor4d(xv, shape), tf.tensor1d(gv), tf.tensor1d(bv), tf.tensor4d(wv, shape)];
-    const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(batchNormTrain(xi as tf.Tensor4D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, true), w));
+    const f = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) =>
+      tf.sum(tf.mul(batchNormTrain(xi as tf.Tensor4D, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5, true), w));
     const y = batchNormTrain(x, g, b, 1e-5, true);
     const grads = tf.grads(f)([x, g, b]);
     results.push([y.dataSync() as Float32Array, ...grads.map((t) => t.dataSync() as Float32Array)]);
     tf.dispose([x, g, b, w, y, ...grads]);
   }
-  results[0].forEach((ref, k) => assert.ok(maxRelError(results[1][k], ref) < 1e-4, `output ${k}: ${maxRelError(results[1][k], ref)}`));
+  results[0].forEach((ref, k) =>
+    assert.ok(maxRelError(results[1][k], ref) < 1e-4, `output ${k}: ${maxRelError(results[1][k], ref)}`),
+  );
 });
 
 test('backbones: resnet18 has torchvision resnet-18 parameter count (6 inputs); any input size embeds', async () => {
@@ -96,7 +114,8 @@ test('backbones: resnet18 has torchvision resnet-18 parameter count (6 inputs); 
   await initEngine({ backend: 'wasm' });
   const model = createModel({ backbone: 'resnet18', embeddingDim: 8, numClasses: 5, cellTypes: ['A', 'B'] }, 1);
   let backbone = 0;
-  for (const [name, v] of model.params) if (!name.startsWith('embedding') && !name.startsWith('head')) backbone += v.size;
+  for (const [name, v] of model.params)
+    if (!name.startsWith('embedding') && !name.startsWith('head')) backbone += v.size;
   // torchvision resnet18 without fc is 11,176,512 parameters with 3 input channels; 6 channels add 3 * 64 * 7 * 7.
   assert.equal(backbone, 11_176_512 + 3 * 64 * 49);
   for (const size of [32, 45]) {
@@ -104,7 +123,10 @@ test('backbones: resnet18 has torchvision resnet-18 parameter count (6 inputs); 
     const a = tf.tidy(() => embed(model, x, { kind: 'fixed', stats: model.bn }));
     const b = tf.tidy(() => embedFolded(model, x, model.bn));
     assert.deepEqual(a.shape, [2, 8]);
-    assert.ok(maxRelError(b.dataSync() as Float32Array, a.dataSync() as Float32Array) < 1e-4, 'folded batch norm computes the same function');
+    assert.ok(
+      maxRelError(b.dataSync() as Float32Array, a.dataSync() as Float32Array) < 1e-4,
+      'folded batch norm computes the same function',
+    );
     tf.dispose([x, a, b]);
   }
   disposeModel(model);
@@ -139,7 +161,7 @@ test('data-parallel training: pooled batch-norm statistics, deterministic steps,
     x,
     size: B,
     crop: S,
-    cellTypes: Float32Array.from({ length: B * 2 }, (_, i) => ((i % 2) === (Math.floor(i / 2) % half) % 2 ? 1 : 0)),
+    cellTypes: Float32Array.from({ length: B * 2 }, (_, i) => (i % 2 === (Math.floor(i / 2) % half) % 2 ? 1 : 0)),
     labelsA: Int32Array.from({ length: B }, (_, i) => (i % half) % 6),
     labelsB: Int32Array.from({ length: B }, (_, i) => ((i % half) + 1) % 6),
     lambda: new Float32Array(B).fill(0.8),
@@ -149,7 +171,12 @@ test('data-parallel training: pooled batch-norm statistics, deterministic steps,
     const optimizer = new SgdMomentum();
     const parallel = threads > 1 ? await DataParallel.start(model, threads) : null;
     const losses: number[] = [];
-    for (let i = 0; i < 3; i++) losses.push(parallel ? await parallel.step(model, optimizer, batch, 0.05, { scale: 16, margin: 0.1 }, { softmax: 1, arcface: 0.2 }) : trainStep(model, optimizer, batch, 0.05, { scale: 16, margin: 0.1 }, { softmax: 1, arcface: 0.2 }));
+    for (let i = 0; i < 3; i++)
+      losses.push(
+        parallel
+          ? await parallel.step(model, optimizer, batch, 0.05, { scale: 16, margin: 0.1 }, { softmax: 1, arcface: 0.2 })
+          : trainStep(model, optimizer, batch, 0.05, { scale: 16, margin: 0.1 }, { softmax: 1, arcface: 0.2 }),
+      );
     await parallel?.close();
     const weights = Float32Array.from(modelArrays(model).get('layer1.0.conv1.weight')!.data);
     optimizer.dispose();
@@ -161,6 +188,8 @@ test('data-parallel training: pooled batch-norm statistics, deterministic steps,
   const b = await run(2);
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(Array.from(a.weights), Array.from(b.weights));
-  a.losses.forEach((l, i) => assert.ok(Math.abs(l - single.losses[i]) < 1e-4 * single.losses[i], `step ${i}: ${l} vs ${single.losses[i]}`));
+  a.losses.forEach((l, i) =>
+    assert.ok(Math.abs(l - single.losses[i]) < 1e-4 * single.losses[i], `step ${i}: ${l} vs ${single.losses[i]}`),
+  );
   assert.ok(maxRelError(a.weights, single.weights) < 1e-4, `weights: ${maxRelError(a.weights, single.weights)}`);
 });

@@ -59,7 +59,14 @@ for (const { backbone, crop, arcface } of CASES) {
     const candidate = createModel(shape, 11);
     const referenceOptimizer = new SgdMomentum(0.9, 5e-4, true);
     const candidateOptimizer = new SgdMomentum(0.9, 5e-4, true);
-    const trainer = await OrtTrainer.create(candidate, { crop, arc, weights, momentum: 0.9, weightDecay: 5e-4, threads: 1 });
+    const trainer = await OrtTrainer.create(candidate, {
+      crop,
+      arc,
+      weights,
+      momentum: 0.9,
+      weightDecay: 5e-4,
+      threads: 1,
+    });
     try {
       // Two steps, so the second one also exercises the momentum buffers and the updated running statistics. The
       // second starts from the reference's state: float rounding differences of 1e-6 after one step grow to 1e-3
@@ -72,7 +79,10 @@ for (const { backbone, crop, arcface } of CASES) {
         const batch = randomBatch(shape, 6, crop, 100 + step);
         const expectedLoss = trainStep(reference, referenceOptimizer, batch, 0.05, arc, weights);
         const loss = await trainer.step(candidate, candidateOptimizer, batch, 0.05);
-        assert.ok(Math.abs(loss - expectedLoss) < 1e-4 * Math.abs(expectedLoss), `step ${step}: loss ${loss} vs ${expectedLoss}`);
+        assert.ok(
+          Math.abs(loss - expectedLoss) < 1e-4 * Math.abs(expectedLoss),
+          `step ${step}: loss ${loss} vs ${expectedLoss}`,
+        );
       }
       const expected = modelArrays(reference);
       const actual = modelArrays(candidate);
@@ -84,7 +94,8 @@ for (const { backbone, crop, arcface } of CASES) {
       const expectedVelocity = referenceOptimizer.state();
       const actualVelocity = candidateOptimizer.state();
       assert.deepEqual([...actualVelocity.keys()].sort(), [...expectedVelocity.keys()].sort());
-      if (arcface === 0) assert.equal(actualVelocity.has('head.arcface.weight'), false, 'an unused head is not trained');
+      if (arcface === 0)
+        assert.equal(actualVelocity.has('head.arcface.weight'), false, 'an unused head is not trained');
       for (const [name, e] of expectedVelocity) {
         const error = relativeError(e.data, actualVelocity.get(name)!.data);
         assert.ok(error < 1e-3, `velocity ${name}: relative error ${error}`);
@@ -105,7 +116,12 @@ test('fixed-statistics embedding: onnxruntime (statistics folded, NHWC input) eq
   const model = createModel(shape, 4);
   const rng = new Rng(9);
   // Statistics unlike the defaults (zero mean, unit variance), as AdaBN produces.
-  const stats = new Map([...model.bn].map(([layer, s]) => [layer, { mean: s.mean.map(() => rng.normal() * 0.3), variance: s.variance.map(() => 0.5 + rng.next()) }]));
+  const stats = new Map(
+    [...model.bn].map(([layer, s]) => [
+      layer,
+      { mean: s.mean.map(() => rng.normal() * 0.3), variance: s.variance.map(() => 0.5 + rng.next()) },
+    ]),
+  );
   const size = 40;
   const x = Float32Array.from({ length: 3 * size * size * 6 }, () => rng.normal());
   const onnx = await fixedStatsEmbedder(model, stats, true, 1);

@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { evaluateProfiles, parseSplit, resolveSplit, writeReport, type CorrectFn, type GroundTruth } from '../src/evaluate/index.js';
+import {
+  evaluateProfiles,
+  parseSplit,
+  resolveSplit,
+  writeReport,
+  type CorrectFn,
+  type GroundTruth,
+} from '../src/evaluate/index.js';
 import { registerEvaluateCommands } from '../src/cli/evaluate.js';
 import { Rng } from '../src/util/random.js';
 import { writeProfiles, type MetadataValue, type ProfileTable } from '../src/store/profiles.js';
@@ -32,14 +39,28 @@ function syntheticScreen(seed = 1): { table: ProfileTable; means: number[][] } {
     ['U2OS-02', 'test'],
   ];
   const meta: Record<string, MetadataValue[]> = {};
-  const names = ['Metadata_site_id', 'Metadata_well_id', 'Metadata_dataset', 'Metadata_experiment', 'Metadata_plate', 'Metadata_well', 'Metadata_site', 'Metadata_cell_type', 'Metadata_well_type', 'Metadata_sirna_id'];
+  const names = [
+    'Metadata_site_id',
+    'Metadata_well_id',
+    'Metadata_dataset',
+    'Metadata_experiment',
+    'Metadata_plate',
+    'Metadata_well',
+    'Metadata_site',
+    'Metadata_cell_type',
+    'Metadata_well_type',
+    'Metadata_sirna_id',
+  ];
   for (const name of names) meta[name] = [];
   const values: number[][] = Array.from({ length: P }, () => []);
   experiments.forEach(([experiment, dataset], e) => {
     const shift = Array.from({ length: P }, () => 5 * normal());
     for (const plate of [1, 2]) {
       const group = (plate + e) % 2;
-      const wells: [string, number, string][] = [['B02', 1138, 'negative_control'], ['B03', 1108, 'positive_control']];
+      const wells: [string, number, string][] = [
+        ['B02', 1138, 'negative_control'],
+        ['B03', 1108, 'positive_control'],
+      ];
       for (let s = 0; s < 5; s++) wells.push([`C${String(s + 2).padStart(2, '0')}`, group * 5 + s, 'treatment']);
       for (const [well, sirna, type] of wells) {
         const mean = sirna === 1138 ? negative : sirna === 1108 ? means[SIRNAS] : means[sirna];
@@ -55,20 +76,29 @@ function syntheticScreen(seed = 1): { table: ProfileTable; means: number[][] } {
           meta.Metadata_cell_type.push(experiment.split('-')[0]);
           meta.Metadata_well_type.push(type);
           meta.Metadata_sirna_id.push(sirna);
-          for (let j = 0; j < P; j++) values[j].push((sirna === 1108 ? 2 : 1) * mean[j] + shift[j] + wellNoise[j] + 0.1 * normal());
+          for (let j = 0; j < P; j++)
+            values[j].push((sirna === 1108 ? 2 : 1) * mean[j] + shift[j] + wellNoise[j] + 0.1 * normal());
         }
       }
     }
   });
   return {
-    table: { rows: meta.Metadata_site.length, metadata: meta, features: Array.from({ length: P }, (_, j) => `f${j}`), columns: values.map((v) => Float32Array.from(v)) },
+    table: {
+      rows: meta.Metadata_site.length,
+      metadata: meta,
+      features: Array.from({ length: P }, (_, j) => `f${j}`),
+      columns: values.map((v) => Float32Array.from(v)),
+    },
     means: means.slice(0, SIRNAS),
   };
 }
 
 /** A trivial local correction: subtract each batch's mean over all its wells. */
 const centerPerBatch: CorrectFn = (table, options) => {
-  const key = (i: number) => (options.batch === 'plate' ? `${table.metadata.Metadata_experiment[i]}_${table.metadata.Metadata_plate[i]}` : String(table.metadata.Metadata_experiment[i]));
+  const key = (i: number) =>
+    options.batch === 'plate'
+      ? `${table.metadata.Metadata_experiment[i]}_${table.metadata.Metadata_plate[i]}`
+      : String(table.metadata.Metadata_experiment[i]);
   const columns = table.columns.map((column) => {
     const sums = new Map<string, [number, number]>();
     for (let i = 0; i < table.rows; i++) {
@@ -89,11 +119,24 @@ test('split: the competition split, the documented fallback, and leave-out', () 
   const rxrx1 = resolveSplit(table);
   assert.equal(rxrx1.kind, 'rxrx1');
   assert.deepEqual(rxrx1.testExperiments, ['HEPG2-03', 'U2OS-02']);
-  const unlabelled = { ...table, metadata: { ...table.metadata, Metadata_sirna_id: table.metadata.Metadata_sirna_id.map((v, i) => (table.metadata.Metadata_dataset[i] === 'test' ? null : v)) } };
+  const unlabelled = {
+    ...table,
+    metadata: {
+      ...table.metadata,
+      Metadata_sirna_id: table.metadata.Metadata_sirna_id.map((v, i) =>
+        table.metadata.Metadata_dataset[i] === 'test' ? null : v,
+      ),
+    },
+  };
   const fallback = resolveSplit(unlabelled);
   assert.equal(fallback.kind, 'leave-out');
   assert.deepEqual(fallback.testExperiments, ['HEPG2-02'], 'the last HEPG2 training experiment; U2OS has only one');
-  assert.deepEqual(resolveSplit(table, parseSplit('leave-out:U2OS-01')).trainExperiments, ['HEPG2-01', 'HEPG2-02', 'HEPG2-03', 'U2OS-02']);
+  assert.deepEqual(resolveSplit(table, parseSplit('leave-out:U2OS-01')).trainExperiments, [
+    'HEPG2-01',
+    'HEPG2-02',
+    'HEPG2-03',
+    'U2OS-02',
+  ]);
   assert.throws(() => resolveSplit(table, { leaveOut: ['NOPE-1'] }), /unknown experiment/);
   assert.throws(() => parseSplit('leave-out:'), /expected/);
 });
@@ -101,7 +144,13 @@ test('split: the competition split, the documented fallback, and leave-out', () 
 test('batch shift: uncorrected held-out accuracy is low, per-batch centering makes it high', async () => {
   const { table, means } = syntheticScreen();
   const truth: GroundTruth = new Map(means.map((m, id) => [id, { phenotype: m, hasEffect: true }]));
-  const result = await evaluateProfiles(table, { ...FAST, methods: ['none', 'center_scale'], correct: centerPerBatch, groundTruth: truth, plots: false });
+  const result = await evaluateProfiles(table, {
+    ...FAST,
+    methods: ['none', 'center_scale'],
+    correct: centerPerBatch,
+    groundTruth: truth,
+    plots: false,
+  });
   const m = result.metrics;
   assert.equal(m.n_classes, 10);
   assert.equal(m.n_train_wells, 30);
@@ -109,14 +158,28 @@ test('batch shift: uncorrected held-out accuracy is low, per-batch centering mak
   assert.equal(m.chance_accuracy, 0.1);
   assert.ok(m.heldout_accuracy.none! < 0.5, `uncorrected accuracy ${m.heldout_accuracy.none}`);
   assert.ok(m.heldout_accuracy.center_scale! >= 0.9, `centred accuracy ${m.heldout_accuracy.center_scale}`);
-  assert.ok(m.heldout_accuracy_plate_constrained.center_scale! >= m.heldout_accuracy.center_scale!, 'the plate constraint does not hurt here');
+  assert.ok(
+    m.heldout_accuracy_plate_constrained.center_scale! >= m.heldout_accuracy.center_scale!,
+    'the plate constraint does not hurt here',
+  );
   assert.equal(m.plate_group_accuracy.center_scale, 1);
-  assert.ok(m.knn_accuracy.center_scale! >= 0.9 && m.knn_accuracy.none! < 0.5, `kNN ${m.knn_accuracy.none} -> ${m.knn_accuracy.center_scale}`);
+  assert.ok(
+    m.knn_accuracy.center_scale! >= 0.9 && m.knn_accuracy.none! < 0.5,
+    `kNN ${m.knn_accuracy.none} -> ${m.knn_accuracy.center_scale}`,
+  );
   assert.deepEqual(Object.keys(m.kshot_accuracy.center_scale), ['1', '5', '10']);
   assert.ok(m.kshot_accuracy.center_scale['1']! >= 0.7, `1-shot ${m.kshot_accuracy.center_scale['1']}`);
   assert.equal(m.kshot_novel_accuracy, undefined, 'no novel-siRNA k-shot unless siRNAs are named');
   // Novel siRNAs 0-2 (as if a model never saw them): 3 candidates, and their 6 held-out wells as the only queries.
-  const novel = (await evaluateProfiles(table, { ...FAST, methods: ['none', 'center_scale'], correct: centerPerBatch, plots: false, novelSirnas: [0, 1, 2] })).metrics;
+  const novel = (
+    await evaluateProfiles(table, {
+      ...FAST,
+      methods: ['none', 'center_scale'],
+      correct: centerPerBatch,
+      plots: false,
+      novelSirnas: [0, 1, 2],
+    })
+  ).metrics;
   assert.equal(novel.kshot_novel_accuracy!.center_scale['1'], 1);
   for (const k of ['1', '5', '10']) {
     const hits = novel.kshot_novel_accuracy!.none[k]! * 6;
@@ -127,23 +190,37 @@ test('batch shift: uncorrected held-out accuracy is low, per-batch centering mak
   assert.ok(m.map.center_scale! > m.map.none!, `mAP ${m.map.none} -> ${m.map.center_scale}`);
   assert.ok(m.fraction_retrieved.center_scale! > 0.5, `retrieved ${m.fraction_retrieved.center_scale}`);
   assert.ok(m.activity_map.center_scale! > 0.5);
-  assert.ok(m.silhouette_batch.center_scale! < m.silhouette_batch.none!, `silhouette batch ${m.silhouette_batch.none} -> ${m.silhouette_batch.center_scale}`);
+  assert.ok(
+    m.silhouette_batch.center_scale! < m.silhouette_batch.none!,
+    `silhouette batch ${m.silhouette_batch.none} -> ${m.silhouette_batch.center_scale}`,
+  );
   assert.ok(m.silhouette_sirna.center_scale! > m.silhouette_sirna.none!);
   assert.ok(m.ilisi.center_scale! > m.ilisi.none!, `iLISI ${m.ilisi.none} -> ${m.ilisi.center_scale}`);
   assert.ok(m.clisi.center_scale! < m.clisi.none!, `cLISI ${m.clisi.none} -> ${m.clisi.center_scale}`);
   assert.ok(m.graph_connectivity.center_scale! >= m.graph_connectivity.none!);
-  assert.ok(m.ground_truth!.center_scale.rank_correlation! > 0.8, `rank correlation ${m.ground_truth!.center_scale.rank_correlation}`);
+  assert.ok(
+    m.ground_truth!.center_scale.rank_correlation! > 0.8,
+    `rank correlation ${m.ground_truth!.center_scale.rank_correlation}`,
+  );
   assert.ok(m.ground_truth!.center_scale.rank_correlation! > m.ground_truth!.none.rank_correlation!);
   assert.ok(m.ground_truth!.center_scale.fraction_detected! >= 0.5);
 });
 
 test('the real src/correct corrections are wired in by default', async () => {
   const { table } = syntheticScreen(4);
-  const result = await evaluateProfiles(table, { ...FAST, plots: false, methods: ['none', 'center_scale', 'combat'], controls: 'all' });
+  const result = await evaluateProfiles(table, {
+    ...FAST,
+    plots: false,
+    methods: ['none', 'center_scale', 'combat'],
+    controls: 'all',
+  });
   const m = result.metrics;
   assert.equal(m.errors, undefined);
   assert.ok(m.heldout_accuracy.none! < 0.5, `uncorrected ${m.heldout_accuracy.none}`);
-  assert.ok(m.heldout_accuracy.center_scale! >= 0.9 && m.heldout_accuracy.combat! >= 0.9, `center_scale ${m.heldout_accuracy.center_scale}, combat ${m.heldout_accuracy.combat}`);
+  assert.ok(
+    m.heldout_accuracy.center_scale! >= 0.9 && m.heldout_accuracy.combat! >= 0.9,
+    `center_scale ${m.heldout_accuracy.center_scale}, combat ${m.heldout_accuracy.combat}`,
+  );
   await assert.rejects(evaluateProfiles(table, { methods: ['bogus' as 'none'] }), /unknown correction method/);
 });
 
@@ -153,14 +230,35 @@ test('report: metrics.json has the documented keys; report.html holds SVG plots 
     if (options.method === 'harmony') throw new Error('not implemented');
     return centerPerBatch(t, options);
   };
-  const result = await evaluateProfiles(table, { nullSize: 200, methods: ['none', 'tvn', 'harmony'], correct: failing, maxPlotWells: 60, heatmapPlates: 2 });
+  const result = await evaluateProfiles(table, {
+    nullSize: 200,
+    methods: ['none', 'tvn', 'harmony'],
+    correct: failing,
+    maxPlotWells: 60,
+    heatmapPlates: 2,
+  });
   const dir = tempDir();
   const written = writeReport(result, dir);
   const metrics = JSON.parse(fs.readFileSync(written.metrics, 'utf8'));
-  for (const key of ['heldout_accuracy', 'heldout_accuracy_plate_constrained', 'heldout_accuracy_by_cell_type', 'knn_accuracy', 'kshot_accuracy', 'map', 'fraction_retrieved', 'activity_map', 'silhouette_batch', 'silhouette_sirna', 'ilisi', 'clisi', 'graph_connectivity']) {
+  for (const key of [
+    'heldout_accuracy',
+    'heldout_accuracy_plate_constrained',
+    'heldout_accuracy_by_cell_type',
+    'knn_accuracy',
+    'kshot_accuracy',
+    'map',
+    'fraction_retrieved',
+    'activity_map',
+    'silhouette_batch',
+    'silhouette_sirna',
+    'ilisi',
+    'clisi',
+    'graph_connectivity',
+  ]) {
     assert.deepEqual(Object.keys(metrics[key]), ['none', 'tvn', 'harmony'], key);
   }
-  for (const key of ['chance_accuracy', 'n_train_wells', 'n_test_wells', 'n_classes']) assert.equal(typeof metrics[key], 'number', key);
+  for (const key of ['chance_accuracy', 'n_train_wells', 'n_test_wells', 'n_classes'])
+    assert.equal(typeof metrics[key], 'number', key);
   assert.equal(metrics.heldout_accuracy.harmony, null);
   assert.match(metrics.errors.harmony, /not implemented/);
   assert.equal(typeof metrics.heldout_accuracy.tvn, 'number');
@@ -187,7 +285,22 @@ test('CLI: phenomap evaluate PROFILES --out DIR', async () => {
   const lines: string[] = [];
   console.log = (...args: unknown[]) => lines.push(args.join(' '));
   try {
-    await program.parseAsync(['node', 'phenomap', 'evaluate', file, '--out', path.join(dir, 'report'), '--methods', 'none', '--no-umap', '--null-size', '200', '--quiet', '--split', 'leave-out:HEPG2-02']);
+    await program.parseAsync([
+      'node',
+      'phenomap',
+      'evaluate',
+      file,
+      '--out',
+      path.join(dir, 'report'),
+      '--methods',
+      'none',
+      '--no-umap',
+      '--null-size',
+      '200',
+      '--quiet',
+      '--split',
+      'leave-out:HEPG2-02',
+    ]);
   } finally {
     console.log = log;
   }
@@ -201,19 +314,48 @@ test('CLI: phenomap evaluate PROFILES --out DIR', async () => {
   registerEvaluateCommands(second);
   console.log = () => {};
   try {
-    await second.parseAsync(['node', 'phenomap', 'evaluate', file, '--out', path.join(dir, 'report2'), '--methods', 'none,center_scale', '--no-plots', '--null-size', '200', '--quiet', '--split', 'leave-out:HEPG2-02', '--name', 'cnn', '--compare', `classical=${path.join(dir, 'report')}`]);
+    await second.parseAsync([
+      'node',
+      'phenomap',
+      'evaluate',
+      file,
+      '--out',
+      path.join(dir, 'report2'),
+      '--methods',
+      'none,center_scale',
+      '--no-plots',
+      '--null-size',
+      '200',
+      '--quiet',
+      '--split',
+      'leave-out:HEPG2-02',
+      '--name',
+      'cnn',
+      '--compare',
+      `classical=${path.join(dir, 'report')}`,
+    ]);
   } finally {
     console.log = log;
   }
   const compared = JSON.parse(fs.readFileSync(path.join(dir, 'report2', 'compare.json'), 'utf8'));
-  assert.deepEqual(compared.runs.map((r: { name: string }) => r.name), ['cnn', 'classical']);
+  assert.deepEqual(
+    compared.runs.map((r: { name: string }) => r.name),
+    ['cnn', 'classical'],
+  );
   assert.equal(compared.sameSplit, true);
   assert.equal(compared.values.heldout_accuracy.classical.none, metrics.heldout_accuracy.none);
-  assert.equal(compared.values.heldout_accuracy.classical.center_scale, null, 'the first run did not evaluate center_scale');
+  assert.equal(
+    compared.values.heldout_accuracy.classical.center_scale,
+    null,
+    'the first run did not evaluate center_scale',
+  );
   const report = fs.readFileSync(path.join(dir, 'report2', 'report.html'), 'utf8');
   assert.match(report, /Compared with other representations/);
   assert.match(report, /classical = /);
   const bad = new Command().exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
   registerEvaluateCommands(bad);
-  await assert.rejects(bad.parseAsync(['node', 'phenomap', 'evaluate', file, '--out', dir, '--methods', 'none,bogus']), /unknown: bogus/);
+  await assert.rejects(
+    bad.parseAsync(['node', 'phenomap', 'evaluate', file, '--out', dir, '--methods', 'none,bogus']),
+    /unknown: bogus/,
+  );
 });

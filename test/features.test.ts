@@ -26,7 +26,13 @@ const SIZE = 512;
 const CELL_TYPES = ['HEPG2', 'HUVEC', 'RPE', 'U2OS'] as const;
 
 function realSite(cellType: string): Uint8Array {
-  return loadSite(path.join(SHARED_RXRX1, 'images'), { dataset: 'train', experiment: `${cellType}-01`, plate: 1, well: 'B02', site: 1 });
+  return loadSite(path.join(SHARED_RXRX1, 'images'), {
+    dataset: 'train',
+    experiment: `${cellType}-01`,
+    plate: 1,
+    well: 'B02',
+    site: 1,
+  });
 }
 
 /** Label image stored by scripts/fixtures/features_parity.py: low byte in rows 0..511, high byte below. */
@@ -43,7 +49,10 @@ function fixtureLabels(name: string): { labels: Int32Array; count: number } {
 
 function assertClose(actual: number, expected: number, relative: number, what: string): void {
   const scale = Math.max(Math.abs(expected), 1e-12);
-  assert.ok(Math.abs(actual - expected) <= relative * scale, `${what}: ${actual} vs expected ${expected} (relative tolerance ${relative})`);
+  assert.ok(
+    Math.abs(actual - expected) <= relative * scale,
+    `${what}: ${actual} vs expected ${expected} (relative tolerance ${relative})`,
+  );
 }
 
 /** Deterministic pseudo-random numbers (mulberry32). */
@@ -160,7 +169,9 @@ describe('building blocks', () => {
     const width = 60;
     const height = 30;
     const mask = new Uint8Array(width * height);
-    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if ((x - 20) ** 2 + (y - 15) ** 2 <= 100 || (x - 36) ** 2 + (y - 15) ** 2 <= 100) mask[y * width + x] = 1;
+    for (let y = 0; y < height; y++)
+      for (let x = 0; x < width; x++)
+        if ((x - 20) ** 2 + (y - 15) ** 2 <= 100 || (x - 36) ** 2 + (y - 15) ** 2 <= 100) mask[y * width + x] = 1;
     const d = distanceTransformSquared(mask, width, height);
     const levels = Int32Array.from(d, (v) => 200 - v);
     const markers = new Int32Array(width * height);
@@ -208,7 +219,9 @@ describe('parity with scikit-image on real RxRx1 sites', () => {
         const shape = measureShape(labels, count, SIZE, SIZE);
         const pixels = objectPixels(labels);
         const edges = objectEdges(labels, SIZE, SIZE);
-        const intensity = Array.from({ length: 6 }, (_, c) => measureIntensity(labels, count, tensor.subarray(c * SIZE * SIZE, (c + 1) * SIZE * SIZE), edges, pixels));
+        const intensity = Array.from({ length: 6 }, (_, c) =>
+          measureIntensity(labels, count, tensor.subarray(c * SIZE * SIZE, (c + 1) * SIZE * SIZE), edges, pixels),
+        );
         for (const [id, expected] of Object.entries(parity[cellType][set])) {
           const o = Number(id) - 1;
           const where = `${cellType} ${set} ${id}`;
@@ -219,12 +232,25 @@ describe('parity with scikit-image on real RxRx1 sites', () => {
           assertClose(shape.Extent[o], expected.extent, 1e-6, `${where} extent`);
           assertClose(shape.MajorAxisLength[o], expected.major_axis_length, 1e-6, `${where} major axis`);
           assertClose(shape.MinorAxisLength[o], expected.minor_axis_length, 1e-6, `${where} minor axis`);
-          assert.ok(Math.abs(shape.Orientation[o] - expected.orientation) <= 1e-6, `${where} orientation ${shape.Orientation[o]} vs ${expected.orientation}`);
-          assertClose(shape.FormFactor[o], (4 * Math.PI * expected.area) / expected.perimeter ** 2, 1e-6, `${where} form factor`);
+          assert.ok(
+            Math.abs(shape.Orientation[o] - expected.orientation) <= 1e-6,
+            `${where} orientation ${shape.Orientation[o]} vs ${expected.orientation}`,
+          );
+          assertClose(
+            shape.FormFactor[o],
+            (4 * Math.PI * expected.area) / expected.perimeter ** 2,
+            1e-6,
+            `${where} form factor`,
+          );
           for (let c = 0; c < 6; c++) {
             assertClose(intensity[c].MeanIntensity[o], expected.mean[c], 1e-9, `${where} mean w${c + 1}`);
             assertClose(intensity[c].StdIntensity[o], expected.std[c], 1e-9, `${where} std w${c + 1}`);
-            assertClose(intensity[c].IntegratedIntensity[o], expected.integrated[c], 1e-9, `${where} integrated w${c + 1}`);
+            assertClose(
+              intensity[c].IntegratedIntensity[o],
+              expected.integrated[c],
+              1e-9,
+              `${where} integrated w${c + 1}`,
+            );
             assertClose(intensity[c].MinIntensity[o], expected.min[c], 1e-9, `${where} min w${c + 1}`);
             assertClose(intensity[c].MaxIntensity[o], expected.max[c], 1e-9, `${where} max w${c + 1}`);
           }
@@ -241,19 +267,34 @@ describe('parity with scikit-image on real RxRx1 sites', () => {
         { a: 0, b: 1, nameA: 'w1', nameB: 'w2' },
         { a: 2, b: 5, nameA: 'w3', nameB: 'w6' },
       ];
-      const colocalization = measureColocalization(cells.labels, cells.count, tensor, objectPixels(cells.labels), { pairs });
+      const colocalization = measureColocalization(cells.labels, cells.count, tensor, objectPixels(cells.labels), {
+        pairs,
+      });
       for (const [key, expected] of Object.entries(parity[cellType].colocalization)) {
         const [id, pair] = key.split(':');
         const [a, b] = pair.split('_');
         const o = Number(id) - 1;
-        assertClose(colocalization[`Correlation_${a}_${b}`][o], expected.Correlation, 1e-9, `${cellType} ${key} correlation`);
+        assertClose(
+          colocalization[`Correlation_${a}_${b}`][o],
+          expected.Correlation,
+          1e-9,
+          `${cellType} ${key} correlation`,
+        );
         assertClose(colocalization[`Manders_${a}_${b}`][o], expected.M1, 1e-9, `${cellType} ${key} M1`);
         assertClose(colocalization[`Manders_${b}_${a}`][o], expected.M2, 1e-9, `${cellType} ${key} M2`);
       }
       const nuclei = fixtureLabels(`features-labels-${cellType}-nuclei.png`);
-      const texture = measureTexture(nuclei.labels, nuclei.count, SIZE, SIZE, tensor.subarray(0, SIZE * SIZE), objectPixels(nuclei.labels));
+      const texture = measureTexture(
+        nuclei.labels,
+        nuclei.count,
+        SIZE,
+        SIZE,
+        tensor.subarray(0, SIZE * SIZE),
+        objectPixels(nuclei.labels),
+      );
       for (const [id, expected] of Object.entries(parity[cellType].texture)) {
-        for (const name of TEXTURE_FEATURES) assertClose(texture[name][Number(id) - 1], expected[name], 1e-9, `${cellType} nucleus ${id} ${name}`);
+        for (const name of TEXTURE_FEATURES)
+          assertClose(texture[name][Number(id) - 1], expected[name], 1e-9, `${cellType} nucleus ${id} ${name}`);
       }
     }
   });
@@ -263,7 +304,10 @@ describe('parity with scikit-image on real RxRx1 sites', () => {
     for (const cellType of CELL_TYPES) {
       const { count } = segmentNuclei(tensors.get(cellType)!, SIZE, SIZE);
       const expected = hand.interior[cellType];
-      assert.ok(Math.abs(count - expected) <= hand.tolerance * expected, `${cellType}: ${count} nuclei segmented, ${expected} counted by hand`);
+      assert.ok(
+        Math.abs(count - expected) <= hand.tolerance * expected,
+        `${cellType}: ${count} nuclei segmented, ${expected} counted by hand`,
+      );
       // The scikit-image mirror of the pipeline finds the same number.
       assert.equal(count, parity[cellType].count.nuclei, `${cellType}: scikit-image pipeline count`);
     }
@@ -306,11 +350,21 @@ describe('measurements', () => {
     const height = 128;
     const flat = new Uint8Array(width * height).fill(100);
     const labels = new Int32Array(width * height).fill(1);
-    const none = measureGranularity(flat, width, height, [{ labels, count: 1 }], { subsampleSize: 1, imageSampleSize: 0.25, elementSize: 4, spectrumLength: 4 });
+    const none = measureGranularity(flat, width, height, [{ labels, count: 1 }], {
+      subsampleSize: 1,
+      imageSampleSize: 0.25,
+      elementSize: 4,
+      spectrumLength: 4,
+    });
     assert.deepEqual([...none.image], [0, 0, 0, 0]);
     const spots = new Uint8Array(width * height).fill(20);
     for (let y = 4; y < height; y += 10) for (let x = 4; x < width; x += 10) spots[y * width + x] = 200;
-    const g = measureGranularity(spots, width, height, [{ labels, count: 1 }], { subsampleSize: 1, imageSampleSize: 0.25, elementSize: 4, spectrumLength: 4 });
+    const g = measureGranularity(spots, width, height, [{ labels, count: 1 }], {
+      subsampleSize: 1,
+      imageSampleSize: 0.25,
+      elementSize: 4,
+      spectrumLength: 4,
+    });
     assert.ok(g.image[0] > 50, `scale 1 holds the single-pixel spots (${g.image[0]})`);
     assert.ok(Math.abs(g.image[1]) < 1e-9 && Math.abs(g.image[3]) < 1e-9);
     assert.ok(Math.abs(g.objects[0][0][0] - g.image[0]) < 1e-9, 'one object covering the image measures as the image');
@@ -321,8 +375,14 @@ describe('measurements', () => {
     assert.equal(aggregateValues([4, 1, 2, 3], 4, 'median'), 2.5);
     assert.equal(aggregateValues([NaN, 1, 2], 3, 'mean'), 1.5);
     assert.ok(Number.isNaN(aggregateValues([NaN], 1, 'mean')));
-    assert.deepEqual(aggregateNames(['Nuclei_AreaShape_Area'], ['median', 'mean']), ['Nuclei_AreaShape_Area', 'Mean_Nuclei_AreaShape_Area']);
-    const site = aggregateObjects({ count: 3, names: ['A'], columns: [Float64Array.from([1, 2, 6])] }, ['median', 'mean']);
+    assert.deepEqual(aggregateNames(['Nuclei_AreaShape_Area'], ['median', 'mean']), [
+      'Nuclei_AreaShape_Area',
+      'Mean_Nuclei_AreaShape_Area',
+    ]);
+    const site = aggregateObjects({ count: 3, names: ['A'], columns: [Float64Array.from([1, 2, 6])] }, [
+      'median',
+      'mean',
+    ]);
     assert.deepEqual([...site], [2, 3]);
     const table: ProfileTable = {
       rows: 3,

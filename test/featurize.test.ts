@@ -11,16 +11,31 @@ import { officialRow, realOfficialDataset } from './datasetFixtures.js';
 import { tempDir } from './helpers.js';
 
 test('featurize writes a part per plate, reports a bad site, records the run and resumes', async () => {
-  const site = { dataset: 'train' as const, experiment: 'HUVEC-01', site: 1, wellType: 'treatment' as const, sirnaId: 7 };
+  const site = {
+    dataset: 'train' as const,
+    experiment: 'HUVEC-01',
+    site: 1,
+    wellType: 'treatment' as const,
+    sirnaId: 7,
+  };
   const dir = realOfficialDataset(
-    [officialRow({ ...site, plate: 1, well: 'B02' }), officialRow({ ...site, plate: 1, well: 'B03' }), officialRow({ ...site, plate: 2, well: 'B02' })],
+    [
+      officialRow({ ...site, plate: 1, well: 'B02' }),
+      officialRow({ ...site, plate: 1, well: 'B03' }),
+      officialRow({ ...site, plate: 2, well: 'B02' }),
+    ],
     'HUVEC-01',
   );
   // One site loses a channel: it must be reported and skipped, not stop the run.
   fs.rmSync(path.join(dir, 'images', 'train', 'HUVEC-01', 'Plate1', 'B03_s1_w5.png'));
   const out = tempDir('phenomap-featurize-');
   const progress: [number, number][] = [];
-  const summary = await featurizeDataset(dir, { out, perCell: true, threads: 1, onProgress: (done, total) => progress.push([done, total]) });
+  const summary = await featurizeDataset(dir, {
+    out,
+    perCell: true,
+    threads: 1,
+    onProgress: (done, total) => progress.push([done, total]),
+  });
 
   assert.equal(summary.sites, 3);
   assert.equal(summary.featurized, 2);
@@ -37,13 +52,23 @@ test('featurize writes a part per plate, reports a bad site, records the run and
   const count = sites.columns[sites.features.indexOf('Count_Nuclei')];
   // Both sites are copies of the real HUVEC-01 B02 site 1 (118 nuclei, see features.test.ts).
   assert.deepEqual([...count], [118, 118]);
-  for (const name of ['Nuclei_AreaShape_Area', 'Mean_Cells_Intensity_MeanIntensity_w3', 'Cells_Correlation_Correlation_w1_w2', 'Nuclei_Texture_Contrast_w1_1', 'Cells_Granularity_2_w3', 'Image_Granularity_1_w1']) {
+  for (const name of [
+    'Nuclei_AreaShape_Area',
+    'Mean_Cells_Intensity_MeanIntensity_w3',
+    'Cells_Correlation_Correlation_w1_w2',
+    'Nuclei_Texture_Contrast_w1_1',
+    'Cells_Granularity_2_w3',
+    'Image_Granularity_1_w1',
+  ]) {
     assert.ok(sites.features.includes(name), `site table has ${name}`);
   }
   const cells = readProfiles(path.join(out, 'cells'));
   assert.equal(cells.rows, 236);
   assert.deepEqual(cells.metadata[OBJECT_COLUMN].slice(0, 3), [1, 2, 3]);
-  assert.ok(cells.features.includes('Cells_AreaShape_Solidity') && cells.features.includes('Nuclei_Intensity_MedianIntensity_w1'));
+  assert.ok(
+    cells.features.includes('Cells_AreaShape_Solidity') &&
+      cells.features.includes('Nuclei_Intensity_MedianIntensity_w1'),
+  );
   // The site median of a per-cell column is the site table's value.
   const areas = cells.columns[cells.features.indexOf('Nuclei_AreaShape_Area')].slice(0, 118).sort();
   assert.equal(sites.columns[sites.features.indexOf('Nuclei_AreaShape_Area')][0], (areas[58] + areas[59]) / 2);
@@ -59,7 +84,10 @@ test('featurize writes a part per plate, reports a bad site, records the run and
 
   // Rerun: both plates are complete, nothing is recomputed, the problem stays listed.
   const again = await featurizeDataset(dir, { out, perCell: true, threads: 1 });
-  assert.deepEqual(again.plates.map((p) => p.skipped), [true, true]);
+  assert.deepEqual(
+    again.plates.map((p) => p.skipped),
+    [true, true],
+  );
   assert.equal(again.featurized, 0);
   assert.equal(again.problems, 1);
 

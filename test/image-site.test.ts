@@ -9,7 +9,12 @@ import { loadSite, PLANE_SIZE, SITE_TENSOR_SIZE, SiteLoadError, type SiteLocatio
 import { SHARED_RXRX1, tempDir } from './helpers.js';
 
 const IMAGES = path.join(SHARED_RXRX1, 'images');
-const site = (experiment: string, plate: number, siteNumber: number, dataset: 'train' | 'test' = 'train'): SiteLocation => ({ dataset, experiment, plate, well: 'B02', site: siteNumber });
+const site = (
+  experiment: string,
+  plate: number,
+  siteNumber: number,
+  dataset: 'train' | 'test' = 'train',
+): SiteLocation => ({ dataset, experiment, plate, well: 'B02', site: siteNumber });
 const HEPG2 = site('HEPG2-01', 1, 1);
 /** The real incomplete site: w1..w4 only. */
 const INCOMPLETE = site('HEPG2-01', 1, 2);
@@ -25,9 +30,13 @@ function decodeFile(location: SiteLocation, channel: number): Uint8Array {
 test('loadSite puts channel w1..w6 of a real site at planes 0..5, as decoded one by one', () => {
   const tensor = loadSite(IMAGES, HEPG2);
   assert.equal(tensor.length, 6 * 512 * 512);
-  for (let channel = 1; channel <= 6; channel++) assert.deepEqual(plane(tensor, channel), decodeFile(HEPG2, channel), `w${channel}`);
+  for (let channel = 1; channel <= 6; channel++)
+    assert.deepEqual(plane(tensor, channel), decodeFile(HEPG2, channel), `w${channel}`);
   // numpy: np.array(Image.open(B02_s1_w1.png)).astype(np.int64).sum() and .flat[1000]
-  assert.equal(plane(tensor, 1).reduce((sum, v) => sum + v, 0), 18628944);
+  assert.equal(
+    plane(tensor, 1).reduce((sum, v) => sum + v, 0),
+    18628944,
+  );
   assert.equal(tensor[1000], 16);
 });
 
@@ -44,8 +53,17 @@ test('an incomplete site fails naming the site and each missing file', () => {
     (error: unknown) => {
       assert.ok(error instanceof SiteLoadError);
       assert.equal(error.siteId, 'HEPG2-01_1_B02_2');
-      assert.deepEqual(error.problems.map((p) => [path.basename(p.file), p.reason]), [['B02_s2_w5.png', 'missing file'], ['B02_s2_w6.png', 'missing file']]);
-      assert.match(error.message, /^site HEPG2-01_1_B02_2: .*train\/HEPG2-01\/Plate1\/B02_s2_w5\.png: missing file; .*B02_s2_w6\.png: missing file$/);
+      assert.deepEqual(
+        error.problems.map((p) => [path.basename(p.file), p.reason]),
+        [
+          ['B02_s2_w5.png', 'missing file'],
+          ['B02_s2_w6.png', 'missing file'],
+        ],
+      );
+      assert.match(
+        error.message,
+        /^site HEPG2-01_1_B02_2: .*train\/HEPG2-01\/Plate1\/B02_s2_w5\.png: missing file; .*B02_s2_w6\.png: missing file$/,
+      );
       return true;
     },
   );
@@ -54,7 +72,8 @@ test('an incomplete site fails naming the site and each missing file', () => {
 test('a channel subset loads an incomplete site and zero-fills the planes not read', () => {
   const dirty = new Uint8Array(SITE_TENSOR_SIZE).fill(9);
   const tensor = loadSite(IMAGES, INCOMPLETE, { out: dirty, channels: [1, 2, 3, 4] });
-  for (let channel = 1; channel <= 4; channel++) assert.deepEqual(plane(tensor, channel), decodeFile(INCOMPLETE, channel));
+  for (let channel = 1; channel <= 4; channel++)
+    assert.deepEqual(plane(tensor, channel), decodeFile(INCOMPLETE, channel));
   assert.ok(plane(tensor, 5).every((v) => v === 0) && plane(tensor, 6).every((v) => v === 0));
   assert.throws(() => loadSite(IMAGES, HEPG2, { channels: [1, 7] }), /channel 7: expected an integer 1..6/);
   assert.throws(() => loadSite(IMAGES, HEPG2, { channels: [2, 2] }), /each channel may appear once/);
@@ -66,10 +85,14 @@ function brokenSiteRoot(): { root: string; location: SiteLocation } {
   const location = site('HUVEC-01', 1, 1);
   const dir = path.join(root, 'train/HUVEC-01/Plate1');
   fs.mkdirSync(dir, { recursive: true });
-  for (const channel of [1, 2, 3]) fs.copyFileSync(path.join(IMAGES, channelPath(location, channel)), path.join(root, channelPath(location, channel)));
+  for (const channel of [1, 2, 3])
+    fs.copyFileSync(path.join(IMAGES, channelPath(location, channel)), path.join(root, channelPath(location, channel)));
   fs.writeFileSync(path.join(dir, 'B02_s1_w4.png'), encodePng(new Uint8Array(256 * 256), 256, 256, 1));
   fs.writeFileSync(path.join(dir, 'B02_s1_w5.png'), encodePng(new Uint8Array(512 * 512 * 3), 512, 512, 3));
-  fs.writeFileSync(path.join(dir, 'B02_s1_w6.png'), fs.readFileSync(path.join(IMAGES, channelPath(location, 6))).subarray(0, 20000));
+  fs.writeFileSync(
+    path.join(dir, 'B02_s1_w6.png'),
+    fs.readFileSync(path.join(IMAGES, channelPath(location, 6))).subarray(0, 20000),
+  );
   return { root, location };
 }
 
@@ -115,7 +138,8 @@ test('loadSites yields good sites in input order, reports bad ones and keeps goi
   // Bad sites first, in the middle and last; every good site is a real one.
   const experiments = ['HEPG2-01', 'HUVEC-01', 'RPE-01', 'U2OS-01'];
   const sites: (SiteLocation & { tag: string })[] = [{ ...INCOMPLETE, tag: 'incomplete' }];
-  for (const experiment of experiments) for (const plate of [1, 2, 3, 4]) sites.push({ ...site(experiment, plate, 1), tag: `${experiment}_${plate}` });
+  for (const experiment of experiments)
+    for (const plate of [1, 2, 3, 4]) sites.push({ ...site(experiment, plate, 1), tag: `${experiment}_${plate}` });
   sites.splice(9, 0, { ...site('NOPE-01', 1, 1), tag: 'absent' });
   sites.push({ ...site('U2OS-01', 3, 2), tag: 'incomplete-2' });
   let pulled = 0;
@@ -129,14 +153,27 @@ test('loadSites yields good sites in input order, reports bad ones and keeps goi
   })();
   const errors: [string, Error][] = [];
   const order: string[] = [];
-  for await (const { site: loaded, tensor } of loadSites(IMAGES, counted, { threads: 2, maxInFlight: 3, onError: (bad, error) => { settled++; errors.push([bad.tag, error]); } })) {
+  for await (const { site: loaded, tensor } of loadSites(IMAGES, counted, {
+    threads: 2,
+    maxInFlight: 3,
+    onError: (bad, error) => {
+      settled++;
+      errors.push([bad.tag, error]);
+    },
+  })) {
     settled++;
     maxOutstanding = Math.max(maxOutstanding, pulled - settled);
     order.push(loaded.tag);
     if (loaded.tag === 'RPE-01_3') assert.deepEqual(tensor, loadSite(IMAGES, loaded));
   }
-  assert.deepEqual(order, sites.filter((s) => !s.tag.startsWith('incomplete') && s.tag !== 'absent').map((s) => s.tag));
-  assert.deepEqual(errors.map(([tag]) => tag), ['incomplete', 'absent', 'incomplete-2']);
+  assert.deepEqual(
+    order,
+    sites.filter((s) => !s.tag.startsWith('incomplete') && s.tag !== 'absent').map((s) => s.tag),
+  );
+  assert.deepEqual(
+    errors.map(([tag]) => tag),
+    ['incomplete', 'absent', 'incomplete-2'],
+  );
   assert.ok(errors.every(([, error]) => error instanceof SiteLoadError));
   assert.match(errors[1][1].message, /^site NOPE-01_1_B02_1: .*NOPE-01\/Plate1\/B02_s1_w1\.png: missing file/);
   assert.ok(maxOutstanding <= 3, `at most maxInFlight sites requested ahead (saw ${maxOutstanding})`);
@@ -146,7 +183,11 @@ test('loadSites yields good sites in input order, reports bad ones and keeps goi
   try {
     const reported: Error[] = [];
     const loaded = [];
-    for await (const item of loadSites(brokenRoot, [site('HUVEC-01', 1, 1)], { pool, onError: (_, error) => reported.push(error) })) loaded.push(item);
+    for await (const item of loadSites(brokenRoot, [site('HUVEC-01', 1, 1)], {
+      pool,
+      onError: (_, error) => reported.push(error),
+    }))
+      loaded.push(item);
     assert.equal(loaded.length, 0);
     assert.equal((reported[0] as SiteLoadError).problems.length, 3);
     assert.deepEqual(await pool.load(IMAGES, HEPG2), loadSite(IMAGES, HEPG2));

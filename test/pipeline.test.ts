@@ -10,15 +10,32 @@ import { tempDir } from './helpers.js';
 test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a half-finished run', async () => {
   const dir = tempDir();
   const data = path.join(dir, 'data');
-  await simulate({ out: data, seed: 3, threads: 2, preset: { experiments: ['HEPG2-01', 'HEPG2-08'], groups: [0], sirnasPerGroup: 4, replicates: 1, positiveControls: 2 } });
+  await simulate({
+    out: data,
+    seed: 3,
+    threads: 2,
+    preset: {
+      experiments: ['HEPG2-01', 'HEPG2-08'],
+      groups: [0],
+      sirnasPerGroup: 4,
+      replicates: 1,
+      positiveControls: 2,
+    },
+  });
   const run = path.join(dir, 'run');
-  const first = await runPipeline(data, { out: run, methods: ['none', 'center_scale', 'combat'], umap: false, threads: 2 });
+  const first = await runPipeline(data, {
+    out: run,
+    methods: ['none', 'center_scale', 'combat'],
+    umap: false,
+    threads: 2,
+  });
   assert.deepEqual(Object.keys(first.steps), ['featurize', 'select', 'evaluate']);
   assert.equal(first.steps.featurize.skipped, false);
 
   const metrics = JSON.parse(fs.readFileSync(first.metrics, 'utf8'));
   assert.deepEqual(Object.keys(metrics.heldout_accuracy), ['none', 'center_scale', 'combat']);
-  for (const value of Object.values(metrics.heldout_accuracy)) assert.ok(typeof value === 'number' && value >= 0 && value <= 1);
+  for (const value of Object.values(metrics.heldout_accuracy))
+    assert.ok(typeof value === 'number' && value >= 0 && value <= 1);
   assert.match(fs.readFileSync(first.report, 'utf8'), /<svg/);
   const sites = readProfiles(path.join(run, 'site_profiles.parquet'));
   const wells = readProfiles(path.join(run, 'well_profiles.parquet'));
@@ -36,8 +53,16 @@ test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a
   assert.equal(second.steps.select.skipped, true);
   assert.equal(second.steps.evaluate.skipped, false);
   const record = JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8'));
-  assert.equal(record.steps.select.seconds, first.steps.select.seconds, 'a resumed run keeps the timing of the step it skipped');
-  assert.equal(second.steps.featurize.detail, first.steps.featurize.detail, 'and what featurize did (not "0 features")');
+  assert.equal(
+    record.steps.select.seconds,
+    first.steps.select.seconds,
+    'a resumed run keeps the timing of the step it skipped',
+  );
+  assert.equal(
+    second.steps.featurize.detail,
+    first.steps.featurize.detail,
+    'and what featurize did (not "0 features")',
+  );
   assert.match(first.steps.featurize.detail ?? '', /[1-9]\d* features/);
   assert.ok(first.steps.select.seconds > 0);
   assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(second.metrics, 'utf8')).heldout_accuracy), ['none']);

@@ -89,10 +89,17 @@ function grayPng(pixels: Uint8Array, width: number, height: number, filters: num
   ihdr[8] = 8;
   const stream = zlib.deflateSync(filterRows(pixels, width, height, filters));
   const idats: Buffer[] = [];
-  for (let start = 0; start < stream.length; start += idatSize) idats.push(pngChunk('IDAT', stream.subarray(start, start + idatSize)));
+  for (let start = 0; start < stream.length; start += idatSize)
+    idats.push(pngChunk('IDAT', stream.subarray(start, start + idatSize)));
   if (idats.length > 1) idats.splice(1, 0, pngChunk('IDAT', new Uint8Array(0)));
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, pngChunk('IHDR', ihdr), pngChunk('tEXt', Buffer.from('Comment\0filter test')), ...idats, pngChunk('IEND', new Uint8Array(0))]);
+  return Buffer.concat([
+    signature,
+    pngChunk('IHDR', ihdr),
+    pngChunk('tEXt', Buffer.from('Comment\0filter test')),
+    ...idats,
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
 }
 
 test('decodes every filter type, on the first row and below, including runs of Paeth rows', () => {
@@ -163,6 +170,10 @@ test('rejects an unknown filter type naming the row', () => {
   const raw = filterRows(pixels, 8, 4, [0, 1, 0, 3]);
   raw[2 * 9] = 7;
   const idatStart = good.indexOf('IDAT') - 4;
-  const bad = Buffer.concat([good.subarray(0, idatStart), pngChunk('IDAT', zlib.deflateSync(raw)), pngChunk('IEND', new Uint8Array(0))]);
+  const bad = Buffer.concat([
+    good.subarray(0, idatStart),
+    pngChunk('IDAT', zlib.deflateSync(raw)),
+    pngChunk('IEND', new Uint8Array(0)),
+  ]);
   assert.throws(() => decodeGray8(bad), /unknown filter type 7 on row 2/);
 });

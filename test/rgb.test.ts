@@ -34,10 +34,12 @@ test('the fixture covers every cell type, the test set, the incomplete site, cus
 for (const c of cases) {
   test(`byte-for-byte rxrx1-utils convert_tensor_to_rgb: ${c.name}`, () => {
     const tensor = loadSite(IMAGES, c.site, { channels: c.channels });
-    const ranges = c.ranges && Object.fromEntries(Object.entries(c.ranges).map(([k, r]) => [Number(k), r as DisplayRange]));
+    const ranges =
+      c.ranges && Object.fromEntries(Object.entries(c.ranges).map(([k, r]) => [Number(k), r as DisplayRange]));
     const rgb = compositeRgb(tensor, { channels: c.channels, ranges, percentiles: c.percentiles });
     assert.equal(rgb.length, 512 * 512 * 3);
-    for (const { y, x, rgb: expected } of c.samples) assert.deepEqual([...rgb.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)], expected, `pixel (${y}, ${x})`);
+    for (const { y, x, rgb: expected } of c.samples)
+      assert.deepEqual([...rgb.subarray((y * 512 + x) * 3, (y * 512 + x) * 3 + 3)], expected, `pixel (${y}, ${x})`);
     const sums = [0, 0, 0];
     let saturated = 0;
     for (let i = 0; i < rgb.length; i++) {
@@ -50,7 +52,11 @@ for (const c of cases) {
     if (c.percentileRanges) {
       for (const [channel, expected] of Object.entries(c.percentileRanges)) {
         const histogram = channelHistogram(tensor, Number(channel));
-        assert.deepEqual([histogramPercentile(histogram, c.percentiles![0]), histogramPercentile(histogram, c.percentiles![1])], expected, `w${channel} range`);
+        assert.deepEqual(
+          [histogramPercentile(histogram, c.percentiles![0]), histogramPercentile(histogram, c.percentiles![1])],
+          expected,
+          `w${channel} range`,
+        );
       }
     }
   });
@@ -73,30 +79,49 @@ test('hand-computed pixels: the range maps to full colour, partial values trunca
   assert.deepEqual([...rgb], [255, 0, 255, 9, 0, 122, 254, 255, 40]);
   assert.deepEqual([...compositeRgb(tensor, { width: 3, height: 1, channels: [3] })], [255, 0, 25, 0, 0, 0, 0, 0, 0]);
   // A custom range for w1 of [0, 25.5] saturates 25.5 and above; w3 keeps its fixed range.
-  assert.deepEqual([...compositeRgb(tensor, { width: 3, height: 1, channels: [1], ranges: { 1: [0, 25.5] } })].slice(0, 6), [19, 0, 249, 18, 0, 244]);
+  assert.deepEqual(
+    [...compositeRgb(tensor, { width: 3, height: 1, channels: [1], ranges: { 1: [0, 25.5] } })].slice(0, 6),
+    [19, 0, 249, 18, 0, 244],
+  );
 });
 
 test('percentile ranges: a flat channel contributes nothing; conflicting or invalid options are refused', () => {
-  const tensor = tinyTensor([[0, 10, 20, 30], [5, 5, 5, 5], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]);
+  const tensor = tinyTensor([
+    [0, 10, 20, 30],
+    [5, 5, 5, 5],
+    [0, 0, 0, 0],
+    [0, 0, 0, 0],
+    [0, 0, 0, 0],
+    [0, 0, 0, 0],
+  ]);
   const rgb = compositeRgb(tensor, { width: 4, height: 1, channels: [1, 2], percentiles: [0, 100] });
   // w1 range [0, 30] -> x = v / 30; w2 range [5, 5] is empty.
   assert.deepEqual([...rgb], [0, 0, 0, 6, 0, 83, 12, 0, 166, 19, 0, 249]);
-  assert.throws(() => compositeRgb(tensor, { width: 4, height: 1, ranges: { 1: [0, 9] }, percentiles: [1, 99] }), /either ranges or percentiles/);
-  assert.throws(() => compositeRgb(tensor, { width: 4, height: 1, ranges: { 2: [9, 9] } }), /range for channel 2 is \[9, 9\]/);
+  assert.throws(
+    () => compositeRgb(tensor, { width: 4, height: 1, ranges: { 1: [0, 9] }, percentiles: [1, 99] }),
+    /either ranges or percentiles/,
+  );
+  assert.throws(
+    () => compositeRgb(tensor, { width: 4, height: 1, ranges: { 2: [9, 9] } }),
+    /range for channel 2 is \[9, 9\]/,
+  );
   assert.throws(() => compositeRgb(tensor, { width: 4, height: 1, ranges: { 8: [0, 9] } }), /range for channel 8/);
   assert.throws(() => compositeRgb(tensor, { width: 5, height: 1 }), /expected 6 x 5 x 1/);
   assert.throws(() => compositeRgb(tensor, { width: 4, height: 1, percentiles: [1, 101] }), /percentile 101/);
 });
 
 test('RGB_MAP holds the rxrx1-utils colours and ranges', () => {
-  assert.deepEqual(Object.values(RGB_MAP).map((m) => [...m.rgb, ...m.range]), [
-    [19, 0, 249, 0, 51],
-    [42, 255, 31, 0, 107],
-    [255, 0, 25, 0, 64],
-    [45, 255, 252, 0, 191],
-    [250, 0, 253, 0, 89],
-    [254, 255, 40, 0, 191],
-  ]);
+  assert.deepEqual(
+    Object.values(RGB_MAP).map((m) => [...m.rgb, ...m.range]),
+    [
+      [19, 0, 249, 0, 51],
+      [42, 255, 31, 0, 107],
+      [255, 0, 25, 0, 64],
+      [45, 255, 252, 0, 191],
+      [250, 0, 253, 0, 89],
+      [254, 255, 40, 0, 191],
+    ],
+  );
 });
 
 test('custom colours replace RGB_MAP colours for the channels they name', () => {

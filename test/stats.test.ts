@@ -8,7 +8,14 @@ import { readFixture, SHARED_RXRX1 } from './helpers.js';
 interface StatsFixture {
   sites: {
     site: SiteLocation;
-    channels: { channel: number; mean: number; std: number; min: number; max: number; percentiles: { q: number; value: number }[] }[];
+    channels: {
+      channel: number;
+      mean: number;
+      std: number;
+      min: number;
+      max: number;
+      percentiles: { q: number; value: number }[];
+    }[];
   }[];
 }
 
@@ -21,7 +28,10 @@ for (const { site, channels } of sites) {
     const tensor = loadSite(IMAGES, site, { channels: wanted });
     const qs = channels[0].percentiles.map((p) => p.q);
     const stats = channelStats(tensor, { channels: wanted, percentiles: qs });
-    assert.deepEqual(stats.map((s) => s.channel), wanted);
+    assert.deepEqual(
+      stats.map((s) => s.channel),
+      wanted,
+    );
     stats.forEach((s, i) => {
       const expected = channels[i];
       const label = `w${s.channel}`;

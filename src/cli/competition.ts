@@ -16,7 +16,10 @@ export function registerCompetitionCommands(program: Command): void {
     .command('score')
     .description('score a submission CSV (id_code,sirna) against a solution key, exactly as the server does')
     .argument('<submission>', 'submission CSV')
-    .requiredOption('--key <file>', 'solution key CSV: id_code,sirna[,Usage] (Usage = Public/Private, as in Kaggle solution files)')
+    .requiredOption(
+      '--key <file>',
+      'solution key CSV: id_code,sirna[,Usage] (Usage = Public/Private, as in Kaggle solution files)',
+    )
     .option('--json', 'print the scores as JSON')
     .action((submission: string, options) => {
       const key = parseKey(fs.readFileSync(options.key, 'utf8'), options.key);
@@ -44,31 +47,51 @@ export function registerCompetitionCommands(program: Command): void {
     .requiredOption('--token <token>', 'team token (from POST /api/competition/teams)')
     .action(async (file: string, options) => {
       const url = new URL('/api/competition/submissions', options.server);
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/csv', authorization: `Bearer ${options.token}` }, body: fs.readFileSync(file) });
-      const body = (await response.json().catch(() => ({}))) as { error?: string; submission?: { id: number; publicScore: number | null }; quota?: { used: number; limit: number } };
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${options.token}` },
+        body: fs.readFileSync(file),
+      });
+      const body = (await response.json().catch(() => ({}))) as {
+        error?: string;
+        submission?: { id: number; publicScore: number | null };
+        quota?: { used: number; limit: number };
+      };
       if (!response.ok) {
         console.error(`submission refused (${response.status}): ${body.error ?? response.statusText}`);
         process.exitCode = 1;
         return;
       }
-      console.log(`submission ${body.submission?.id}: public score ${body.submission?.publicScore?.toFixed(5)} (${body.quota?.used}/${body.quota?.limit} today)`);
+      console.log(
+        `submission ${body.submission?.id}: public score ${body.submission?.publicScore?.toFixed(5)} (${body.quota?.used}/${body.quota?.limit} today)`,
+      );
     });
 
   const competition = program.command('competition').description('competition utilities');
   competition
     .command('key')
-    .description("export the demo solution key of a labelled dataset (its test treatment wells), id_code,sirna,Usage")
+    .description('export the demo solution key of a labelled dataset (its test treatment wells), id_code,sirna,Usage')
     .argument('<dir>', 'dataset folder whose metadata labels the test wells (e.g. a simulated one)')
     .requiredOption('--out <file>', 'key CSV to write')
     .option('--seed <n>', 'seed of the Public/Private split', integer('seed', 0), DEFAULT_SPLIT_SEED)
-    .option('--public-fraction <x>', 'fraction of ids on the public board', fraction('public fraction'), DEFAULT_PUBLIC_FRACTION)
+    .option(
+      '--public-fraction <x>',
+      'fraction of ids on the public board',
+      fraction('public fraction'),
+      DEFAULT_PUBLIC_FRACTION,
+    )
     .action((dir: string, options) => {
       const { sites } = readSites(detectLayout(dir));
       const key = demoKey(sites, { seed: options.seed, publicFraction: options.publicFraction });
-      if (!key) throw new Error(`${dir}: no test treatment wells with a sirna_id (the demo key needs a labelled dataset, e.g. \`phenomap simulate\`)`);
+      if (!key)
+        throw new Error(
+          `${dir}: no test treatment wells with a sirna_id (the demo key needs a labelled dataset, e.g. \`phenomap simulate\`)`,
+        );
       fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
       fs.writeFileSync(options.out, formatKey(key));
       const publicIds = key.usage!.reduce((sum, u) => sum + u, 0);
-      console.log(`wrote ${options.out}: ${key.ids.length} ids (${publicIds} Public, ${key.ids.length - publicIds} Private)`);
+      console.log(
+        `wrote ${options.out}: ${key.ids.length} ids (${publicIds} Public, ${key.ids.length - publicIds} Private)`,
+      );
     });
 }

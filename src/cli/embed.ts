@@ -9,17 +9,21 @@ import { withProgress } from './progress.js';
 function positiveInteger(name: string) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 1) throw new InvalidArgumentError(`${name} must be an integer >= 1, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < 1)
+      throw new InvalidArgumentError(`${name} must be an integer >= 1, got "${value}"`);
     return parsed;
   };
 }
 
-const backendOption = () => new Option('--backend <name>', 'tensor backend for models trained here').choices(['auto', 'wasm', 'webgpu', 'cpu']);
+const backendOption = () =>
+  new Option('--backend <name>', 'tensor backend for models trained here').choices(['auto', 'wasm', 'webgpu', 'cpu']);
 
 export function registerEmbedCommands(program: Command): void {
   program
     .command('train')
-    .description('train a CNN (siRNA classification with softmax + ArcFace heads) on a dataset; writes MODEL_DIR with per-epoch checkpoints')
+    .description(
+      'train a CNN (siRNA classification with softmax + ArcFace heads) on a dataset; writes MODEL_DIR with per-epoch checkpoints',
+    )
     .argument('<dir>', 'dataset folder (RxRx1 official or Kaggle layout)')
     .requiredOption('--out <model_dir>', 'model folder to write')
     .option('--config <file>', 'JSON file overriding training settings (see src/embed/config.ts)')
@@ -27,79 +31,143 @@ export function registerEmbedCommands(program: Command): void {
     .option('--epochs <n>', 'number of epochs (overrides the config)', positiveInteger('--epochs'))
     .option('--seed <n>', 'random seed (overrides the config)', (v) => Number(v))
     .option('--threads <n>', 'site-loading threads', positiveInteger('--threads'))
-    .option('--workers <n>', 'data-parallel replicas on worker threads for the tfjs trainer (overrides the config)', positiveInteger('--workers'))
-    .option('--train-threads <n>', 'threads of the onnxruntime trainer (overrides the config; default one per core)', positiveInteger('--train-threads'))
-    .addOption(new Option('--trainer <name>', 'what runs the training steps (overrides the config)').choices(['auto', 'onnxruntime', 'tfjs']))
+    .option(
+      '--workers <n>',
+      'data-parallel replicas on worker threads for the tfjs trainer (overrides the config)',
+      positiveInteger('--workers'),
+    )
+    .option(
+      '--train-threads <n>',
+      'threads of the onnxruntime trainer (overrides the config; default one per core)',
+      positiveInteger('--train-threads'),
+    )
+    .addOption(
+      new Option('--trainer <name>', 'what runs the training steps (overrides the config)').choices([
+        'auto',
+        'onnxruntime',
+        'tfjs',
+      ]),
+    )
     .addOption(backendOption())
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string, opts: { out: string; config?: string; resume?: boolean; epochs?: number; seed?: number; threads?: number; workers?: number; trainThreads?: number; trainer?: TrainConfig['trainer']; backend?: BackendChoice; json?: boolean }) => {
-      const overrides: Record<string, unknown> = {};
-      if (opts.workers !== undefined) overrides.workers = opts.workers;
-      if (opts.trainThreads !== undefined) overrides.threads = opts.trainThreads;
-      if (opts.trainer !== undefined) overrides.trainer = opts.trainer;
-      if (opts.epochs !== undefined) overrides.epochs = opts.epochs;
-      if (opts.seed !== undefined) overrides.seed = opts.seed;
-      if (opts.backend !== undefined) overrides.backend = opts.backend;
-      const config = readTrainConfig(opts.config, overrides);
-      let lastEpochLine = '';
-      const result = await withProgress('train', 'steps', async (bar) => {
-        let stepsDone = 0;
-        return trainModel({
-          data: dir,
-          out: opts.out,
-          config,
-          resume: opts.resume,
-          threads: opts.threads,
-          onProgress: (e) => {
-            if (e.phase === 'train' && e.steps && e.epochs) bar(++stepsDone, e.steps * e.epochs);
-            if (e.phase === 'checkpoint') {
-              lastEpochLine = `epoch ${e.epoch}/${e.epochs}: loss ${e.loss?.toFixed(4)}${e.validationAccuracy !== null && e.validationAccuracy !== undefined ? `, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` : ''}`;
-              if (!process.stderr.isTTY) process.stderr.write(lastEpochLine + '\n');
-            }
-          },
+    .action(
+      async (
+        dir: string,
+        opts: {
+          out: string;
+          config?: string;
+          resume?: boolean;
+          epochs?: number;
+          seed?: number;
+          threads?: number;
+          workers?: number;
+          trainThreads?: number;
+          trainer?: TrainConfig['trainer'];
+          backend?: BackendChoice;
+          json?: boolean;
+        },
+      ) => {
+        const overrides: Record<string, unknown> = {};
+        if (opts.workers !== undefined) overrides.workers = opts.workers;
+        if (opts.trainThreads !== undefined) overrides.threads = opts.trainThreads;
+        if (opts.trainer !== undefined) overrides.trainer = opts.trainer;
+        if (opts.epochs !== undefined) overrides.epochs = opts.epochs;
+        if (opts.seed !== undefined) overrides.seed = opts.seed;
+        if (opts.backend !== undefined) overrides.backend = opts.backend;
+        const config = readTrainConfig(opts.config, overrides);
+        let lastEpochLine = '';
+        const result = await withProgress('train', 'steps', async (bar) => {
+          let stepsDone = 0;
+          return trainModel({
+            data: dir,
+            out: opts.out,
+            config,
+            resume: opts.resume,
+            threads: opts.threads,
+            onProgress: (e) => {
+              if (e.phase === 'train' && e.steps && e.epochs) bar(++stepsDone, e.steps * e.epochs);
+              if (e.phase === 'checkpoint') {
+                lastEpochLine = `epoch ${e.epoch}/${e.epochs}: loss ${e.loss?.toFixed(4)}${e.validationAccuracy !== null && e.validationAccuracy !== undefined ? `, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` : ''}`;
+                if (!process.stderr.isTTY) process.stderr.write(lastEpochLine + '\n');
+              }
+            },
+          });
         });
-      });
-      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else {
-        process.stdout.write(`trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation) (steps on ${result.trainer === 'onnxruntime' ? 'onnxruntime' : `tfjs-${result.engine.backend}`}) -> ${result.modelDir}\n`);
-        if (lastEpochLine) process.stdout.write(lastEpochLine + '\n');
-        if (result.failedSites.length > 0) process.stdout.write(`${result.failedSites.length} site(s) could not be loaded and were skipped (listed in train.json)\n`);
-      }
-    });
+        if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else {
+          process.stdout.write(
+            `trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation) (steps on ${result.trainer === 'onnxruntime' ? 'onnxruntime' : `tfjs-${result.engine.backend}`}) -> ${result.modelDir}\n`,
+          );
+          if (lastEpochLine) process.stdout.write(lastEpochLine + '\n');
+          if (result.failedSites.length > 0)
+            process.stdout.write(
+              `${result.failedSites.length} site(s) could not be loaded and were skipped (listed in train.json)\n`,
+            );
+        }
+      },
+    );
 
   program
     .command('embed')
-    .description('embed every site (and well) of a dataset with a trained model or an ONNX model; writes EMBEDDINGS/sites and EMBEDDINGS/wells Parquet tables, one part per plate')
+    .description(
+      'embed every site (and well) of a dataset with a trained model or an ONNX model; writes EMBEDDINGS/sites and EMBEDDINGS/wells Parquet tables, one part per plate',
+    )
     .argument('<dir>', 'dataset folder')
     .requiredOption('--model <model>', 'a model folder from phenomap train, or an .onnx file (with its sidecar JSON)')
     .requiredOption('--out <embeddings>', 'output folder')
-    .option('--experiments <list>', 'comma-separated experiments to embed (default all)', (v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .option('--experiments <list>', 'comma-separated experiments to embed (default all)', (v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .option('--batch-size <n>', 'sites per forward pass', positiveInteger('--batch-size'))
     .option('--threads <n>', 'site-loading threads', positiveInteger('--threads'))
     .option('--overwrite', 're-embed plates whose outputs exist')
     .option('--no-adabn', 'use the trained batch-norm statistics instead of re-estimating them per experiment')
     .addOption(backendOption())
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string, opts: { model: string; out: string; experiments?: string[]; batchSize?: number; threads?: number; overwrite?: boolean; adabn?: boolean; backend?: BackendChoice; json?: boolean }) => {
-      const result = await withProgress('embed', 'sites', (bar) =>
-        embedDataset({
-          data: dir,
-          model: opts.model,
-          out: opts.out,
-          experiments: opts.experiments,
-          batchSize: opts.batchSize,
-          threads: opts.threads,
-          overwrite: opts.overwrite,
-          adabn: opts.adabn === false ? false : undefined,
-          backend: opts.backend,
-          onProgress: (e) => bar(e.sitesDone, e.sites),
-          onSiteError: (site, error) => process.stderr.write(`skipping site ${site.siteId}: ${error.message}\n`),
-        }),
-      );
-      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else process.stdout.write(`embedded ${result.sites} sites / ${result.wells} wells (${result.dimension} dimensions, ${result.modelKind} model) on ${result.plates - result.platesSkipped} plate(s)${result.platesSkipped ? `, ${result.platesSkipped} already done` : ''} -> ${result.out}\n`);
-      if (result.failedSites.length > 0) process.stdout.write(`${result.failedSites.length} site(s) could not be loaded and were skipped\n`);
-      for (const f of result.failedExperiments) process.stdout.write(`experiment ${f.experiment} skipped: ${f.error}\n`);
-      if (result.platesEmpty > 0) process.stdout.write(`${result.platesEmpty} plate(s) had no loadable site (no part written)\n`);
-    });
+    .action(
+      async (
+        dir: string,
+        opts: {
+          model: string;
+          out: string;
+          experiments?: string[];
+          batchSize?: number;
+          threads?: number;
+          overwrite?: boolean;
+          adabn?: boolean;
+          backend?: BackendChoice;
+          json?: boolean;
+        },
+      ) => {
+        const result = await withProgress('embed', 'sites', (bar) =>
+          embedDataset({
+            data: dir,
+            model: opts.model,
+            out: opts.out,
+            experiments: opts.experiments,
+            batchSize: opts.batchSize,
+            threads: opts.threads,
+            overwrite: opts.overwrite,
+            adabn: opts.adabn === false ? false : undefined,
+            backend: opts.backend,
+            onProgress: (e) => bar(e.sitesDone, e.sites),
+            onSiteError: (site, error) => process.stderr.write(`skipping site ${site.siteId}: ${error.message}\n`),
+          }),
+        );
+        if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        else
+          process.stdout.write(
+            `embedded ${result.sites} sites / ${result.wells} wells (${result.dimension} dimensions, ${result.modelKind} model) on ${result.plates - result.platesSkipped} plate(s)${result.platesSkipped ? `, ${result.platesSkipped} already done` : ''} -> ${result.out}\n`,
+          );
+        if (result.failedSites.length > 0)
+          process.stdout.write(`${result.failedSites.length} site(s) could not be loaded and were skipped\n`);
+        for (const f of result.failedExperiments)
+          process.stdout.write(`experiment ${f.experiment} skipped: ${f.error}\n`);
+        if (result.platesEmpty > 0)
+          process.stdout.write(`${result.platesEmpty} plate(s) had no loadable site (no part written)\n`);
+      },
+    );
 }

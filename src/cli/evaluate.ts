@@ -9,7 +9,15 @@ import { readProfiles } from '../store/profiles.js';
 import { readManifest } from '../embed/store.js';
 import { compareRuns, writeComparison, type ComparedRun } from '../evaluate/compare.js';
 import { integer, listOf, positiveNumber } from './options.js';
-import { CORRECTION_METHODS, evaluateProfiles, parseSplit, writeReport, type CorrectionMethod, type EvaluateOptions, type SplitSpec } from '../evaluate/index.js';
+import {
+  CORRECTION_METHODS,
+  evaluateProfiles,
+  parseSplit,
+  writeReport,
+  type CorrectionMethod,
+  type EvaluateOptions,
+  type SplitSpec,
+} from '../evaluate/index.js';
 import { FIT_ON, type FitOn } from '../correct/index.js';
 
 function splitOption(value: string): SplitSpec {
@@ -45,11 +53,17 @@ interface EvaluateCliOptions {
 function novelSirnas(value: string): number[] {
   if (fs.existsSync(path.join(value, 'model.json'))) {
     const ids = readManifest(value).heldOutSirnas;
-    if (!ids || ids.length === 0) throw new InvalidArgumentError(`${path.join(value, 'model.json')}: the model holds out no siRNAs (train with holdoutSirnaFraction or holdoutSirnas)`);
+    if (!ids || ids.length === 0)
+      throw new InvalidArgumentError(
+        `${path.join(value, 'model.json')}: the model holds out no siRNAs (train with holdoutSirnaFraction or holdoutSirnas)`,
+      );
     return ids;
   }
   const ids = value.split(',').map((v) => Number(v.trim()));
-  if (ids.some((id) => !Number.isInteger(id) || id < 0)) throw new InvalidArgumentError(`"${value}": expected siRNA ids (e.g. 3,17,42) or a model folder holding model.json`);
+  if (ids.some((id) => !Number.isInteger(id) || id < 0))
+    throw new InvalidArgumentError(
+      `"${value}": expected siRNA ids (e.g. 3,17,42) or a model folder holding model.json`,
+    );
   return ids;
 }
 
@@ -64,15 +78,49 @@ function runSpec(spec: string, previous: ComparedRun[] = []): ComparedRun[] {
 export function registerEvaluateCommands(program: Command): void {
   program
     .command('evaluate')
-    .description('score a profile table (sites or wells) before and after batch correction: held-out siRNA accuracy, mAP, batch mixing; writes metrics.json and report.html')
-    .argument('<profiles>', 'profile table: a .parquet file or a folder of parts (Metadata_* columns, then float32 features)')
+    .description(
+      'score a profile table (sites or wells) before and after batch correction: held-out siRNA accuracy, mAP, batch mixing; writes metrics.json and report.html',
+    )
+    .argument(
+      '<profiles>',
+      'profile table: a .parquet file or a folder of parts (Metadata_* columns, then float32 features)',
+    )
     .requiredOption('--out <dir>', 'report folder (metrics.json, report.html)')
-    .option('--methods <list>', `correction methods to compare, comma-separated (${CORRECTION_METHODS.join(', ')})`, listOf(CORRECTION_METHODS), ['none', 'center_scale', 'tvn'])
-    .addOption(new Option('--batch <unit>', 'batch unit for correction and mixing metrics').choices(['experiment', 'plate']).default('experiment'))
-    .addOption(new Option('--controls <which>', 'rows the corrections fit on: negative controls, all controls or all rows (default: src/correct\'s)').choices(FIT_ON))
-    .addOption(new Option('--correct-at <level>', 'correct the well table, or the site table before averaging into wells (more control rows per batch)').choices(['well', 'site']).default('well'))
-    .option('--split <split>', 'rxrx1 (Metadata_dataset train/test, or a documented leave-out fallback) or leave-out:EXP1,EXP2', splitOption, 'rxrx1' as SplitSpec)
-    .option('--ground-truth <file>', 'ground_truth.json of a simulated dataset: also score against the true siRNA phenotypes')
+    .option(
+      '--methods <list>',
+      `correction methods to compare, comma-separated (${CORRECTION_METHODS.join(', ')})`,
+      listOf(CORRECTION_METHODS),
+      ['none', 'center_scale', 'tvn'],
+    )
+    .addOption(
+      new Option('--batch <unit>', 'batch unit for correction and mixing metrics')
+        .choices(['experiment', 'plate'])
+        .default('experiment'),
+    )
+    .addOption(
+      new Option(
+        '--controls <which>',
+        "rows the corrections fit on: negative controls, all controls or all rows (default: src/correct's)",
+      ).choices(FIT_ON),
+    )
+    .addOption(
+      new Option(
+        '--correct-at <level>',
+        'correct the well table, or the site table before averaging into wells (more control rows per batch)',
+      )
+        .choices(['well', 'site'])
+        .default('well'),
+    )
+    .option(
+      '--split <split>',
+      'rxrx1 (Metadata_dataset train/test, or a documented leave-out fallback) or leave-out:EXP1,EXP2',
+      splitOption,
+      'rxrx1' as SplitSpec,
+    )
+    .option(
+      '--ground-truth <file>',
+      'ground_truth.json of a simulated dataset: also score against the true siRNA phenotypes',
+    )
     .option('--seed <n>', 'seed of subsets, k-shot draws, permutation nulls and UMAP', integer('seed', 0), 0)
     .option('--l2 <x>', 'L2 penalty of the logistic regression', positiveNumber('l2'), 1e-3)
     .option('--max-iter <n>', 'L-BFGS iterations at most', integer('max-iter', 0), 200)
@@ -81,9 +129,17 @@ export function registerEvaluateCommands(program: Command): void {
     .option('--no-plots', 'skip all plots')
     .option('--heatmap-feature <name>', 'feature drawn in the plate heatmaps (default: the first feature)')
     .option('--quiet', 'no progress messages')
-    .option('--compare <NAME=DIR>', 'also compare this run with another evaluation (e.g. classical=data/run-small, on the same held-out experiments); repeatable; adds a section to report.html and writes compare.json/compare.html', runSpec)
+    .option(
+      '--compare <NAME=DIR>',
+      'also compare this run with another evaluation (e.g. classical=data/run-small, on the same held-out experiments); repeatable; adds a section to report.html and writes compare.json/compare.html',
+      runSpec,
+    )
     .option('--name <name>', 'name of this run in the comparison', 'this')
-    .option('--novel-sirnas <ids|MODEL_DIR>', 'siRNAs a model never saw in training (ids, or the model folder): adds k-shot accuracy among them (kshot_novel_accuracy)', novelSirnas)
+    .option(
+      '--novel-sirnas <ids|MODEL_DIR>',
+      'siRNAs a model never saw in training (ids, or the model folder): adds k-shot accuracy among them (kshot_novel_accuracy)',
+      novelSirnas,
+    )
     .action(async (profiles: string, options: EvaluateCliOptions) => {
       const table = readProfiles(profiles);
       const evaluateOptions: EvaluateOptions = {
@@ -103,7 +159,9 @@ export function registerEvaluateCommands(program: Command): void {
         onProgress: options.quiet ? undefined : (message) => console.error(message),
       };
       const result = await evaluateProfiles(table, evaluateOptions);
-      const comparison = options.compare ? compareRuns([{ name: options.name, dir: options.out, metrics: result.metrics }, ...options.compare]) : undefined;
+      const comparison = options.compare
+        ? compareRuns([{ name: options.name, dir: options.out, metrics: result.metrics }, ...options.compare])
+        : undefined;
       if (comparison) {
         writeComparison(comparison, options.out);
         if (!comparison.sameSplit) console.error('warning: the compared runs held out different experiments');
@@ -111,9 +169,13 @@ export function registerEvaluateCommands(program: Command): void {
       const written = writeReport(result, options.out, { comparison });
       const m = result.metrics;
       const show = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
-      console.log(`${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ${show(m.chance_accuracy)}); ${result.split.description}`);
+      console.log(
+        `${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ${show(m.chance_accuracy)}); ${result.split.description}`,
+      );
       for (const method of m.methods) {
-        console.log(`  ${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}  plate-constrained ${show(m.heldout_accuracy_plate_constrained[method])}  kNN ${show(m.knn_accuracy[method])}  mAP ${show(m.map[method])}  activity mAP ${show(m.activity_map[method])}  iLISI ${show(m.ilisi[method])}`);
+        console.log(
+          `  ${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}  plate-constrained ${show(m.heldout_accuracy_plate_constrained[method])}  kNN ${show(m.knn_accuracy[method])}  mAP ${show(m.map[method])}  activity mAP ${show(m.activity_map[method])}  iLISI ${show(m.ilisi[method])}`,
+        );
       }
       if (m.errors) {
         for (const [method, error] of Object.entries(m.errors)) console.error(`${method}: ${error}`);
@@ -124,14 +186,18 @@ export function registerEvaluateCommands(program: Command): void {
 
   program
     .command('compare')
-    .description('compare representations evaluated on the same held-out experiments (e.g. classical profiles and CNN embeddings), each before and after correction')
-    .argument('<runs...>', 'NAME=DIR pairs, each DIR holding an evaluation\'s metrics.json')
+    .description(
+      'compare representations evaluated on the same held-out experiments (e.g. classical profiles and CNN embeddings), each before and after correction',
+    )
+    .argument('<runs...>', "NAME=DIR pairs, each DIR holding an evaluation's metrics.json")
     .requiredOption('--out <dir>', 'folder for compare.json and compare.html')
     .action((specs: string[], options: { out: string }) => {
       const comparison = compareRuns(specs.flatMap((spec) => runSpec(spec)));
       const written = writeComparison(comparison, options.out);
       for (const run of comparison.runs) {
-        console.log(`${run.name.padEnd(12)} ${comparison.methods.map((m) => `${m} ${comparison.values.heldout_accuracy[run.name][m]?.toFixed(3) ?? '-'}`).join(', ')}`);
+        console.log(
+          `${run.name.padEnd(12)} ${comparison.methods.map((m) => `${m} ${comparison.values.heldout_accuracy[run.name][m]?.toFixed(3) ?? '-'}`).join(', ')}`,
+        );
       }
       if (!comparison.sameSplit) console.log('warning: the runs held out different experiments');
       console.log(`wrote ${written.json} and ${written.html}`);

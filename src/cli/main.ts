@@ -36,14 +36,19 @@ function channelList(value: string): number[] {
 function percentilePair(value: string): [number, number] {
   const parts = value.split(',').map(Number);
   if (parts.length !== 2 || parts.some((p) => !Number.isFinite(p) || p < 0 || p > 100) || parts[0] >= parts[1]) {
-    throw new InvalidArgumentError(`expected LOW,HIGH percentiles in 0..100 with LOW < HIGH (e.g. 0.1,99.9), got "${value}"`);
+    throw new InvalidArgumentError(
+      `expected LOW,HIGH percentiles in 0..100 with LOW < HIGH (e.g. 0.1,99.9), got "${value}"`,
+    );
   }
   return [parts[0], parts[1]];
 }
 
 function printCheck(report: CheckReport): void {
-  console.log(`${report.root} (${report.layout} layout): ${report.sites} sites, ${report.foundFiles}/${report.expectedFiles} channel files present, images checked: ${report.decode}`);
-  if (report.absentSites + report.incompleteSites > 0) console.log(`  ${report.absentSites} sites have no image files, ${report.incompleteSites} sites are incomplete`);
+  console.log(
+    `${report.root} (${report.layout} layout): ${report.sites} sites, ${report.foundFiles}/${report.expectedFiles} channel files present, images checked: ${report.decode}`,
+  );
+  if (report.absentSites + report.incompleteSites > 0)
+    console.log(`  ${report.absentSites} sites have no image files, ${report.incompleteSites} sites are incomplete`);
   for (const kind of PROBLEM_KINDS) {
     const { count, examples } = report.problems[kind];
     if (count === 0) continue;
@@ -67,7 +72,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--preset <name>', 'simulator preset').choices(Object.keys(PRESETS)).default('tiny'))
     .option('--seed <n>', 'simulator seed', integer('seed', 0), 1)
     .action(async (options) => {
-      await runDemo({ dataDir: options.data, outDir: options.out, preset: options.preset as PresetName, seed: options.seed }, withProgress);
+      await runDemo(
+        { dataDir: options.data, outDir: options.out, preset: options.preset as PresetName, seed: options.seed },
+        withProgress,
+      );
     });
 
   program
@@ -76,11 +84,23 @@ export function buildProgram(): Command {
     .requiredOption('--out <dir>', 'output dataset folder')
     .addOption(new Option('--preset <name>', 'size preset').choices(Object.keys(PRESETS)).default('tiny'))
     .option('--seed <n>', 'random seed', integer('seed', 0), 1)
-    .option('--batch-strength <x>', 'scale of all batch effects (0 = none, 1 = RxRx1-like)', number('batch strength', { min: 0 }), 1)
+    .option(
+      '--batch-strength <x>',
+      'scale of all batch effects (0 = none, 1 = RxRx1-like)',
+      number('batch strength', { min: 0 }),
+      1,
+    )
     .option('--threads <n>', 'worker threads', integer('threads', 1))
     .action(async (options) => {
       const summary = await withProgress('simulate', 'sites', (onProgress) =>
-        simulate({ out: options.out, preset: options.preset as PresetName, seed: options.seed, batchStrength: options.batchStrength, threads: options.threads, onProgress }),
+        simulate({
+          out: options.out,
+          preset: options.preset as PresetName,
+          seed: options.seed,
+          batchStrength: options.batchStrength,
+          threads: options.threads,
+          onProgress,
+        }),
       );
       console.log(JSON.stringify(summary, null, 2));
     });
@@ -90,12 +110,21 @@ export function buildProgram(): Command {
     .description('validate a dataset: metadata rows, missing/extra channel files, image format and decodability')
     .argument('<dir>', 'dataset folder (official or Kaggle layout)')
     .option('--json', 'print the report as JSON')
-    .addOption(new Option('--decode <mode>', 'full: decode every image; header: read PNG headers only').choices(['full', 'header']).default('full'))
+    .addOption(
+      new Option('--decode <mode>', 'full: decode every image; header: read PNG headers only')
+        .choices(['full', 'header'])
+        .default('full'),
+    )
     .option('--threads <n>', 'worker threads', integer('threads', 1))
     .option('--examples <n>', 'examples listed per problem kind', integer('examples', 0), 5)
     .action(async (dir, options) => {
       const report = await withProgress('check', 'plates', (onProgress) =>
-        checkDataset(dir, { decode: options.decode, threads: options.threads, maxExamples: options.examples, onProgress }),
+        checkDataset(dir, {
+          decode: options.decode,
+          threads: options.threads,
+          maxExamples: options.examples,
+          onProgress,
+        }),
       );
       if (options.json) console.log(JSON.stringify(report, null, 2));
       else printCheck(report);
@@ -106,12 +135,18 @@ export function buildProgram(): Command {
     .command('index')
     .description('build (or reuse) the Parquet site index of a dataset')
     .argument('<dir>', 'dataset folder')
-    .option('--out <file>', 'index file (default: DIR/.phenomap/sites.parquet, or ~/.cache/phenomap/... when DIR is read-only)')
+    .option(
+      '--out <file>',
+      'index file (default: DIR/.phenomap/sites.parquet, or ~/.cache/phenomap/... when DIR is read-only)',
+    )
     .option('--rebuild', 'rebuild even when up to date')
     .action(async (dir, options) => {
       const result = await ensureSiteIndex(detectLayout(dir), { file: options.out, rebuild: options.rebuild });
-      console.log(result.built ? `indexed ${result.sites} sites -> ${result.file}` : `index up to date: ${result.file}`);
-      if (result.problems.length > 0) console.log(`${result.problems.length} bad metadata rows left out (run \`phenomap check ${dir}\`)`);
+      console.log(
+        result.built ? `indexed ${result.sites} sites -> ${result.file}` : `index up to date: ${result.file}`,
+      );
+      if (result.problems.length > 0)
+        console.log(`${result.problems.length} bad metadata rows left out (run \`phenomap check ${dir}\`)`);
     });
 
   program
@@ -129,8 +164,13 @@ export function buildProgram(): Command {
     .action(async (dir, options) => {
       const { file } = await ensureSiteIndex(detectLayout(dir));
       const filter: SiteFilter = {
-        experiment: options.experiment, plate: options.plate, well: options.well, cellType: options.cellType,
-        wellType: options.wellType as WellType[] | undefined, sirnaId: options.sirnaId, dataset: options.dataset as Dataset[] | undefined,
+        experiment: options.experiment,
+        plate: options.plate,
+        well: options.well,
+        cellType: options.cellType,
+        wellType: options.wellType as WellType[] | undefined,
+        sirnaId: options.sirnaId,
+        dataset: options.dataset as Dataset[] | undefined,
       };
       const sites = await querySiteIndex(file, filter);
       if (options.json) console.log(JSON.stringify(sites, null, 2));
@@ -144,7 +184,11 @@ export function buildProgram(): Command {
     .argument('<site-id>', 'site id {experiment}_{plate}_{well}_{site}, e.g. HEPG2-01_1_B02_1')
     .requiredOption('-o, --out <file>', 'output PNG')
     .option('--channels <list>', 'channels to composite, e.g. 1,2,3 or w1,w2,w3 (default all six)', channelList)
-    .option('--percentiles <low,high>', 'per-channel percentile ranges instead of the fixed rxrx1-utils ranges', percentilePair)
+    .option(
+      '--percentiles <low,high>',
+      'per-channel percentile ranges instead of the fixed rxrx1-utils ranges',
+      percentilePair,
+    )
     .action(async (dir, id, options) => {
       const layout = detectLayout(dir);
       const { file } = await ensureSiteIndex(layout);
@@ -166,7 +210,15 @@ export function buildProgram(): Command {
       const layout = detectLayout(dir);
       const { file } = await ensureSiteIndex(layout);
       const site = await findSite(file, id);
-      console.log(JSON.stringify(channelStats(loadSite(layout.imageRoot, site, { channels: options.channels }), { percentiles: [1, 25, 50, 75, 99] }), null, 2));
+      console.log(
+        JSON.stringify(
+          channelStats(loadSite(layout.imageRoot, site, { channels: options.channels }), {
+            percentiles: [1, 25, 50, 75, 99],
+          }),
+          null,
+          2,
+        ),
+      );
     });
 
   registerFeaturizeCommands(program);

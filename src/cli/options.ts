@@ -5,7 +5,8 @@ import { InvalidArgumentError } from 'commander';
 export function integer(name: string, min: number) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < min) throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got "${value}"`);
     return parsed;
   };
 }
@@ -14,7 +15,9 @@ export const positiveInteger = (name: string) => integer(name, 1);
 
 /** A finite number in [min, max]; `exclusiveMin` makes the lower bound strict (e.g. "> 0"). */
 export function number(name: string, { min = -Infinity, max = Infinity, exclusiveMin = false } = {}) {
-  const bounds = [min > -Infinity ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max < Infinity ? `<= ${max}` : ''].filter(Boolean).join(' and ');
+  const bounds = [min > -Infinity ? `${exclusiveMin ? '>' : '>='} ${min}` : '', max < Infinity ? `<= ${max}` : '']
+    .filter(Boolean)
+    .join(' and ');
   return (value: string): number => {
     const parsed = Number(value);
     if (!Number.isFinite(parsed) || parsed < min || (exclusiveMin && parsed === min) || parsed > max) {
@@ -29,7 +32,10 @@ export const positiveNumber = (name: string) => number(name, { min: 0, exclusive
 
 /** Comma-separated values, trimmed, empty ones dropped. */
 export function list(value: string): string[] {
-  return value.split(',').map((part) => part.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
 
 /** A non-empty comma-separated list of values from `allowed`. */
@@ -37,7 +43,10 @@ export function listOf<T extends string>(allowed: readonly T[]) {
   return (value: string): T[] => {
     const values = list(value);
     const unknown = values.filter((v) => !(allowed as readonly string[]).includes(v));
-    if (values.length === 0 || unknown.length > 0) throw new InvalidArgumentError(`expected a comma-separated list of ${allowed.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    if (values.length === 0 || unknown.length > 0)
+      throw new InvalidArgumentError(
+        `expected a comma-separated list of ${allowed.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+      );
     return values as T[];
   };
 }

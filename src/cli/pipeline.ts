@@ -12,15 +12,42 @@ export function registerPipelineCommands(program: Command): void {
     .description('featurize, select, normalize, batch-correct and evaluate a dataset in one resumable run')
     .argument('<dir>', 'dataset folder')
     .requiredOption('--out <dir>', 'run folder (a rerun resumes where it stopped)')
-    .option('--methods <list>', `correction methods compared (${CORRECTION_METHODS.join(', ')})`, listOf(CORRECTION_METHODS), PIPELINE_DEFAULTS.methods)
-    .addOption(new Option('--batch <unit>', 'batch unit').choices(['experiment', 'plate']).default(PIPELINE_DEFAULTS.batch))
-    .addOption(new Option('--controls <rows>', 'rows per-batch corrections fit on').choices(FIT_ON).default(PIPELINE_DEFAULTS.controls))
+    .option(
+      '--methods <list>',
+      `correction methods compared (${CORRECTION_METHODS.join(', ')})`,
+      listOf(CORRECTION_METHODS),
+      PIPELINE_DEFAULTS.methods,
+    )
+    .addOption(
+      new Option('--batch <unit>', 'batch unit').choices(['experiment', 'plate']).default(PIPELINE_DEFAULTS.batch),
+    )
+    .addOption(
+      new Option('--controls <rows>', 'rows per-batch corrections fit on')
+        .choices(FIT_ON)
+        .default(PIPELINE_DEFAULTS.controls),
+    )
     .option('--threads <n>', 'worker threads', positiveInteger('threads'))
     .option('--no-umap', 'skip UMAP plots')
-    .action(async (dir: string, options: { out: string; methods: CorrectionMethod[]; batch: 'experiment' | 'plate'; controls: FitOn; threads?: number; umap: boolean }) => {
-      const summary = await withProgress('featurize', 'sites', (onProgress) =>
-        runPipeline(dir, { ...options, onProgress, onStep: (step, detail) => process.stderr.write(`[${step}] ${detail}\n`) }),
-      );
-      console.log(`run: ${summary.run}\nreport: ${summary.report}\nmetrics: ${summary.metrics}`);
-    });
+    .action(
+      async (
+        dir: string,
+        options: {
+          out: string;
+          methods: CorrectionMethod[];
+          batch: 'experiment' | 'plate';
+          controls: FitOn;
+          threads?: number;
+          umap: boolean;
+        },
+      ) => {
+        const summary = await withProgress('featurize', 'sites', (onProgress) =>
+          runPipeline(dir, {
+            ...options,
+            onProgress,
+            onStep: (step, detail) => process.stderr.write(`[${step}] ${detail}\n`),
+          }),
+        );
+        console.log(`run: ${summary.run}\nreport: ${summary.report}\nmetrics: ${summary.metrics}`);
+      },
+    );
 }

@@ -17,10 +17,16 @@ export function registerServeCommands(program: Command): void {
     .argument('<dir>', 'dataset folder (official or Kaggle layout, or simulated)')
     .option('--port <n>', 'port (0 = any free port)', integer('port', 0), 8080)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--db <url>', 'SQLite file or postgres://user:password@host:port/database (default DIR/.phenomap/phenomap.sqlite)')
+    .option(
+      '--db <url>',
+      'SQLite file or postgres://user:password@host:port/database (default DIR/.phenomap/phenomap.sqlite)',
+    )
     .option('--runs <dir>', 'folder of pipeline runs (metrics.json, report.html, profiles)')
     .option('--web <dir>', 'built web app to serve at / (default dist/web when built)')
-    .option('--key <file>', 'competition solution key CSV id_code,sirna[,Usage] (default: the demo key of the labelled test wells)')
+    .option(
+      '--key <file>',
+      'competition solution key CSV id_code,sirna[,Usage] (default: the demo key of the labelled test wells)',
+    )
     .option('--seed <n>', 'seed of the demo key Public/Private split', integer('seed', 0))
     .option('--daily-limit <n>', 'valid submissions per team per UTC day', integer('daily limit', 1), 5)
     .option('--organizer-token <token>', 'token that may close the competition (default: env PHENOMAP_ORGANIZER_TOKEN)')
@@ -37,13 +43,26 @@ export function registerServeCommands(program: Command): void {
         logger: Boolean(options.log),
         threads: options.threads,
         rateLimit: options.rateLimit === 0 ? false : { max: options.rateLimit, timeWindow: '1 minute' },
-        competition: options.competition === false ? false : { key: options.key, seed: options.seed, dailyLimit: options.dailyLimit, organizerToken: options.organizerToken },
+        competition:
+          options.competition === false
+            ? false
+            : {
+                key: options.key,
+                seed: options.seed,
+                dailyLimit: options.dailyLimit,
+                organizerToken: options.organizerToken,
+              },
       });
       const address = await app.listen({ port: options.port, host: options.host });
       const health = (await app.inject('/api/health')).json() as { sites: number; competition: boolean; db: string };
-      console.log(`phenomap serving ${path.resolve(dir)} (${health.sites} sites, db ${health.db}, competition ${health.competition ? 'on' : 'off'}) at ${address}`);
+      console.log(
+        `phenomap serving ${path.resolve(dir)} (${health.sites} sites, db ${health.db}, competition ${health.competition ? 'on' : 'off'}) at ${address}`,
+      );
       const stop = () => {
-        app.close().then(() => process.exit(0), () => process.exit(1));
+        app.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -122,7 +122,8 @@ function numbered(sql: string): string {
 }
 
 function validSchema(schema: string): string {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`schema "${schema}": expected a lower-case SQL identifier ([a-z_][a-z0-9_]*)`);
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+    throw new Error(`schema "${schema}": expected a lower-case SQL identifier ([a-z_][a-z0-9_]*)`);
   return schema;
 }
 
@@ -172,7 +173,9 @@ async function openPostgres(target: string, options: OpenDbOptions): Promise<Db>
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        const result = await body(postgresSession((sql, params) => client.query(sql, params as SqlValue[] | undefined)));
+        const result = await body(
+          postgresSession((sql, params) => client.query(sql, params as SqlValue[] | undefined)),
+        );
         await client.query('COMMIT');
         return result;
       } catch (error) {

@@ -62,12 +62,16 @@ export function splitKey(key: SolutionKey, options: { seed?: number; publicFract
  * splitKey. Returns null when the dataset has no such wells (e.g. the real Kaggle-layout RxRx1, whose test
  * labels were never published).
  */
-export function demoKey(sites: Iterable<SiteRecord>, options: { seed?: number; publicFraction?: number } = {}): SolutionKey | null {
+export function demoKey(
+  sites: Iterable<SiteRecord>,
+  options: { seed?: number; publicFraction?: number } = {},
+): SolutionKey | null {
   const wells = new Map<string, number>();
   for (const site of sites) {
     if (site.dataset !== 'test' || site.wellType !== 'treatment' || site.sirnaId === null) continue;
     const known = wells.get(site.wellId);
-    if (known !== undefined && known !== site.sirnaId) throw new Error(`dataset: well ${site.wellId} has sites with different sirna_id (${known}, ${site.sirnaId})`);
+    if (known !== undefined && known !== site.sirnaId)
+      throw new Error(`dataset: well ${site.wellId} has sites with different sirna_id (${known}, ${site.sirnaId})`);
     wells.set(site.wellId, site.sirnaId);
   }
   if (wells.size === 0) return null;
@@ -77,7 +81,9 @@ export function demoKey(sites: Iterable<SiteRecord>, options: { seed?: number; p
 /** The key as CSV: `id_code,sirna,Usage` (or `id_code,sirna` without usage), one row per id, sorted. */
 export function formatKey(key: SolutionKey): string {
   const lines = [key.usage ? KEY_HEADER : 'id_code,sirna'];
-  key.ids.forEach((id, i) => lines.push(key.usage ? `${id},${key.sirna[i]},${key.usage[i] ? 'Public' : 'Private'}` : `${id},${key.sirna[i]}`));
+  key.ids.forEach((id, i) =>
+    lines.push(key.usage ? `${id},${key.sirna[i]},${key.usage[i] ? 'Public' : 'Private'}` : `${id},${key.sirna[i]}`),
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -92,17 +98,20 @@ export function parseKey(text: string, source = 'solution key'): SolutionKey {
   const idColumn = column('id_code');
   const sirnaColumn = column('sirna');
   const usageColumn = column('Usage');
-  if (idColumn < 0 || sirnaColumn < 0) throw new Error(`${source}: header "${lines[0]}": expected columns id_code,sirna[,Usage]`);
+  if (idColumn < 0 || sirnaColumn < 0)
+    throw new Error(`${source}: header "${lines[0]}": expected columns id_code,sirna[,Usage]`);
   const entries: { id: string; sirna: number; usage: Usage | null }[] = [];
   for (let i = 1; i < lines.length; i++) {
     if (lines[i].trim() === '') continue;
     const fields = lines[i].split(',').map((f) => f.trim());
     const sirna = Number(fields[sirnaColumn]);
-    if (!/^\d+$/.test(fields[sirnaColumn] ?? '') || !Number.isSafeInteger(sirna)) throw new Error(`${source}:${i + 1}: sirna="${fields[sirnaColumn] ?? ''}": expected a non-negative integer`);
+    if (!/^\d+$/.test(fields[sirnaColumn] ?? '') || !Number.isSafeInteger(sirna))
+      throw new Error(`${source}:${i + 1}: sirna="${fields[sirnaColumn] ?? ''}": expected a non-negative integer`);
     let usage: Usage | null = null;
     if (usageColumn >= 0) {
       const value = fields[usageColumn] ?? '';
-      if (value !== 'Public' && value !== 'Private') throw new Error(`${source}:${i + 1}: Usage="${value}": expected Public or Private`);
+      if (value !== 'Public' && value !== 'Private')
+        throw new Error(`${source}:${i + 1}: Usage="${value}": expected Public or Private`);
       usage = value;
     }
     const id = fields[idColumn] ?? '';

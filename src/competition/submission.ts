@@ -30,8 +30,10 @@ export const SUBMISSION_MESSAGES = {
   empty: `empty file: expected the header "${SUBMISSION_HEADER}" and one row per test id_code`,
   tooLarge: (limit: number) => `file too large: the limit is ${limit} bytes`,
   header: (got: string) => `header must be exactly "${SUBMISSION_HEADER}", got ${quote(got)}`,
-  malformed: (count: number, examples: string) => `${count} malformed row(s) (expected 2 comma-separated fields id_code,sirna), e.g. ${examples}`,
-  badSirna: (count: number, examples: string) => `${count} row(s) with a sirna that is not an integer in 0..${MAX_SUBMISSION_SIRNA}, e.g. ${examples}`,
+  malformed: (count: number, examples: string) =>
+    `${count} malformed row(s) (expected 2 comma-separated fields id_code,sirna), e.g. ${examples}`,
+  badSirna: (count: number, examples: string) =>
+    `${count} row(s) with a sirna that is not an integer in 0..${MAX_SUBMISSION_SIRNA}, e.g. ${examples}`,
   duplicate: (count: number, examples: string) => `${count} duplicate id_code(s), e.g. ${examples}`,
   unknown: (count: number, examples: string) => `${count} unknown id_code(s) (not in the test set), e.g. ${examples}`,
   missing: (count: number, examples: string) => `${count} id_code(s) missing, e.g. ${examples}`,
@@ -76,15 +78,25 @@ class Problem {
 }
 
 function unquote(field: string): string {
-  return field.length >= 2 && field.charCodeAt(0) === 34 && field.charCodeAt(field.length - 1) === 34 ? field.slice(1, -1) : field;
+  return field.length >= 2 && field.charCodeAt(0) === 34 && field.charCodeAt(field.length - 1) === 34
+    ? field.slice(1, -1)
+    : field;
 }
 
 const decoder = new TextDecoder();
 
 /** Parses and validates a submission against a key. Never throws on bad input: the result says what is wrong. */
-export function checkSubmission(input: string | Uint8Array, key: SolutionKey, options: { maxBytes?: number } = {}): CheckedSubmission {
+export function checkSubmission(
+  input: string | Uint8Array,
+  key: SolutionKey,
+  options: { maxBytes?: number } = {},
+): CheckedSubmission {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_SUBMISSION_BYTES;
-  const invalid = (...problems: string[]): InvalidSubmission => ({ valid: false, message: problems.join('; '), problems });
+  const invalid = (...problems: string[]): InvalidSubmission => ({
+    valid: false,
+    message: problems.join('; '),
+    problems,
+  });
   const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
   if (bytes > maxBytes) return invalid(SUBMISSION_MESSAGES.tooLarge(maxBytes));
   let text = typeof input === 'string' ? input : decoder.decode(input);
@@ -184,7 +196,11 @@ export function scorePredictions(predictions: Int32Array, key: SolutionKey): Sco
 export type ScoredSubmission = { valid: true; scores: Scores; rows: number } | InvalidSubmission;
 
 /** Validates and scores in one call: what the server, the CLI and rescoring all run. */
-export function scoreSubmission(input: string | Uint8Array, key: SolutionKey, options: { maxBytes?: number } = {}): ScoredSubmission {
+export function scoreSubmission(
+  input: string | Uint8Array,
+  key: SolutionKey,
+  options: { maxBytes?: number } = {},
+): ScoredSubmission {
   const checked = checkSubmission(input, key, options);
   if (!checked.valid) return checked;
   return { valid: true, scores: scorePredictions(checked.predictions, key), rows: checked.rows };

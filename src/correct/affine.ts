@@ -47,7 +47,13 @@ export interface LinearMap {
  * Runs a LinearMap over `rows` in chunks: `visit(start, size, result)` receives the k x size row-major outputs
  * (offset not added) of rows[start .. start + size).
  */
-function mapChunks(columns: Float32Array[], rows: Int32Array, map: LinearMap, k: number, visit: (start: number, size: number, result: Float64Array) => void): void {
+function mapChunks(
+  columns: Float32Array[],
+  rows: Int32Array,
+  map: LinearMap,
+  k: number,
+  visit: (start: number, size: number, result: Float64Array) => void,
+): void {
   const p = columns.length;
   const chunk = new Float64Array(CHUNK_ROWS * p);
   const result = new Float64Array(k * CHUNK_ROWS);
@@ -71,7 +77,12 @@ function mapChunks(columns: Float32Array[], rows: Int32Array, map: LinearMap, k:
  * requested (fitted) just before it is applied, so only one p x k map is alive at a time, whatever the number
  * of groups.
  */
-export function applyLinear(columns: Float32Array[], members: Int32Array[], k: number, mapOf: (group: number) => LinearMap): Float32Array[] {
+export function applyLinear(
+  columns: Float32Array[],
+  members: Int32Array[],
+  k: number,
+  mapOf: (group: number) => LinearMap,
+): Float32Array[] {
   const n = columns[0]?.length ?? 0;
   const out = Array.from({ length: k }, () => new Float32Array(n));
   members.forEach((rows, g) => {

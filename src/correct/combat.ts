@@ -55,7 +55,11 @@ export function combatProfiles(table: ProfileTable, options: { batch: BatchBy })
       offset[at] = fit.grandMean[j];
     }
   }
-  return withFeatures(table, [...table.features], applyDiagonal(table.columns, batches.ids, { center, factor, offset }));
+  return withFeatures(
+    table,
+    [...table.features],
+    applyDiagonal(table.columns, batches.ids, { center, factor, offset }),
+  );
 }
 
 export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: string): CombatFit {
@@ -65,7 +69,10 @@ export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: 
   const n = sizes.reduce((a, b) => a + b, 0);
   if (G < 2) throw new Error(`${purpose}: needs at least 2 batches, got ${G}`);
   sizes.forEach((size, b) => {
-    if (size < 2) throw new Error(`${purpose}: batch "${batches.names[b]}" has ${size} row; ComBat needs at least 2 rows per batch to estimate its variance`);
+    if (size < 2)
+      throw new Error(
+        `${purpose}: batch "${batches.names[b]}" has ${size} row; ComBat needs at least 2 rows per batch to estimate its variance`,
+      );
   });
   // Per-batch means and variances (ddof 1), two-pass.
   const mean = new Float64Array(G * p);
@@ -98,7 +105,10 @@ export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: 
     unadjusted.push(flat);
   }
   const adjusted = unadjusted.flatMap((flat, j) => (flat ? [] : [j]));
-  if (adjusted.length < 2) throw new Error(`${purpose}: needs at least 2 features that vary within every batch to estimate its priors, got ${adjusted.length}`);
+  if (adjusted.length < 2)
+    throw new Error(
+      `${purpose}: needs at least 2 features that vary within every batch to estimate its priors, got ${adjusted.length}`,
+    );
   const gammaStar = new Float64Array(G * p);
   const deltaStar = new Float64Array(G * p).fill(1);
   const iterations: number[] = [];
@@ -114,7 +124,10 @@ export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: 
     const tau2 = sampleVariance(gammaHat);
     const deltaMean = average(deltaHat);
     const deltaVar = sampleVariance(deltaHat);
-    if (!(deltaVar > 0)) throw new Error(`${purpose}: batch "${batches.names[b]}": every feature has the same variance ratio, so the inverse-gamma prior is undefined`);
+    if (!(deltaVar > 0))
+      throw new Error(
+        `${purpose}: batch "${batches.names[b]}": every feature has the same variance ratio, so the inverse-gamma prior is undefined`,
+      );
     const a = (2 * deltaVar + deltaMean ** 2) / deltaVar;
     const bPrior = (deltaMean * deltaVar + deltaMean ** 3) / deltaVar;
     const size = sizes[b];
@@ -122,7 +135,10 @@ export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: 
     const d = Float64Array.from(deltaHat);
     let count = 0;
     for (let change = Infinity; change > COMBAT_CONVERGENCE; count++) {
-      if (count === MAX_ITERATIONS) throw new Error(`${purpose}: empirical Bayes estimates for batch "${batches.names[b]}" did not converge in ${MAX_ITERATIONS} iterations`);
+      if (count === MAX_ITERATIONS)
+        throw new Error(
+          `${purpose}: empirical Bayes estimates for batch "${batches.names[b]}" did not converge in ${MAX_ITERATIONS} iterations`,
+        );
       change = 0;
       for (let f = 0; f < m; f++) {
         const gNew = (tau2 * size * gammaHat[f] + d[f] * gammaBar) / (tau2 * size + d[f]);

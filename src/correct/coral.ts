@@ -36,7 +36,11 @@ export function coralProfiles(table: ProfileTable, options: BatchOptions & { lam
   const mapOf = (b: number): LinearMap => {
     const source = regularized(controls[b]);
     // Matrix (S·T)ᵀ = T·S for the symmetric whitening S and colouring T.
-    return { center: source.mean, matrixT: multiplySquare(p, colour, spdPower(p, source.cov, -0.5, purpose)), offset: target.mean };
+    return {
+      center: source.mean,
+      matrixT: multiplySquare(p, colour, spdPower(p, source.cov, -0.5, purpose)),
+      offset: target.mean,
+    };
   };
   return withFeatures(table, [...table.features], applyLinear(table.columns, batches.members, p, mapOf));
 }

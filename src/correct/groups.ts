@@ -13,7 +13,10 @@ export type GroupBy = 'plate' | 'experiment' | 'all';
  */
 export const FIT_ON = ['negative', 'controls', 'all'] as const;
 export type FitOn = (typeof FIT_ON)[number];
-const FIT_WELL_TYPES: Record<Exclude<FitOn, 'all'>, readonly string[]> = { negative: ['negative_control'], controls: ['negative_control', 'positive_control'] };
+const FIT_WELL_TYPES: Record<Exclude<FitOn, 'all'>, readonly string[]> = {
+  negative: ['negative_control'],
+  controls: ['negative_control', 'positive_control'],
+};
 
 export const NEGATIVE_CONTROL = 'negative_control';
 
@@ -51,7 +54,12 @@ function keyColumn(table: ProfileTable, column: string, purpose: string) {
 
 /** Splits the rows by plate, experiment or not at all; throws naming the first row that lacks a key. */
 export function groupRows(table: ProfileTable, by: GroupBy): RowGroups {
-  if (by === 'all') return { names: ['all'], members: [Int32Array.from({ length: table.rows }, (_, i) => i)], ids: new Int32Array(table.rows) };
+  if (by === 'all')
+    return {
+      names: ['all'],
+      members: [Int32Array.from({ length: table.rows }, (_, i) => i)],
+      ids: new Int32Array(table.rows),
+    };
   const experiments = keyColumn(table, META.experiment, `grouping by ${by}`);
   const plates = by === 'plate' ? keyColumn(table, META.plate, 'grouping by plate') : null;
   // Group id per row through experiment -> plate lookups (no per-row key strings: tables run to 10⁶ rows).
@@ -82,11 +90,20 @@ export function groupRows(table: ProfileTable, by: GroupBy): RowGroups {
  * The fit subset of each group. `minRows` is what the estimator needs (e.g. 2 for a standard deviation);
  * a group with fewer fit rows is an error that names the group and says what to change.
  */
-export function fitRows(table: ProfileTable, groups: RowGroups, fitOn: FitOn, minRows: number, purpose: string): Int32Array[] {
+export function fitRows(
+  table: ProfileTable,
+  groups: RowGroups,
+  fitOn: FitOn,
+  minRows: number,
+  purpose: string,
+): Int32Array[] {
   let subsets = groups.members;
   if (fitOn !== 'all') {
     const wellType = table.metadata[META.wellType];
-    if (!wellType) throw new Error(`${purpose}: fitting on ${fitOn} controls needs metadata column ${META.wellType}, which the table lacks`);
+    if (!wellType)
+      throw new Error(
+        `${purpose}: fitting on ${fitOn} controls needs metadata column ${META.wellType}, which the table lacks`,
+      );
     const wanted = FIT_WELL_TYPES[fitOn];
     subsets = groups.members.map((rows) => rows.filter((i) => wanted.includes(wellType[i] as string)));
   }
@@ -122,7 +139,9 @@ export function assertFinite(table: ProfileTable, purpose: string, allowNaN = fa
     for (let i = 0; i < column.length; i++) {
       const v = column[i];
       if (v - v !== 0 && !(allowNaN && v !== v)) {
-        throw new Error(`${purpose}: feature "${table.features[j]}" is ${v} at ${rowLabel(table, i)}; ${allowNaN ? 'infinite values' : 'missing or infinite values'} are not allowed (drop or impute them first)`);
+        throw new Error(
+          `${purpose}: feature "${table.features[j]}" is ${v} at ${rowLabel(table, i)}; ${allowNaN ? 'infinite values' : 'missing or infinite values'} are not allowed (drop or impute them first)`,
+        );
       }
     }
   });

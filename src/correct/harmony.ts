@@ -59,7 +59,10 @@ export interface HarmonyResult {
 export const HARMONY_COMPONENTS = 50;
 
 /** Standardizes (all rows), projects on the top principal components, and corrects them with Harmony. */
-export function harmonyProfiles(table: ProfileTable, options: { batch: BatchBy; components?: number } & HarmonyOptions): ProfileTable {
+export function harmonyProfiles(
+  table: ProfileTable,
+  options: { batch: BatchBy; components?: number } & HarmonyOptions,
+): ProfileTable {
   const purpose = `correct (harmony, batch ${options.batch})`;
   assertFinite(table, purpose);
   const batches = groupRows(table, options.batch);
@@ -73,12 +76,20 @@ export function harmonyProfiles(table: ProfileTable, options: { batch: BatchBy; 
   const batch = new Int32Array(table.rows);
   batches.members.forEach((rows, b) => rows.forEach((i) => (batch[i] = b)));
   const { embedding } = harmonize(Z, d, batch, batches.names.length, options);
-  const columns = Array.from({ length: d }, (_, l) => Float32Array.from({ length: table.rows }, (_, i) => embedding[i * d + l]));
+  const columns = Array.from({ length: d }, (_, l) =>
+    Float32Array.from({ length: table.rows }, (_, i) => embedding[i * d + l]),
+  );
   return withFeatures(table, componentNames(d), columns);
 }
 
 /** Runs Harmony on an N x d row-major embedding with batch ids 0..B-1 per row. */
-export function harmonize(Z: Float64Array, d: number, batch: Int32Array, B: number, options: HarmonyOptions = {}): HarmonyResult {
+export function harmonize(
+  Z: Float64Array,
+  d: number,
+  batch: Int32Array,
+  B: number,
+  options: HarmonyOptions = {},
+): HarmonyResult {
   const N = batch.length;
   const theta = options.theta ?? 2;
   const sigma = options.sigma ?? 0.1;
@@ -98,7 +109,9 @@ export function harmonize(Z: Float64Array, d: number, batch: Int32Array, B: numb
 
   const Zcorr = Float64Array.from(Z);
   const Zcos = normalizedRows(Zcorr, N, d);
-  const Y = options.initialCentroids ? Float64Array.from(options.initialCentroids) : kmeansCentroids(Zcos, N, d, K, random);
+  const Y = options.initialCentroids
+    ? Float64Array.from(options.initialCentroids)
+    : kmeansCentroids(Zcos, N, d, K, random);
   normalizeInPlace(Y, K, d);
   const dist = new Float64Array(N * K);
   const R = new Float64Array(N * K);
@@ -116,7 +129,8 @@ export function harmonize(Z: Float64Array, d: number, batch: Int32Array, B: numb
     let entropy = 0;
     let cross = 0;
     const penalty = new Float64Array(K * B);
-    for (let k = 0; k < K; k++) for (let b = 0; b < B; b++) penalty[k * B + b] = theta * Math.log((O[k * B + b] + 1) / (S[k] * Pr[b] + 1));
+    for (let k = 0; k < K; k++)
+      for (let b = 0; b < B; b++) penalty[k * B + b] = theta * Math.log((O[k * B + b] + 1) / (S[k] * Pr[b] + 1));
     for (let i = 0; i < N; i++) {
       const b = batch[i];
       for (let k = 0; k < K; k++) {
@@ -171,7 +185,8 @@ export function harmonize(Z: Float64Array, d: number, batch: Int32Array, B: numb
       const end = start + base + (block < extra ? 1 : 0);
       // Take the block's cells out of the counts, recompute their responsibilities, put them back.
       for (let t = start; t < end; t++) addCell(order[t], -1);
-      for (let k = 0; k < K; k++) for (let b = 0; b < B; b++) factor[k * B + b] = ((S[k] * Pr[b] + 1) / (O[k * B + b] + 1)) ** theta;
+      for (let k = 0; k < K; k++)
+        for (let b = 0; b < B; b++) factor[k * B + b] = ((S[k] * Pr[b] + 1) / (O[k * B + b] + 1)) ** theta;
       for (let t = start; t < end; t++) assign(order[t], factor);
       for (let t = start; t < end; t++) addCell(order[t], 1);
       start = end;
@@ -229,7 +244,8 @@ export function harmonize(Z: Float64Array, d: number, batch: Int32Array, B: numb
         let numerator = coefficients[l];
         for (let b = 0; b < B; b++) numerator -= (o[b] / (o[b] + lambda)) * coefficients[(b + 1) * d + l];
         const w0 = numerator / denominator;
-        for (let b = 0; b < B; b++) coefficients[(b + 1) * d + l] = (coefficients[(b + 1) * d + l] - o[b] * w0) / (o[b] + lambda);
+        for (let b = 0; b < B; b++)
+          coefficients[(b + 1) * d + l] = (coefficients[(b + 1) * d + l] - o[b] * w0) / (o[b] + lambda);
       }
       for (let i = 0; i < N; i++) {
         const r = R[i * K + k];
@@ -331,7 +347,8 @@ function kmeansCentroids(X: Float64Array, n: number, d: number, K: number, rando
       for (let l = 0; l < d; l++) sums[assignment[i] * d + l] += X[i * d + l];
     }
     // An emptied cluster keeps its previous centroid.
-    for (let c = 0; c < K; c++) if (counts[c] > 0) for (let l = 0; l < d; l++) centroids[c * d + l] = sums[c * d + l] / counts[c];
+    for (let c = 0; c < K; c++)
+      if (counts[c] > 0) for (let l = 0; l < d; l++) centroids[c * d + l] = sums[c * d + l] / counts[c];
   }
   return centroids;
 }

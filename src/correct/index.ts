@@ -24,7 +24,16 @@ import { withFeatures } from './table.js';
 import { tvnProfiles } from './tvn.js';
 
 export type CorrectionMethod = 'none' | 'center_scale' | 'robust' | 'spherize' | 'tvn' | 'coral' | 'combat' | 'harmony';
-export const CORRECTION_METHODS: readonly CorrectionMethod[] = ['none', 'center_scale', 'robust', 'spherize', 'tvn', 'coral', 'combat', 'harmony'];
+export const CORRECTION_METHODS: readonly CorrectionMethod[] = [
+  'none',
+  'center_scale',
+  'robust',
+  'spherize',
+  'tvn',
+  'coral',
+  'combat',
+  'harmony',
+];
 
 export interface CorrectOptions {
   method: CorrectionMethod;
@@ -39,7 +48,11 @@ export function correctProfiles(table: ProfileTable, options: CorrectOptions): P
   const batch = options.batch;
   switch (options.method) {
     case 'none':
-      return withFeatures(table, [...table.features], table.columns.map((column) => column.slice()));
+      return withFeatures(
+        table,
+        [...table.features],
+        table.columns.map((column) => column.slice()),
+      );
     case 'center_scale':
       return normalizeProfiles(table, { method: 'standardize', fitOn: controls, by: batch });
     case 'robust':
@@ -55,13 +68,33 @@ export function correctProfiles(table: ProfileTable, options: CorrectOptions): P
     case 'harmony':
       return harmonyProfiles(table, { batch });
     default:
-      throw new Error(`correct: unknown method "${options.method as string}"; expected ${CORRECTION_METHODS.join(', ')}`);
+      throw new Error(
+        `correct: unknown method "${options.method as string}"; expected ${CORRECTION_METHODS.join(', ')}`,
+      );
   }
 }
 
-export { normalizeProfiles, NORMALIZE_METHODS, ROBUST_EPSILON, type NormalizeMethod, type NormalizeOptions } from './normalize.js';
+export {
+  normalizeProfiles,
+  NORMALIZE_METHODS,
+  ROBUST_EPSILON,
+  type NormalizeMethod,
+  type NormalizeOptions,
+} from './normalize.js';
 export { SPHERIZE_EPSILON, SPHERIZE_METHODS, type SpherizeMethod } from './spherize.js';
-export { selectFeatures, varianceThreshold, correlationThreshold, dropNaColumns, dropOutliers, dropBlocklisted, SELECT_DEFAULTS, SELECT_OPERATIONS, type SelectOperation, type SelectOptions, type SelectResult } from './select.js';
+export {
+  selectFeatures,
+  varianceThreshold,
+  correlationThreshold,
+  dropNaColumns,
+  dropOutliers,
+  dropBlocklisted,
+  SELECT_DEFAULTS,
+  SELECT_OPERATIONS,
+  type SelectOperation,
+  type SelectOptions,
+  type SelectResult,
+} from './select.js';
 export { tvnProfiles, TVN_REGULARIZATION } from './tvn.js';
 export { coralProfiles, CORAL_LAMBDA } from './coral.js';
 export { combatProfiles, fitCombat, type CombatFit } from './combat.js';

@@ -9,37 +9,99 @@
  * C[m x n] += A[m x k] · B[n x k]ᵀ, all row-major. When `symmetric` (A and B the same matrix, so C is a Gram
  * matrix) only blocks on or above the diagonal are computed; call `mirrorUpper` once at the end.
  */
-export function gemmNT(m: number, n: number, k: number, A: Float64Array, B: Float64Array, C: Float64Array, symmetric = false): void {
+export function gemmNT(
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  B: Float64Array,
+  C: Float64Array,
+  symmetric = false,
+): void {
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
-    const a0 = i * k, a1 = a0 + k, a2 = a1 + k, a3 = a2 + k;
+    const a0 = i * k,
+      a1 = a0 + k,
+      a2 = a1 + k,
+      a3 = a2 + k;
     // In a symmetric product, blocks left of the diagonal are the transposes of blocks already computed.
     const jStart = symmetric ? i : 0;
     for (let j = jStart; j < n4; j += 4) {
-      const b0 = j * k, b1 = b0 + k, b2 = b1 + k, b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      const b0 = j * k,
+        b1 = b0 + k,
+        b2 = b1 + k,
+        b3 = b2 + k;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let t = 0; t < k; t++) {
-        const x0 = A[a0 + t], x1 = A[a1 + t], x2 = A[a2 + t], x3 = A[a3 + t];
-        const y0 = B[b0 + t], y1 = B[b1 + t], y2 = B[b2 + t], y3 = B[b3 + t];
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        const x0 = A[a0 + t],
+          x1 = A[a1 + t],
+          x2 = A[a2 + t],
+          x3 = A[a3 + t];
+        const y0 = B[b0 + t],
+          y1 = B[b1 + t],
+          y2 = B[b2 + t],
+          y3 = B[b3 + t];
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
       }
       let c = i * n + j;
-      C[c] += c00; C[c + 1] += c01; C[c + 2] += c02; C[c + 3] += c03; c += n;
-      C[c] += c10; C[c + 1] += c11; C[c + 2] += c12; C[c + 3] += c13; c += n;
-      C[c] += c20; C[c + 1] += c21; C[c + 2] += c22; C[c + 3] += c23; c += n;
-      C[c] += c30; C[c + 1] += c31; C[c + 2] += c32; C[c + 3] += c33;
+      C[c] += c00;
+      C[c + 1] += c01;
+      C[c + 2] += c02;
+      C[c + 3] += c03;
+      c += n;
+      C[c] += c10;
+      C[c + 1] += c11;
+      C[c + 2] += c12;
+      C[c + 3] += c13;
+      c += n;
+      C[c] += c20;
+      C[c + 1] += c21;
+      C[c + 2] += c22;
+      C[c + 3] += c23;
+      c += n;
+      C[c] += c30;
+      C[c + 1] += c31;
+      C[c + 2] += c32;
+      C[c + 3] += c33;
     }
   }
   // Edges: the pairs the 4 x 4 blocks did not cover (in a symmetric product, only those on or above the diagonal).
   for (let i = 0; i < m; i++) {
     const jFrom = i < m4 ? n4 : symmetric ? i : 0;
     for (let j = jFrom; j < n; j++) {
-      const a = i * k, b = j * k;
+      const a = i * k,
+        b = j * k;
       let s = 0;
       for (let t = 0; t < k; t++) s += A[a + t] * B[b + t];
       C[i * n + j] += s;

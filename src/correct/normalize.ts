@@ -40,14 +40,30 @@ export function normalizeProfiles(table: ProfileTable, options: NormalizeOptions
     const method = options.spherize ?? 'ZCA';
     assertFinite(table, purpose);
     const fit = fitRows(table, groups, options.fitOn, 2, purpose);
-    const mapOf = (g: number) => fitSpherize(table.columns, table.features, fit[g], method, options.epsilon ?? SPHERIZE_EPSILON, `${purpose}, group "${groups.names[g]}"`);
-    return withFeatures(table, spherizeFeatureNames(method, table.features), applyLinear(table.columns, groups.members, table.columns.length, mapOf));
+    const mapOf = (g: number) =>
+      fitSpherize(
+        table.columns,
+        table.features,
+        fit[g],
+        method,
+        options.epsilon ?? SPHERIZE_EPSILON,
+        `${purpose}, group "${groups.names[g]}"`,
+      );
+    return withFeatures(
+      table,
+      spherizeFeatureNames(method, table.features),
+      applyLinear(table.columns, groups.members, table.columns.length, mapOf),
+    );
   }
   assertFinite(table, purpose, true);
   const fit = fitRows(table, groups, options.fitOn, 2, purpose);
   const epsilon = options.method === 'robust' ? (options.epsilon ?? ROBUST_EPSILON) : 0;
   const estimate = options.method === 'robust' ? robustEstimator(fit) : standardScale;
-  return withFeatures(table, [...table.features], applyDiagonal(table.columns, groups.ids, diagonalFit(table, groups, fit, estimate, epsilon, purpose)));
+  return withFeatures(
+    table,
+    [...table.features],
+    applyDiagonal(table.columns, groups.ids, diagonalFit(table, groups, fit, estimate, epsilon, purpose)),
+  );
 }
 
 type Estimator = (column: Float32Array, rows: Int32Array) => LocationScale;
@@ -58,14 +74,24 @@ function robustEstimator(fit: Int32Array[]): Estimator {
 }
 
 /** Centre and 1/(scale + ε) of every (group, feature); a feature with no values in a group's fit rows is an error. */
-function diagonalFit(table: ProfileTable, groups: RowGroups, fit: Int32Array[], estimate: Estimator, epsilon: number, purpose: string) {
+function diagonalFit(
+  table: ProfileTable,
+  groups: RowGroups,
+  fit: Int32Array[],
+  estimate: Estimator,
+  epsilon: number,
+  purpose: string,
+) {
   const p = table.columns.length;
   const center = new Float64Array(groups.names.length * p);
   const factor = new Float64Array(groups.names.length * p);
   fit.forEach((rows, g) => {
     table.columns.forEach((column, j) => {
       const { center: c, scale, count } = estimate(column, rows);
-      if (count === 0) throw new Error(`${purpose}: feature "${table.features[j]}" is missing in every fit row of group "${groups.names[g]}"`);
+      if (count === 0)
+        throw new Error(
+          `${purpose}: feature "${table.features[j]}" is missing in every fit row of group "${groups.names[g]}"`,
+        );
       center[g * p + j] = c;
       factor[g * p + j] = 1 / (scale + epsilon);
     });

@@ -18,11 +18,28 @@ import { assertFinite, fitRows, groupRows, type FitOn } from './groups.js';
 import { columnMeans, covariance } from './moments.js';
 import { withFeatures } from './table.js';
 
-export type SelectOperation = 'variance_threshold' | 'correlation_threshold' | 'drop_na_columns' | 'drop_outliers' | 'blocklist';
-export const SELECT_OPERATIONS: readonly SelectOperation[] = ['variance_threshold', 'correlation_threshold', 'drop_na_columns', 'drop_outliers', 'blocklist'];
+export type SelectOperation =
+  | 'variance_threshold'
+  | 'correlation_threshold'
+  | 'drop_na_columns'
+  | 'drop_outliers'
+  | 'blocklist';
+export const SELECT_OPERATIONS: readonly SelectOperation[] = [
+  'variance_threshold',
+  'correlation_threshold',
+  'drop_na_columns',
+  'drop_outliers',
+  'blocklist',
+];
 
 /** pycytominer's defaults. */
-export const SELECT_DEFAULTS = { freqCut: 0.05, uniqueCut: 0.01, corrThreshold: 0.9, naCutoff: 0.05, outlierCutoff: 500 } as const;
+export const SELECT_DEFAULTS = {
+  freqCut: 0.05,
+  uniqueCut: 0.01,
+  corrThreshold: 0.9,
+  naCutoff: 0.05,
+  outlierCutoff: 500,
+} as const;
 
 export interface SelectStepOptions {
   /** Features to consider (default: all of the table's); the others are neither kept nor dropped. */
@@ -52,23 +69,36 @@ export interface SelectResult {
 
 export function selectFeatures(table: ProfileTable, options: SelectOptions): SelectResult {
   const unknown = options.operations.filter((op) => !SELECT_OPERATIONS.includes(op));
-  if (unknown.length > 0) throw new Error(`select: unknown operation(s) ${unknown.join(', ')}; expected ${SELECT_OPERATIONS.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`select: unknown operation(s) ${unknown.join(', ')}; expected ${SELECT_OPERATIONS.join(', ')}`);
   let kept = [...table.features];
   const dropped: Partial<Record<SelectOperation, string[]>> = {};
   for (const operation of options.operations) {
     const step = { features: kept, fitOn: options.fitOn };
     const next =
-      operation === 'variance_threshold' ? varianceThreshold(table, { ...step, freqCut: options.freqCut, uniqueCut: options.uniqueCut })
-      : operation === 'correlation_threshold' ? correlationThreshold(table, { ...step, threshold: options.corrThreshold })
-      : operation === 'drop_na_columns' ? dropNaColumns(table, { ...step, cutoff: options.naCutoff })
-      : operation === 'drop_outliers' ? dropOutliers(table, { ...step, cutoff: options.outlierCutoff })
-      : dropBlocklisted(table, { ...step, blocklist: options.blocklist });
+      operation === 'variance_threshold'
+        ? varianceThreshold(table, { ...step, freqCut: options.freqCut, uniqueCut: options.uniqueCut })
+        : operation === 'correlation_threshold'
+          ? correlationThreshold(table, { ...step, threshold: options.corrThreshold })
+          : operation === 'drop_na_columns'
+            ? dropNaColumns(table, { ...step, cutoff: options.naCutoff })
+            : operation === 'drop_outliers'
+              ? dropOutliers(table, { ...step, cutoff: options.outlierCutoff })
+              : dropBlocklisted(table, { ...step, blocklist: options.blocklist });
     const nextSet = new Set(next);
     dropped[operation] = kept.filter((name) => !nextSet.has(name));
     kept = next;
   }
   const index = new Map(table.features.map((name, j) => [name, j]));
-  return { table: withFeatures(table, [...kept], kept.map((name) => table.columns[index.get(name)!].slice())), kept, dropped };
+  return {
+    table: withFeatures(
+      table,
+      [...kept],
+      kept.map((name) => table.columns[index.get(name)!].slice()),
+    ),
+    kept,
+    dropped,
+  };
 }
 
 /** The candidate features' columns and the fit rows, checked. */
@@ -85,7 +115,10 @@ function prepare(table: ProfileTable, options: SelectStepOptions, purpose: strin
   return { names, columns, rows };
 }
 
-export function varianceThreshold(table: ProfileTable, options: SelectStepOptions & { freqCut?: number; uniqueCut?: number } = {}): string[] {
+export function varianceThreshold(
+  table: ProfileTable,
+  options: SelectStepOptions & { freqCut?: number; uniqueCut?: number } = {},
+): string[] {
   const { names, columns, rows } = prepare(table, options, 'select (variance_threshold)');
   const freqCut = options.freqCut ?? SELECT_DEFAULTS.freqCut;
   const uniqueCut = options.uniqueCut ?? SELECT_DEFAULTS.uniqueCut;
@@ -136,20 +169,27 @@ export function dropOutliers(table: ProfileTable, options: SelectStepOptions & {
   });
 }
 
-export function dropBlocklisted(table: ProfileTable, options: SelectStepOptions & { blocklist?: string[] } = {}): string[] {
+export function dropBlocklisted(
+  table: ProfileTable,
+  options: SelectStepOptions & { blocklist?: string[] } = {},
+): string[] {
   if (!options.blocklist) throw new Error('select (blocklist): needs the list of feature names to drop');
   const blocked = new Set(options.blocklist);
   return (options.features ?? table.features).filter((name) => !blocked.has(name));
 }
 
-export function correlationThreshold(table: ProfileTable, options: SelectStepOptions & { threshold?: number } = {}): string[] {
+export function correlationThreshold(
+  table: ProfileTable,
+  options: SelectStepOptions & { threshold?: number } = {},
+): string[] {
   const { names, columns, rows } = prepare(table, options, 'select (correlation_threshold)');
   const threshold = options.threshold ?? SELECT_DEFAULTS.corrThreshold;
   const q = names.length;
   const corr = correlationMatrix(columns, rows);
   // Rank by total absolute correlation (NaN skipped, as pandas sums), ascending; ties keep feature order.
   const total = new Float64Array(q);
-  for (let i = 0; i < q; i++) for (let j = 0; j < q; j++) if (corr[i * q + j] === corr[i * q + j]) total[i] += Math.abs(corr[i * q + j]);
+  for (let i = 0; i < q; i++)
+    for (let j = 0; j < q; j++) if (corr[i * q + j] === corr[i * q + j]) total[i] += Math.abs(corr[i * q + j]);
   const order = Array.from({ length: q }, (_, i) => i).sort((a, b) => total[a] - total[b] || a - b);
   const rank = new Int32Array(q);
   order.forEach((feature, position) => (rank[feature] = position));

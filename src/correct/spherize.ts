@@ -26,11 +26,20 @@ export function spherizeFeatureNames(method: SpherizeMethod, features: string[])
 }
 
 /** Fits the sphering map on `rows`; throws when the fit rows cannot determine it (too few, not full rank). */
-export function fitSpherize(columns: Float32Array[], features: string[], rows: Int32Array, method: SpherizeMethod, epsilon: number, purpose: string): LinearMap {
+export function fitSpherize(
+  columns: Float32Array[],
+  features: string[],
+  rows: Int32Array,
+  method: SpherizeMethod,
+  epsilon: number,
+  purpose: string,
+): LinearMap {
   const p = columns.length;
   const n = rows.length;
   if (n - 1 < p) {
-    throw new Error(`${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} (the covariance would not be full rank; select fewer features or fit on more rows)`);
+    throw new Error(
+      `${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} (the covariance would not be full rank; select fewer features or fit on more rows)`,
+    );
   }
   const mean = columnMeans(columns, rows);
   const cov = covariance(columns, rows, mean);
@@ -39,7 +48,10 @@ export function fitSpherize(columns: Float32Array[], features: string[], rows: I
   if (method.endsWith('-cor')) {
     for (let j = 0; j < p; j++) {
       std[j] = Math.sqrt((cov[j * p + j] * (n - 1)) / n);
-      if (!(std[j] > 0)) throw new Error(`${purpose}: feature "${features[j]}" has zero variance in the fit rows; ${method} needs it removed (variance_threshold)`);
+      if (!(std[j] > 0))
+        throw new Error(
+          `${purpose}: feature "${features[j]}" has zero variance in the fit rows; ${method} needs it removed (variance_threshold)`,
+        );
     }
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) cov[i * p + j] /= std[i] * std[j];
   }

@@ -8,7 +8,14 @@ import { channelPath } from './site.js';
 import { CHANNEL_COUNT } from './channels.js';
 import type { FileProblem, ValidateTask } from './checkWorker.js';
 
-export const PROBLEM_KINDS = ['missing_channel', 'extra_file', 'bad_format', 'undecodable', 'bad_field', 'duplicate_id'] as const;
+export const PROBLEM_KINDS = [
+  'missing_channel',
+  'extra_file',
+  'bad_format',
+  'undecodable',
+  'bad_field',
+  'duplicate_id',
+] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 
 export interface ProblemSummary {
@@ -47,7 +54,9 @@ const DATASETS = ['train', 'test'];
 const CHANNEL_FILE = /^[A-P]\d{2}_s\d+_w\d+\.png$/;
 
 class ProblemCollector {
-  readonly problems = Object.fromEntries(PROBLEM_KINDS.map((kind) => [kind, { count: 0, examples: [] as string[] }])) as Record<ProblemKind, ProblemSummary>;
+  readonly problems = Object.fromEntries(
+    PROBLEM_KINDS.map((kind) => [kind, { count: 0, examples: [] as string[] }]),
+  ) as Record<ProblemKind, ProblemSummary>;
   constructor(private readonly maxExamples: number) {}
   add(kind: ProblemKind, example: string): void {
     const summary = this.problems[kind];
@@ -66,7 +75,8 @@ function listDirectory(dir: string): string[] | null {
   try {
     return fs.readdirSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return null;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      return null;
     throw error;
   }
 }
@@ -77,7 +87,8 @@ function plateFoldersOnDisk(imageRoot: string): string[] {
   for (const dataset of DATASETS) {
     for (const experiment of listDirectory(path.join(imageRoot, dataset)) ?? []) {
       for (const plate of listDirectory(path.join(imageRoot, dataset, experiment)) ?? []) {
-        if (fs.statSync(path.join(imageRoot, dataset, experiment, plate)).isDirectory()) folders.push(path.join(dataset, experiment, plate));
+        if (fs.statSync(path.join(imageRoot, dataset, experiment, plate)).isDirectory())
+          folders.push(path.join(dataset, experiment, plate));
       }
     }
   }
@@ -96,7 +107,8 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
   const { sites, problems: metadataProblems } = readSites(layout);
   const maxExamples = options.maxExamples ?? 5;
   const collector = new ProblemCollector(maxExamples);
-  for (const problem of metadataProblems) collector.add(problem.kind, `${problem.file}:${problem.line}: ${problem.message}`);
+  for (const problem of metadataProblems)
+    collector.add(problem.kind, `${problem.file}:${problem.line}: ${problem.message}`);
 
   const expectedByFolder = new Map<string, Set<string>>();
   for (const site of sites) {
@@ -140,7 +152,8 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
     const files: string[] = [];
     for (const name of onDisk) {
       if (expected.has(name)) files.push(path.join(layout.imageRoot, folder, name));
-      else if (CHANNEL_FILE.test(name) || name.endsWith('.png')) collector.add('extra_file', `${path.join(folder, name)}: not in the metadata`);
+      else if (CHANNEL_FILE.test(name) || name.endsWith('.png'))
+        collector.add('extra_file', `${path.join(folder, name)}: not in the metadata`);
     }
     foundFiles += files.length;
     if (files.length > 0) toValidate.push(files);
@@ -161,7 +174,8 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
       toValidate.map(async (files) => {
         const task: ValidateTask = { files, mode: decode };
         const fileProblems: FileProblem[] = await pool.run(task);
-        for (const problem of fileProblems) collector.add(problem.kind, `${path.relative(layout.imageRoot, problem.file)}: ${problem.message}`);
+        for (const problem of fileProblems)
+          collector.add(problem.kind, `${path.relative(layout.imageRoot, problem.file)}: ${problem.message}`);
         options.onProgress?.(++done, toValidate.length);
       }),
     );

@@ -21,7 +21,11 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
   try {
     png = fs.readFileSync(file);
   } catch (error) {
-    return { file, kind: 'undecodable', message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    return {
+      file,
+      kind: 'undecodable',
+      message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    };
   }
   let header;
   try {
@@ -31,7 +35,11 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
   }
   if (header.width !== SITE_SIZE || header.height !== SITE_SIZE || header.bitDepth !== 8 || header.colorType !== 0) {
     const colour = header.colorType === 0 ? 'grayscale' : `colour type ${header.colorType}`;
-    return { file, kind: 'bad_format', message: `${header.width}x${header.height} ${header.bitDepth}-bit ${colour}, expected ${SITE_SIZE}x${SITE_SIZE} 8-bit grayscale` };
+    return {
+      file,
+      kind: 'bad_format',
+      message: `${header.width}x${header.height} ${header.bitDepth}-bit ${colour}, expected ${SITE_SIZE}x${SITE_SIZE} 8-bit grayscale`,
+    };
   }
   if (mode === 'full') {
     try {

@@ -5,7 +5,19 @@ import { isUsedWell, PLATES_PER_EXPERIMENT, SITES_PER_WELL } from './plate.js';
 import { cellTypeOf, siteId, wellId, WELL_TYPES, type Dataset, type SiteRecord, type WellType } from './site.js';
 import { DatasetError, type DatasetLayout } from './layout.js';
 
-export const OFFICIAL_COLUMNS = ['site_id', 'well_id', 'cell_type', 'dataset', 'experiment', 'plate', 'well', 'site', 'well_type', 'sirna', 'sirna_id'] as const;
+export const OFFICIAL_COLUMNS = [
+  'site_id',
+  'well_id',
+  'cell_type',
+  'dataset',
+  'experiment',
+  'plate',
+  'well',
+  'site',
+  'well_type',
+  'sirna',
+  'sirna_id',
+] as const;
 const KAGGLE_REQUIRED = ['id_code', 'experiment', 'plate', 'well'] as const;
 /** Highest RxRx1 siRNA label: 0..1107 treatments, 1108..1137 positive controls, 1138 negative control. */
 export const MAX_SIRNA_ID = 1138;
@@ -53,7 +65,13 @@ class RowChecker {
   ) {}
 
   private fail(field: string, expected: string): void {
-    this.problems.push({ kind: 'bad_field', file: this.file, line: this.line, field, message: `${field}="${this.row[field] ?? ''}": expected ${expected}` });
+    this.problems.push({
+      kind: 'bad_field',
+      file: this.file,
+      line: this.line,
+      field,
+      message: `${field}="${this.row[field] ?? ''}": expected ${expected}`,
+    });
   }
 
   integer(field: string, min: number, max: number): number | null {
@@ -123,10 +141,28 @@ function readOfficial(file: string, seen: Map<string, string>, result: MetadataR
       check.equals('cell_type', cellTypeOf(experiment));
     }
     result.problems.push(...check.problems);
-    if (check.problems.length > 0 || experiment === null || plate === null || well === null || site === null || dataset === null || wellType === null) return;
+    if (
+      check.problems.length > 0 ||
+      experiment === null ||
+      plate === null ||
+      well === null ||
+      site === null ||
+      dataset === null ||
+      wellType === null
+    )
+      return;
     const record: SiteRecord = {
-      siteId: row.site_id, wellId: row.well_id, cellType: row.cell_type, dataset, experiment, plate, well, site, wellType,
-      sirna: row.sirna === '' ? null : row.sirna, sirnaId,
+      siteId: row.site_id,
+      wellId: row.well_id,
+      cellType: row.cell_type,
+      dataset,
+      experiment,
+      plate,
+      well,
+      site,
+      wellType,
+      sirna: row.sirna === '' ? null : row.sirna,
+      sirnaId,
     };
     addUnique(record, file, index + 2, 'site_id', seen, result);
   });
@@ -141,26 +177,52 @@ function readKaggle(file: string, seen: Map<string, string>, result: MetadataRes
     const experiment = check.experiment('experiment');
     const plate = check.integer('plate', 1, PLATES_PER_EXPERIMENT);
     const well = check.well('well');
-    const wellType: WellType | null = controls ? check.oneOf('well_type', ['negative_control', 'positive_control'] as const) : 'treatment';
+    const wellType: WellType | null = controls
+      ? check.oneOf('well_type', ['negative_control', 'positive_control'] as const)
+      : 'treatment';
     const sirnaId = 'sirna' in row ? check.integer('sirna', 0, MAX_SIRNA_ID) : null;
-    if (experiment !== null && plate !== null && well !== null) check.equals('id_code', wellId(experiment, plate, well));
+    if (experiment !== null && plate !== null && well !== null)
+      check.equals('id_code', wellId(experiment, plate, well));
     result.problems.push(...check.problems);
-    if (check.problems.length > 0 || experiment === null || plate === null || well === null || wellType === null) return;
+    if (check.problems.length > 0 || experiment === null || plate === null || well === null || wellType === null)
+      return;
     for (let site = 1; site <= SITES_PER_WELL; site++) {
       const record: SiteRecord = {
-        siteId: siteId(experiment, plate, well, site), wellId: row.id_code, cellType: cellTypeOf(experiment), dataset,
-        experiment, plate, well, site, wellType, sirna: null, sirnaId,
+        siteId: siteId(experiment, plate, well, site),
+        wellId: row.id_code,
+        cellType: cellTypeOf(experiment),
+        dataset,
+        experiment,
+        plate,
+        well,
+        site,
+        wellType,
+        sirna: null,
+        sirnaId,
       };
       addUnique(record, file, index + 2, 'id_code', seen, result);
     }
   });
 }
 
-function addUnique(record: SiteRecord, file: string, line: number, field: string, seen: Map<string, string>, result: MetadataResult): void {
+function addUnique(
+  record: SiteRecord,
+  file: string,
+  line: number,
+  field: string,
+  seen: Map<string, string>,
+  result: MetadataResult,
+): void {
   const first = seen.get(record.siteId);
   if (first !== undefined) {
     const id = field === 'id_code' ? record.wellId : record.siteId;
-    result.problems.push({ kind: 'duplicate_id', file, line, field, message: `${field}="${id}": duplicate id (first at ${first})` });
+    result.problems.push({
+      kind: 'duplicate_id',
+      file,
+      line,
+      field,
+      message: `${field}="${id}": duplicate id (first at ${first})`,
+    });
     return;
   }
   seen.set(record.siteId, `${file}:${line}`);

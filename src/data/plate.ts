@@ -29,7 +29,9 @@ export function isUsedWell(well: string): boolean {
 }
 
 /** The 308 used wells in row-major order. */
-export const USED_WELLS: readonly string[] = Array.from({ length: 14 * 22 }, (_, i) => wellName(1 + Math.floor(i / 22), 1 + (i % 22)));
+export const USED_WELLS: readonly string[] = Array.from({ length: 14 * 22 }, (_, i) =>
+  wellName(1 + Math.floor(i / 22), 1 + (i % 22)),
+);
 
 /** Distance in wells from the nearest edge of the used area (0 for the outermost used ring). */
 export function edgeDistance(well: string): number {

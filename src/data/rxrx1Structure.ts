@@ -53,7 +53,8 @@ type Row = Record<string, string>;
 function readCsv(file: string, columns: readonly string[]): Row[] {
   const rows = parse(fs.readFileSync(file), { columns: true, skip_empty_lines: true, trim: true }) as Row[];
   const missing = columns.filter((column) => rows.length > 0 && !(column in rows[0]));
-  if (rows.length === 0 || missing.length > 0) throw new Error(`${file}: expected columns ${columns.join(',')} and at least one row`);
+  if (rows.length === 0 || missing.length > 0)
+    throw new Error(`${file}: expected columns ${columns.join(',')} and at least one row`);
   return rows;
 }
 
@@ -73,8 +74,10 @@ function readControls(file: string): Map<string, Record<string, number>[]> {
     const plate = integerField(file, line, row, 'plate', 1, PLATES_PER_EXPERIMENT);
     const sirna = integerField(file, line, row, 'sirna', FIRST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA);
     const expectedType = sirna === NEGATIVE_CONTROL_SIRNA ? 'negative_control' : 'positive_control';
-    if (row.well_type !== expectedType) throw new Error(`${file}:${line}: well_type="${row.well_type}", expected ${expectedType} for sirna ${sirna}`);
-    if (!isUsedWell(row.well)) throw new Error(`${file}:${line}: well="${row.well}", expected a used well B..O x 02..23`);
+    if (row.well_type !== expectedType)
+      throw new Error(`${file}:${line}: well_type="${row.well_type}", expected ${expectedType} for sirna ${sirna}`);
+    if (!isUsedWell(row.well))
+      throw new Error(`${file}:${line}: well="${row.well}", expected a used well B..O x 02..23`);
     if (!CELL_TYPES.includes(cellTypeOf(row.experiment) as CellType)) {
       throw new Error(`${file}:${line}: experiment="${row.experiment}", expected {${CELL_TYPES.join('|')}}-{NN}`);
     }
@@ -85,7 +88,9 @@ function readControls(file: string): Map<string, Record<string, number>[]> {
   for (const [experiment, plates] of byExperiment) {
     plates.forEach((wells, index) => {
       if (wells[NEGATIVE_CONTROL_WELL] !== NEGATIVE_CONTROL_SIRNA) {
-        throw new Error(`${file}: ${experiment} plate ${index + 1}: expected the negative control (sirna ${NEGATIVE_CONTROL_SIRNA}) in well ${NEGATIVE_CONTROL_WELL}`);
+        throw new Error(
+          `${file}: ${experiment} plate ${index + 1}: expected the negative control (sirna ${NEGATIVE_CONTROL_SIRNA}) in well ${NEGATIVE_CONTROL_WELL}`,
+        );
       }
     });
   }
@@ -99,10 +104,14 @@ function readPixelStats(file: string): Map<string, { mean: number[]; std: number
   readCsv(file, columns).forEach((row, index) => {
     const value = (field: string): number => {
       const number = Number(row[field]);
-      if (row[field] === '' || !Number.isFinite(number) || number <= 0) throw new Error(`${file}:${index + 2}: ${field}="${row[field]}", expected a positive number`);
+      if (row[field] === '' || !Number.isFinite(number) || number <= 0)
+        throw new Error(`${file}:${index + 2}: ${field}="${row[field]}", expected a positive number`);
       return number;
     };
-    stats.set(row.experiment, { mean: channels.map((c) => value(`mean_w${c}`)), std: channels.map((c) => value(`std_w${c}`)) });
+    stats.set(row.experiment, {
+      mean: channels.map((c) => value(`mean_w${c}`)),
+      std: channels.map((c) => value(`std_w${c}`)),
+    });
   });
   return stats;
 }
@@ -110,12 +119,28 @@ function readPixelStats(file: string): Map<string, { mean: number[]; std: number
 function readPlateGroups(file: string): { groups: number[][]; assignment: Record<string, number[]> } {
   const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { groups?: unknown; group_assignment?: unknown };
   const groups = json.groups;
-  if (!Array.isArray(groups) || groups.length !== GROUP_COUNT || !groups.every((g) => Array.isArray(g) && g.length === GROUP_SIZE && g.every((id) => Number.isInteger(id) && id >= 0 && id < FIRST_POSITIVE_CONTROL))) {
-    throw new Error(`${file}: groups: expected ${GROUP_COUNT} arrays of ${GROUP_SIZE} treatment sirna ids 0..${FIRST_POSITIVE_CONTROL - 1}`);
+  if (
+    !Array.isArray(groups) ||
+    groups.length !== GROUP_COUNT ||
+    !groups.every(
+      (g) =>
+        Array.isArray(g) &&
+        g.length === GROUP_SIZE &&
+        g.every((id) => Number.isInteger(id) && id >= 0 && id < FIRST_POSITIVE_CONTROL),
+    )
+  ) {
+    throw new Error(
+      `${file}: groups: expected ${GROUP_COUNT} arrays of ${GROUP_SIZE} treatment sirna ids 0..${FIRST_POSITIVE_CONTROL - 1}`,
+    );
   }
-  if (new Set(groups.flat()).size !== GROUP_COUNT * GROUP_SIZE) throw new Error(`${file}: groups: expected disjoint groups covering ${GROUP_COUNT * GROUP_SIZE} siRNAs`);
-  if (typeof json.group_assignment !== 'object' || json.group_assignment === null) throw new Error(`${file}: group_assignment: expected an object experiment -> [group of plate 1..4]`);
-  return { groups: (groups as number[][]).map((g) => [...g].sort((a, b) => a - b)), assignment: json.group_assignment as Record<string, number[]> };
+  if (new Set(groups.flat()).size !== GROUP_COUNT * GROUP_SIZE)
+    throw new Error(`${file}: groups: expected disjoint groups covering ${GROUP_COUNT * GROUP_SIZE} siRNAs`);
+  if (typeof json.group_assignment !== 'object' || json.group_assignment === null)
+    throw new Error(`${file}: group_assignment: expected an object experiment -> [group of plate 1..4]`);
+  return {
+    groups: (groups as number[][]).map((g) => [...g].sort((a, b) => a - b)),
+    assignment: json.group_assignment as Record<string, number[]>,
+  };
 }
 
 /** Reads the RxRx1 structure from a metadata folder (the real RxRx1 metadata files); throws naming file and field. */
@@ -128,13 +153,31 @@ export function deriveRxrx1Structure(metadataDir: string): Rxrx1Structure {
     const controlsFile = file(`${dataset}_controls.csv`);
     for (const [name, controls] of readControls(controlsFile)) {
       const plateGroups = assignment[name];
-      if (!Array.isArray(plateGroups) || plateGroups.length !== PLATES_PER_EXPERIMENT || [...plateGroups].sort().join() !== '0,1,2,3') {
-        throw new Error(`${file('plate_groups.json')}: group_assignment["${name}"]: expected a permutation of 0..3 (one group per plate)`);
+      if (
+        !Array.isArray(plateGroups) ||
+        plateGroups.length !== PLATES_PER_EXPERIMENT ||
+        [...plateGroups].sort().join() !== '0,1,2,3'
+      ) {
+        throw new Error(
+          `${file('plate_groups.json')}: group_assignment["${name}"]: expected a permutation of 0..3 (one group per plate)`,
+        );
       }
       const pixel = stats.get(name);
-      if (!pixel) throw new Error(`${file('experiment_pixel_stats.csv')}: no row for experiment ${name} (it is in ${controlsFile})`);
-      if (experiments.some((e) => e.name === name)) throw new Error(`${controlsFile}: experiment ${name} is also in the other controls file`);
-      experiments.push({ name, cellType: cellTypeOf(name) as CellType, dataset, plateGroups: [...plateGroups], pixelMean: pixel.mean, pixelStd: pixel.std, controls });
+      if (!pixel)
+        throw new Error(
+          `${file('experiment_pixel_stats.csv')}: no row for experiment ${name} (it is in ${controlsFile})`,
+        );
+      if (experiments.some((e) => e.name === name))
+        throw new Error(`${controlsFile}: experiment ${name} is also in the other controls file`);
+      experiments.push({
+        name,
+        cellType: cellTypeOf(name) as CellType,
+        dataset,
+        plateGroups: [...plateGroups],
+        pixelMean: pixel.mean,
+        pixelStd: pixel.std,
+        controls,
+      });
     }
   }
   experiments.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -144,7 +187,10 @@ export function deriveRxrx1Structure(metadataDir: string): Rxrx1Structure {
 /** The embedded asset, found beside the package root whether this module runs from src/ or dist/src/. */
 function assetPath(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '..', '..', 'assets', 'rxrx1', 'structure.json'), path.resolve(here, '..', '..', '..', 'assets', 'rxrx1', 'structure.json')];
+  const candidates = [
+    path.resolve(here, '..', '..', 'assets', 'rxrx1', 'structure.json'),
+    path.resolve(here, '..', '..', '..', 'assets', 'rxrx1', 'structure.json'),
+  ];
   const found = candidates.find((candidate) => fs.existsSync(candidate));
   if (!found) throw new Error(`RxRx1 structure asset not found (looked for ${candidates.join(' and ')})`);
   return found;

@@ -47,7 +47,10 @@ export function parseSiteId(id: string): { experiment: string; plate: number; we
 }
 
 /** Relative path of one channel image below a dataset's image root: `{dataset}/{experiment}/Plate{p}/{well}_s{s}_w{c}.png`. */
-export function channelPath(site: Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site'>, channel: number): string {
+export function channelPath(
+  site: Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site'>,
+  channel: number,
+): string {
   return `${site.dataset}/${site.experiment}/Plate${site.plate}/${site.well}_s${site.site}_w${channel}.png`;
 }
 

@@ -27,8 +27,15 @@ export interface SiteFilter {
 
 /** Filter field -> index column. */
 const FILTER_COLUMNS: Record<keyof SiteFilter, string> = {
-  dataset: 'dataset', experiment: 'experiment', plate: 'plate', well: 'well', site: 'site',
-  cellType: 'cell_type', wellType: 'well_type', sirnaId: 'sirna_id', siteId: 'site_id',
+  dataset: 'dataset',
+  experiment: 'experiment',
+  plate: 'plate',
+  well: 'well',
+  site: 'site',
+  cellType: 'cell_type',
+  wellType: 'well_type',
+  sirnaId: 'sirna_id',
+  siteId: 'site_id',
 };
 
 const SCHEMA = `site_id VARCHAR, well_id VARCHAR, cell_type VARCHAR, dataset VARCHAR, experiment VARCHAR, plate INTEGER,
@@ -73,7 +80,9 @@ export async function writeSiteIndex(sites: readonly SiteRecord[], file: string)
       appender.endRow();
     }
     appender.closeSync();
-    await connection.run(`COPY (SELECT * FROM sites ORDER BY experiment, plate, well, site) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`);
+    await connection.run(
+      `COPY (SELECT * FROM sites ORDER BY experiment, plate, well, site) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`,
+    );
   });
   fs.renameSync(temporary, file);
 }
@@ -91,12 +100,22 @@ export async function querySiteIndex(file: string, filter: SiteFilter = {}): Pro
   }
   const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
   return withConnection(async (connection) => {
-    const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet(${sqlString(file)}) ${where} ORDER BY experiment, plate, well, site`, values);
+    const reader = await connection.runAndReadAll(
+      `SELECT * FROM read_parquet(${sqlString(file)}) ${where} ORDER BY experiment, plate, well, site`,
+      values,
+    );
     return reader.getRowObjectsJS().map((row) => ({
-      siteId: row.site_id as string, wellId: row.well_id as string, cellType: row.cell_type as string,
-      dataset: row.dataset as Dataset, experiment: row.experiment as string, plate: row.plate as number,
-      well: row.well as string, site: row.site as number, wellType: row.well_type as WellType,
-      sirna: (row.sirna as string | null) ?? null, sirnaId: (row.sirna_id as number | null) ?? null,
+      siteId: row.site_id as string,
+      wellId: row.well_id as string,
+      cellType: row.cell_type as string,
+      dataset: row.dataset as Dataset,
+      experiment: row.experiment as string,
+      plate: row.plate as number,
+      well: row.well as string,
+      site: row.site as number,
+      wellType: row.well_type as WellType,
+      sirna: (row.sirna as string | null) ?? null,
+      sirnaId: (row.sirna_id as number | null) ?? null,
     }));
   });
 }
@@ -130,10 +149,14 @@ export interface IndexResult {
 }
 
 /** Builds the index when missing or older than any metadata file; otherwise reuses it. */
-export async function ensureSiteIndex(layout: DatasetLayout, options: { file?: string; rebuild?: boolean } = {}): Promise<IndexResult> {
+export async function ensureSiteIndex(
+  layout: DatasetLayout,
+  options: { file?: string; rebuild?: boolean } = {},
+): Promise<IndexResult> {
   const file = options.file ?? defaultIndexPath(layout);
   const indexTime = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-  const stale = indexTime === undefined || layout.metadataFiles.some((metadata) => fs.statSync(metadata).mtimeMs > indexTime);
+  const stale =
+    indexTime === undefined || layout.metadataFiles.some((metadata) => fs.statSync(metadata).mtimeMs > indexTime);
   if (!stale && !options.rebuild) return { file, built: false, sites: 0, problems: [] };
   const { sites, problems } = readSites(layout);
   await writeSiteIndex(sites, file);
@@ -143,6 +166,9 @@ export async function ensureSiteIndex(layout: DatasetLayout, options: { file?: s
 /** The record of one site, looked up by id in the index; throws naming the id and the dataset when absent. */
 export async function findSite(indexFile: string, id: string): Promise<SiteRecord> {
   const [site] = await querySiteIndex(indexFile, { siteId: [id] });
-  if (!site) throw new Error(`site "${id}" is not in the metadata indexed at ${indexFile} (expected an id like HEPG2-01_1_B02_1)`);
+  if (!site)
+    throw new Error(
+      `site "${id}" is not in the metadata indexed at ${indexFile} (expected an id like HEPG2-01_1_B02_1)`,
+    );
   return site;
 }

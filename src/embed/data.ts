@@ -35,7 +35,8 @@ export function datasetSites(dir: string): { imageRoot: string; sites: SiteRecor
 /** Integer downscale factor for an image scale (1, 0.5, 0.25, ...); throws unless 512 * scale is a whole divisor. */
 export function downscaleFactor(scale: number): number {
   const factor = Math.round(1 / scale);
-  if (!(scale > 0) || Math.abs(1 / factor - scale) > 1e-9 || SITE_SIZE % factor !== 0) throw new Error(`imageScale ${scale}: expected 1, 0.5, 0.25 or 0.125`);
+  if (!(scale > 0) || Math.abs(1 / factor - scale) > 1e-9 || SITE_SIZE % factor !== 0)
+    throw new Error(`imageScale ${scale}: expected 1, 0.5, 0.25 or 0.125`);
   return factor;
 }
 
@@ -108,9 +109,15 @@ export async function controlNormalization(
     const chosen: SiteRecord[] = [];
     for (let i = 0; i < pool.length && chosen.length < maxSites; i += step) chosen.push(pool[Math.floor(i)]);
     const loaded = await images(chosen);
-    if (loaded.length === 0) throw new Error(`normalisation group ${key}: none of its ${chosen.length} chosen sites could be loaded`);
+    if (loaded.length === 0)
+      throw new Error(`normalisation group ${key}: none of its ${chosen.length} chosen sites could be loaded`);
     const { mean, std } = pooledChannelStats(loaded, size);
-    result.set(key, { mean, std: std.map((s) => Math.max(s, 1e-3)), sites: loaded.length, fromControls: controls.length > 0 });
+    result.set(key, {
+      mean,
+      std: std.map((s) => Math.max(s, 1e-3)),
+      sites: loaded.length,
+      fromControls: controls.length > 0,
+    });
   }
   return result;
 }
@@ -121,11 +128,23 @@ export interface LoadedImages {
 }
 
 /** Loads sites (in parallel, on worker threads) into downscaled images; a site that fails is reported and left out. */
-export async function loadImages(imageRoot: string, sites: readonly SiteRecord[], factor: number, options: { pool?: SiteLoaderPool; threads?: number; maxBytes?: number; onProgress?: (done: number, total: number) => void } = {}): Promise<LoadedImages> {
+export async function loadImages(
+  imageRoot: string,
+  sites: readonly SiteRecord[],
+  factor: number,
+  options: {
+    pool?: SiteLoaderPool;
+    threads?: number;
+    maxBytes?: number;
+    onProgress?: (done: number, total: number) => void;
+  } = {},
+): Promise<LoadedImages> {
   const size = SITE_SIZE / factor;
   const bytes = sites.length * CHANNEL_COUNT * size * size;
   if (options.maxBytes !== undefined && bytes > options.maxBytes) {
-    throw new Error(`${sites.length} sites at ${size}x${size} need ${(bytes / 2 ** 20).toFixed(0)} MiB of images in memory, over the limit of ${(options.maxBytes / 2 ** 20).toFixed(0)} MiB (raise maxCacheMB or lower imageScale)`);
+    throw new Error(
+      `${sites.length} sites at ${size}x${size} need ${(bytes / 2 ** 20).toFixed(0)} MiB of images in memory, over the limit of ${(options.maxBytes / 2 ** 20).toFixed(0)} MiB (raise maxCacheMB or lower imageScale)`,
+    );
   }
   const images = new Map<string, Uint8Array>();
   const failed: { siteId: string; error: string }[] = [];
@@ -167,7 +186,17 @@ function dihedralSource(t: number, y: number, x: number, n: number): number {
  * Writes one normalised NHWC sample: the `crop` x `crop` window at (top, left) of a channel-major image of
  * `size` x `size`, transformed by dihedral symmetry `t`, each channel as (value - mean) / std.
  */
-export function writeSample(image: Uint8Array, size: number, top: number, left: number, crop: number, t: number, norm: ChannelNorm, out: Float32Array, offset: number): void {
+export function writeSample(
+  image: Uint8Array,
+  size: number,
+  top: number,
+  left: number,
+  crop: number,
+  t: number,
+  norm: ChannelNorm,
+  out: Float32Array,
+  offset: number,
+): void {
   const scale = norm.std.map((s) => 1 / s);
   const plane = size * size;
   for (let y = 0; y < crop; y++) {
@@ -192,7 +221,17 @@ export interface MixResult {
  * area (1 - l) is pasted from x[perm] and l becomes the exact kept fraction. Cell-type one-hots are mixed
  * with the same weight. l ~ Beta(alpha, alpha), one per batch.
  */
-export function mixBatch(mode: MixMode, alpha: number, rng: Rng, x: Float32Array, cellTypes: Float32Array, labels: Int32Array, size: number, crop: number, types: number): MixResult {
+export function mixBatch(
+  mode: MixMode,
+  alpha: number,
+  rng: Rng,
+  x: Float32Array,
+  cellTypes: Float32Array,
+  labels: Int32Array,
+  size: number,
+  crop: number,
+  types: number,
+): MixResult {
   const lambda = new Float32Array(size).fill(1);
   const labelsB = Int32Array.from(labels);
   if (mode === 'none' || size < 2) return { labelsB, lambda };
@@ -229,7 +268,8 @@ export function mixBatch(mode: MixMode, alpha: number, rng: Rng, x: Float32Array
   for (let i = 0; i < size; i++) {
     labelsB[i] = labels[perm[i]];
     lambda[i] = l;
-    for (let t = 0; t < types; t++) cellTypes[i * types + t] = l * sourceTypes[i * types + t] + (1 - l) * sourceTypes[perm[i] * types + t];
+    for (let t = 0; t < types; t++)
+      cellTypes[i * types + t] = l * sourceTypes[i * types + t] + (1 - l) * sourceTypes[perm[i] * types + t];
   }
   return { labelsB, lambda };
 }

@@ -15,7 +15,15 @@ import type { SiteRecord } from '../data/site.js';
 import { aggregateToWells } from '../store/wells.js';
 import { SiteLoaderPool, loadSites } from '../image/pool.js';
 import { META, siteMetadata, writeProfiles, type MetadataValue, type ProfileTable } from '../store/profiles.js';
-import { controlNormalization, datasetSites, downscale, downscaleFactor, groupKey, type ChannelNorm, type NormalizationScope } from './data.js';
+import {
+  controlNormalization,
+  datasetSites,
+  downscale,
+  downscaleFactor,
+  groupKey,
+  type ChannelNorm,
+  type NormalizationScope,
+} from './data.js';
 import { initEngine, type BackendChoice } from './engine/index.js';
 import { fixedStatsEmbedder, wholeImageBatch, type FixedStatsEmbedder } from './infer.js';
 import { createModel, disposeModel, loadModelArrays, type Model } from './model.js';
@@ -114,7 +122,14 @@ class CnnEmbedder implements Embedder {
     if (this.adabn) {
       const chosen = evenlySpaced(sites, this.manifest.config.adabnSites);
       const images = await load(chosen);
-      stats = experimentBnStats(this.model, images, this.size, chosen.slice(0, images.length).map((s) => this.normOf(s)), this.manifest.config.batchSize, true);
+      stats = experimentBnStats(
+        this.model,
+        images,
+        this.size,
+        chosen.slice(0, images.length).map((s) => this.normOf(s)),
+        this.manifest.config.batchSize,
+        true,
+      );
     }
     await this.embedder?.close();
     this.embedder = await fixedStatsEmbedder(this.model, stats, this.onnxruntime);
@@ -127,7 +142,11 @@ class CnnEmbedder implements Embedder {
   }
 
   async embed(images: Uint8Array[], sites: SiteRecord[]): Promise<{ values: Float32Array; width: number }> {
-    const x = wholeImageBatch(images, this.size, sites.map((s) => this.normOf(s)));
+    const x = wholeImageBatch(
+      images,
+      this.size,
+      sites.map((s) => this.normOf(s)),
+    );
     if (!this.embedder) throw new Error('CnnEmbedder.embed called before prepare');
     return { values: await this.embedder.embed(x, images.length, this.size), width: this.model.shape.embeddingDim };
   }
@@ -138,7 +157,16 @@ class CnnEmbedder implements Embedder {
   }
 
   describe(): Record<string, unknown> {
-    return { kind: 'cnn', runtime: this.onnxruntime ? 'onnxruntime' : 'tfjs', backbone: this.manifest.shape.backbone, embeddingDim: this.manifest.shape.embeddingDim, imageScale: this.manifest.imageScale, normalization: this.manifest.normalization, adabn: this.adabn, batchSize: this.batchSize };
+    return {
+      kind: 'cnn',
+      runtime: this.onnxruntime ? 'onnxruntime' : 'tfjs',
+      backbone: this.manifest.shape.backbone,
+      embeddingDim: this.manifest.shape.embeddingDim,
+      imageScale: this.manifest.imageScale,
+      normalization: this.manifest.normalization,
+      adabn: this.adabn,
+      batchSize: this.batchSize,
+    };
   }
 }
 
@@ -174,12 +202,18 @@ class OnnxEmbedder implements Embedder {
   }
 
   async embed(images: Uint8Array[], sites: SiteRecord[]): Promise<{ values: Float32Array; width: number }> {
-    const { data, dims, tilesPerSite } = onnxInputs(images, this.size, this.sidecar, images.map((image, i) => this.normFor(sites[i], image)));
+    const { data, dims, tilesPerSite } = onnxInputs(
+      images,
+      this.size,
+      this.sidecar,
+      images.map((image, i) => this.normFor(sites[i], image)),
+    );
     const { values, width } = await this.model.run(data, dims);
     if (tilesPerSite === 1) return { values, width };
     const out = new Float32Array(images.length * width);
     for (let i = 0; i < images.length; i++)
-      for (let t = 0; t < tilesPerSite; t++) for (let j = 0; j < width; j++) out[i * width + j] += values[(i * tilesPerSite + t) * width + j] / tilesPerSite;
+      for (let t = 0; t < tilesPerSite; t++)
+        for (let j = 0; j < width; j++) out[i * width + j] += values[(i * tilesPerSite + t) * width + j] / tilesPerSite;
     return { values: out, width };
   }
 
@@ -188,19 +222,35 @@ class OnnxEmbedder implements Embedder {
   }
 
   describe(): Record<string, unknown> {
-    return { kind: 'onnx', file: path.resolve(this.file), executionProvider: this.model.executionProvider, ...this.sidecar };
+    return {
+      kind: 'onnx',
+      file: path.resolve(this.file),
+      executionProvider: this.model.executionProvider,
+      ...this.sidecar,
+    };
   }
 }
 
 /** Opens MODEL as an embedder: a phenomap model folder, or an ONNX model with its sidecar. */
 async function openEmbedder(options: EmbedOptions): Promise<Embedder> {
   const onnx = locateOnnx(options.model);
-  if (onnx) return new OnnxEmbedder(await OnnxModel.open(onnx.file, onnx.sidecar), { ...onnx.sidecar, batchSize: options.batchSize ?? onnx.sidecar.batchSize }, onnx.file);
+  if (onnx)
+    return new OnnxEmbedder(
+      await OnnxModel.open(onnx.file, onnx.sidecar),
+      { ...onnx.sidecar, batchSize: options.batchSize ?? onnx.sidecar.batchSize },
+      onnx.file,
+    );
   const manifest = readManifest(options.model);
   const engine = await initEngine({ backend: options.backend ?? manifest.config.backend });
   const model = createModel(manifest.shape, 0);
   loadModelArrays(model, readWeights(options.model));
-  return new CnnEmbedder(model, manifest, options.adabn ?? manifest.config.adabn, options.batchSize ?? 16, engine.backend !== 'webgpu');
+  return new CnnEmbedder(
+    model,
+    manifest,
+    options.adabn ?? manifest.config.adabn,
+    options.batchSize ?? 16,
+    engine.backend !== 'webgpu',
+  );
 }
 
 function partName(experiment: string, plate: number): string {
@@ -223,7 +273,8 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
   const { imageRoot, sites: all } = datasetSites(options.data);
   const wanted = options.experiments ? new Set(options.experiments) : null;
   const sites = all.filter((s) => !wanted || wanted.has(s.experiment));
-  if (sites.length === 0) throw new Error(`${options.data}: no sites${wanted ? ` in experiment(s) ${[...wanted].join(', ')}` : ''}`);
+  if (sites.length === 0)
+    throw new Error(`${options.data}: no sites${wanted ? ` in experiment(s) ${[...wanted].join(', ')}` : ''}`);
   const sitesDir = path.join(options.out, 'sites');
   const wellsDir = path.join(options.out, 'wells');
   fs.mkdirSync(sitesDir, { recursive: true });
@@ -240,7 +291,10 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
   const failedExperiments: { experiment: string; error: string }[] = [];
   const onSiteError = (site: SiteRecord, error: Error): void => {
     failedSites.push({ siteId: site.siteId, error: error.message });
-    (options.onSiteError ?? ((s: SiteRecord, e: Error) => process.emitWarning(`skipping site ${s.siteId}: ${e.message}`, 'SiteLoadWarning')))(site, error);
+    (
+      options.onSiteError ??
+      ((s: SiteRecord, e: Error) => process.emitWarning(`skipping site ${s.siteId}: ${e.message}`, 'SiteLoadWarning'))
+    )(site, error);
   };
   const embedder = await openEmbedder(options);
   const pool = new SiteLoaderPool({ threads: options.threads });
@@ -248,8 +302,13 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
   const load = async (chosen: SiteRecord[]): Promise<Uint8Array[]> => {
     const out: Uint8Array[] = [];
     const errors: string[] = [];
-    for await (const { tensor } of loadSites(imageRoot, chosen, { pool, onError: (site, error) => errors.push(`${site.siteId}: ${error.message}`) })) out.push(downscale(tensor, embedder.factor));
-    if (out.length === 0 && errors.length > 0) throw new Error(`no site could be loaded for normalisation/AdaBN statistics (first failure: ${errors[0]})`);
+    for await (const { tensor } of loadSites(imageRoot, chosen, {
+      pool,
+      onError: (site, error) => errors.push(`${site.siteId}: ${error.message}`),
+    }))
+      out.push(downscale(tensor, embedder.factor));
+    if (out.length === 0 && errors.length > 0)
+      throw new Error(`no site could be loaded for normalisation/AdaBN statistics (first failure: ${errors[0]})`);
     return out;
   };
   let platesDone = 0;
@@ -260,7 +319,16 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
   let dimension = 0;
   try {
     for (const [experiment, plates] of [...byExperiment].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const pending = [...plates.keys()].sort((a, b) => a - b).filter((plate) => options.overwrite || !(fs.existsSync(path.join(sitesDir, partName(experiment, plate))) && fs.existsSync(path.join(wellsDir, partName(experiment, plate)))));
+      const pending = [...plates.keys()]
+        .sort((a, b) => a - b)
+        .filter(
+          (plate) =>
+            options.overwrite ||
+            !(
+              fs.existsSync(path.join(sitesDir, partName(experiment, plate))) &&
+              fs.existsSync(path.join(wellsDir, partName(experiment, plate)))
+            ),
+        );
       platesSkipped += plates.size - pending.length;
       platesDone += plates.size - pending.length;
       if (pending.length === 0) continue;
@@ -290,7 +358,15 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
           sitesDone += images.length;
           images = [];
           batchSites = [];
-          progress({ phase: 'plate', experiment, plate, platesDone, plates: totalPlates, sitesDone, sites: sites.length });
+          progress({
+            phase: 'plate',
+            experiment,
+            plate,
+            platesDone,
+            plates: totalPlates,
+            sitesDone,
+            sites: sites.length,
+          });
         };
         for await (const { site, tensor } of loadSites(imageRoot, plateSites, { pool, onError: onSiteError })) {
           images.push(downscale(tensor, embedder.factor));
@@ -302,7 +378,15 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
         if (done.length === 0) {
           // Nothing to write (every site failed): no part, so a rerun tries the plate again.
           platesEmpty++;
-          progress({ phase: 'plate', experiment, plate, platesDone, plates: totalPlates, sitesDone, sites: sites.length });
+          progress({
+            phase: 'plate',
+            experiment,
+            plate,
+            platesDone,
+            plates: totalPlates,
+            sitesDone,
+            sites: sites.length,
+          });
           continue;
         }
         const table = embeddingTable(done, rows, dimension);
@@ -310,17 +394,49 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
         writeProfiles(path.join(sitesDir, partName(experiment, plate)), table);
         writeProfiles(path.join(wellsDir, partName(experiment, plate)), wells);
         wellsWritten += wells.rows;
-        progress({ phase: 'plate', experiment, plate, platesDone, plates: totalPlates, sitesDone, sites: sites.length });
+        progress({
+          phase: 'plate',
+          experiment,
+          plate,
+          platesDone,
+          plates: totalPlates,
+          sitesDone,
+          sites: sites.length,
+        });
       }
     }
   } finally {
     await pool.close();
     await embedder.close().catch(() => {});
   }
-  const result: EmbedResult = { out: options.out, modelKind: embedder.kind, dimension, plates: totalPlates, platesSkipped, platesEmpty, sites: sitesDone, wells: wellsWritten, failedSites, failedExperiments, seconds: (Date.now() - started) / 1000 };
+  const result: EmbedResult = {
+    out: options.out,
+    modelKind: embedder.kind,
+    dimension,
+    plates: totalPlates,
+    platesSkipped,
+    platesEmpty,
+    sites: sitesDone,
+    wells: wellsWritten,
+    failedSites,
+    failedExperiments,
+    seconds: (Date.now() - started) / 1000,
+  };
   fs.writeFileSync(
     path.join(options.out, 'embed.json'),
-    JSON.stringify({ command: 'embed', data: path.resolve(options.data), model: path.resolve(options.model), embedder: embedder.describe(), result, finishedAt: new Date().toISOString(), node: process.versions.node }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        command: 'embed',
+        data: path.resolve(options.data),
+        model: path.resolve(options.model),
+        embedder: embedder.describe(),
+        result,
+        finishedAt: new Date().toISOString(),
+        node: process.versions.node,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   return result;
 }

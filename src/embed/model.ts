@@ -79,7 +79,13 @@ interface Layout {
 export function layoutOf(backbone: BackboneName): Layout {
   const spec = BACKBONES[backbone];
   if (!spec) throw new Error(`backbone "${backbone}": expected one of ${Object.keys(BACKBONES).join(', ')}`);
-  const stem: ConvDef = { name: 'conv1', kernel: spec.stemKernel, stride: 2, inChannels: INPUT_CHANNELS, outChannels: spec.widths[0] };
+  const stem: ConvDef = {
+    name: 'conv1',
+    kernel: spec.stemKernel,
+    stride: 2,
+    inChannels: INPUT_CHANNELS,
+    outChannels: spec.widths[0],
+  };
   const blocks: BlockDef[] = [];
   let channels = spec.widths[0];
   spec.widths.forEach((width, stage) => {
@@ -91,7 +97,14 @@ export function layoutOf(backbone: BackboneName): Layout {
         conv1: { name: `${name}.conv1`, kernel: 3, stride, inChannels: channels, outChannels: width },
         conv2: { name: `${name}.conv2`, kernel: 3, stride: 1, inChannels: width, outChannels: width },
       };
-      if (stride !== 1 || channels !== width) block.downsample = { name: `${name}.downsample.0`, kernel: 1, stride, inChannels: channels, outChannels: width };
+      if (stride !== 1 || channels !== width)
+        block.downsample = {
+          name: `${name}.downsample.0`,
+          kernel: 1,
+          stride,
+          inChannels: channels,
+          outChannels: width,
+        };
       blocks.push(block);
       channels = width;
     }
@@ -124,7 +137,11 @@ export function createModel(shape: ModelShape, seed: number): Model {
   for (const conv of allConvs(layout)) {
     const size = conv.kernel * conv.kernel * conv.inChannels * conv.outChannels;
     const std = Math.sqrt(2 / (conv.kernel * conv.kernel * conv.outChannels));
-    add(`${conv.name}.weight`, [conv.kernel, conv.kernel, conv.inChannels, conv.outChannels], Float32Array.from({ length: size }, () => rng.normal() * std));
+    add(
+      `${conv.name}.weight`,
+      [conv.kernel, conv.kernel, conv.inChannels, conv.outChannels],
+      Float32Array.from({ length: size }, () => rng.normal() * std),
+    );
     const b = bnName(conv);
     add(`${b}.weight`, [conv.outChannels], new Float32Array(conv.outChannels).fill(1));
     add(`${b}.bias`, [conv.outChannels], new Float32Array(conv.outChannels));
@@ -132,8 +149,17 @@ export function createModel(shape: ModelShape, seed: number): Model {
   }
   const dense = (name: string, inputs: number, outputs: number, bias: boolean): void => {
     const bound = 1 / Math.sqrt(inputs);
-    add(`${name}.weight`, [inputs, outputs], Float32Array.from({ length: inputs * outputs }, () => (2 * rng.next() - 1) * bound));
-    if (bias) add(`${name}.bias`, [outputs], Float32Array.from({ length: outputs }, () => (2 * rng.next() - 1) * bound));
+    add(
+      `${name}.weight`,
+      [inputs, outputs],
+      Float32Array.from({ length: inputs * outputs }, () => (2 * rng.next() - 1) * bound),
+    );
+    if (bias)
+      add(
+        `${name}.bias`,
+        [outputs],
+        Float32Array.from({ length: outputs }, () => (2 * rng.next() - 1) * bound),
+      );
   };
   dense('embedding', layout.features, shape.embeddingDim, true);
   const headInputs = shape.embeddingDim + shape.cellTypes.length;
@@ -152,7 +178,9 @@ export function disposeModel(model: Model): void {
  * AdaBN statistics pass), reporting each layer's batch mean and variance to `record` when given. `fixed`: with
  * `stats` (the model's running statistics, or an experiment's AdaBN statistics).
  */
-export type BnMode = { kind: 'batch'; record?: (layer: string, stats: BatchStatistics) => void } | { kind: 'fixed'; stats: Map<string, BnStats> };
+export type BnMode =
+  | { kind: 'batch'; record?: (layer: string, stats: BatchStatistics) => void }
+  | { kind: 'fixed'; stats: Map<string, BnStats> };
 
 function convBn(model: Model, conv: ConvDef, x: tf.Tensor4D, mode: BnMode, relu: boolean): tf.Tensor4D {
   const y = tf.conv2d(x, model.params.get(`${conv.name}.weight`) as unknown as tf.Tensor4D, conv.stride, 'same');
@@ -182,7 +210,10 @@ export function embed(model: Model, x: tf.Tensor4D, mode: BnMode): tf.Tensor2D {
     h = tf.relu(tf.add(b, shortcut));
   }
   const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-  return tf.add(tf.matMul(pooled, model.params.get('embedding.weight') as unknown as tf.Tensor2D), model.params.get('embedding.bias')!) as tf.Tensor2D;
+  return tf.add(
+    tf.matMul(pooled, model.params.get('embedding.weight') as unknown as tf.Tensor2D),
+    model.params.get('embedding.bias')!,
+  ) as tf.Tensor2D;
 }
 
 /**
@@ -200,7 +231,14 @@ export function embedFolded(model: Model, x: tf.Tensor4D, stats: Map<string, BnS
     const scale = tf.mul(gamma, tf.rsqrt(tf.add(tf.tensor1d(s.variance), BN_EPSILON)));
     const filter = tf.mul(model.params.get(`${def.name}.weight`)!, scale) as tf.Tensor4D;
     const bias = tf.sub(beta, tf.mul(tf.tensor1d(s.mean), scale));
-    return tf.fused.conv2d({ x: input, filter, strides: def.stride, pad: 'same', bias, activation: relu ? 'relu' : 'linear' });
+    return tf.fused.conv2d({
+      x: input,
+      filter,
+      strides: def.stride,
+      pad: 'same',
+      bias,
+      activation: relu ? 'relu' : 'linear',
+    });
   };
   let h = conv(layout.stem, x, true);
   h = tf.maxPool(h, 3, 2, 'same');
@@ -211,7 +249,10 @@ export function embedFolded(model: Model, x: tf.Tensor4D, stats: Map<string, BnS
     h = tf.relu(tf.add(b, shortcut));
   }
   const pooled = tf.mean(h, [1, 2]) as tf.Tensor2D;
-  return tf.add(tf.matMul(pooled, model.params.get('embedding.weight') as unknown as tf.Tensor2D), model.params.get('embedding.bias')!) as tf.Tensor2D;
+  return tf.add(
+    tf.matMul(pooled, model.params.get('embedding.weight') as unknown as tf.Tensor2D),
+    model.params.get('embedding.bias')!,
+  ) as tf.Tensor2D;
 }
 
 /** Head input: the embedding with the (possibly mixed) one-hot cell type appended. */
@@ -220,7 +261,10 @@ export function headInput(embedding: tf.Tensor2D, cellTypeOneHot: tf.Tensor2D): 
 }
 
 export function softmaxLogits(model: Model, h: tf.Tensor2D): tf.Tensor2D {
-  return tf.add(tf.matMul(h, model.params.get('head.softmax.weight') as unknown as tf.Tensor2D), model.params.get('head.softmax.bias')!) as tf.Tensor2D;
+  return tf.add(
+    tf.matMul(h, model.params.get('head.softmax.weight') as unknown as tf.Tensor2D),
+    model.params.get('head.softmax.bias')!,
+  ) as tf.Tensor2D;
 }
 
 /** Cosines between the L2-normalised head input and the L2-normalised class weights: [N, classes]. */
@@ -281,7 +325,10 @@ export function loadModelArrays(model: Model, arrays: Map<string, { shape: numbe
   for (const [name, v] of model.params) {
     const a = arrays.get(name);
     if (!a) throw new Error(`model weights: tensor "${name}" missing`);
-    if (a.data.length !== v.size) throw new Error(`model weights: tensor "${name}" has ${a.data.length} values, expected ${v.size} (${v.shape.join('x')})`);
+    if (a.data.length !== v.size)
+      throw new Error(
+        `model weights: tensor "${name}" has ${a.data.length} values, expected ${v.size} (${v.shape.join('x')})`,
+      );
     const t = tf.tensor(a.data, v.shape);
     v.assign(t);
     t.dispose();

@@ -57,7 +57,10 @@ export function locateOnnx(model: string): { file: string; sidecar: OnnxSidecar;
   }
   const candidates = [`${file}.json`, path.join(path.dirname(file), 'embed.json')];
   const sidecarFile = candidates.find((c) => fs.existsSync(c));
-  if (!sidecarFile) throw new Error(`${file}: no sidecar JSON (expected ${candidates.join(' or ')}) declaring channels, layout, size, tiling and normalization`);
+  if (!sidecarFile)
+    throw new Error(
+      `${file}: no sidecar JSON (expected ${candidates.join(' or ')}) declaring channels, layout, size, tiling and normalization`,
+    );
   let raw: unknown;
   try {
     raw = JSON.parse(fs.readFileSync(sidecarFile, 'utf8'));
@@ -65,10 +68,19 @@ export function locateOnnx(model: string): { file: string; sidecar: OnnxSidecar;
     throw new Error(`${sidecarFile}: not valid JSON (${(error as Error).message})`);
   }
   const parsed = OnnxSidecarSchema.safeParse(raw);
-  if (!parsed.success) throw new Error(`${sidecarFile}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `${sidecarFile}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
   const sidecar = parsed.data;
-  if (sidecar.normalization.kind === 'fixed' && (sidecar.normalization.mean.length !== sidecar.channels.length || sidecar.normalization.std.length !== sidecar.channels.length)) {
-    throw new Error(`${sidecarFile}: normalization.mean and .std need one value per input channel (${sidecar.channels.length})`);
+  if (
+    sidecar.normalization.kind === 'fixed' &&
+    (sidecar.normalization.mean.length !== sidecar.channels.length ||
+      sidecar.normalization.std.length !== sidecar.channels.length)
+  ) {
+    throw new Error(
+      `${sidecarFile}: normalization.mean and .std need one value per input channel (${sidecar.channels.length})`,
+    );
   }
   return { file, sidecar, sidecarFile };
 }
@@ -77,14 +89,28 @@ export function locateOnnx(model: string): { file: string; sidecar: OnnxSidecar;
  * An onnxruntime-node session on the CPU execution provider, or on CUDA first when `PHENOMAP_ONNX_EP=cuda` and
  * the installed onnxruntime-node has it. `model` is a file or the serialised model.
  */
-export async function createOrtSession(model: string | Uint8Array, threads?: number): Promise<{ ort: typeof import('onnxruntime-node'); session: import('onnxruntime-node').InferenceSession; provider: string }> {
+export async function createOrtSession(
+  model: string | Uint8Array,
+  threads?: number,
+): Promise<{
+  ort: typeof import('onnxruntime-node');
+  session: import('onnxruntime-node').InferenceSession;
+  provider: string;
+}> {
   const ort = await import('onnxruntime-node');
   const wanted = process.env.PHENOMAP_ONNX_EP === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
   for (const provider of wanted) {
-    const options = { executionProviders: [provider], graphOptimizationLevel: 'all' as const, ...(threads ? { intraOpNumThreads: threads } : {}) };
+    const options = {
+      executionProviders: [provider],
+      graphOptimizationLevel: 'all' as const,
+      ...(threads ? { intraOpNumThreads: threads } : {}),
+    };
     try {
       // Two calls because the overloads (path vs bytes) do not accept the union.
-      const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);
+      const session =
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, options)
+          : await ort.InferenceSession.create(model, options);
       return { ort, session, provider };
     } catch (error) {
       if (provider === wanted.at(-1)) throw error;
@@ -108,15 +134,24 @@ export class OnnxModel {
   }
 
   /** A model from a file or from its bytes; input/output default to the model's first. */
-  static async load(model: string | Uint8Array, options: { input?: string; output?: string; threads?: number } = {}): Promise<OnnxModel> {
+  static async load(
+    model: string | Uint8Array,
+    options: { input?: string; output?: string; threads?: number } = {},
+  ): Promise<OnnxModel> {
     const where = typeof model === 'string' ? model : 'ONNX model';
-    const { ort, session: s, provider } = await createOrtSession(model, options.threads).catch((error: Error) => {
+    const {
+      ort,
+      session: s,
+      provider,
+    } = await createOrtSession(model, options.threads).catch((error: Error) => {
       throw new Error(`${where}: onnxruntime cannot load the model (${error.message})`);
     });
     const inputName = options.input ?? s.inputNames[0];
     const outputName = options.output ?? s.outputNames[0];
-    if (!s.inputNames.includes(inputName)) throw new Error(`${where}: no input "${inputName}" (inputs: ${s.inputNames.join(', ')})`);
-    if (!s.outputNames.includes(outputName)) throw new Error(`${where}: no output "${outputName}" (outputs: ${s.outputNames.join(', ')})`);
+    if (!s.inputNames.includes(inputName))
+      throw new Error(`${where}: no input "${inputName}" (inputs: ${s.inputNames.join(', ')})`);
+    if (!s.outputNames.includes(outputName))
+      throw new Error(`${where}: no output "${outputName}" (outputs: ${s.outputNames.join(', ')})`);
     return new OnnxModel(ort, s, inputName, outputName, provider);
   }
 
@@ -138,13 +173,19 @@ export class OnnxModel {
  * and order, normalisation (`norms[i]` gives mean/std per RxRx1 channel for site i), crop or tiles, layout.
  * Returns the batch and, per site, how many consecutive rows (tiles) belong to it.
  */
-export function onnxInputs(images: readonly Uint8Array[], imageSize: number, sidecar: OnnxSidecar, norms: readonly { mean: number[]; std: number[] }[]): { data: Float32Array; dims: number[]; tilesPerSite: number } {
+export function onnxInputs(
+  images: readonly Uint8Array[],
+  imageSize: number,
+  sidecar: OnnxSidecar,
+  norms: readonly { mean: number[]; std: number[] }[],
+): { data: Float32Array; dims: number[]; tilesPerSite: number } {
   const side = sidecar.tiling === 'whole' ? imageSize : Math.min(sidecar.size ?? imageSize, imageSize);
   const origins: [number, number][] = [];
   if (sidecar.tiling === 'tiles') {
     const per = Math.floor(imageSize / side);
     const offset = Math.floor((imageSize - per * side) / 2);
-    for (let ty = 0; ty < per; ty++) for (let tx = 0; tx < per; tx++) origins.push([offset + ty * side, offset + tx * side]);
+    for (let ty = 0; ty < per; ty++)
+      for (let tx = 0; tx < per; tx++) origins.push([offset + ty * side, offset + tx * side]);
   } else {
     const o = Math.floor((imageSize - side) / 2);
     origins.push([o, o]);
@@ -172,12 +213,19 @@ export function onnxInputs(images: readonly Uint8Array[], imageSize: number, sid
       });
     });
   });
-  const dims = sidecar.layout === 'NCHW' ? [images.length * origins.length, C, side, side] : [images.length * origins.length, side, side, C];
+  const dims =
+    sidecar.layout === 'NCHW'
+      ? [images.length * origins.length, C, side, side]
+      : [images.length * origins.length, side, side, C];
   return { data, dims, tilesPerSite: origins.length };
 }
 
 /** Per-site mean/std of the selected channels (normalization kind "site"). */
-export function siteNorm(image: Uint8Array, imageSize: number, channels: readonly number[]): { mean: number[]; std: number[] } {
+export function siteNorm(
+  image: Uint8Array,
+  imageSize: number,
+  channels: readonly number[],
+): { mean: number[]; std: number[] } {
   const plane = imageSize * imageSize;
   const mean: number[] = [];
   const std: number[] = [];

@@ -140,7 +140,8 @@ export function encodeOnnx(graph: OnnxGraph): Buffer {
         for (const output of node.outputs) n.string(2, output);
         n.string(3, node.name ?? `${node.op}_${i}`);
         n.string(4, node.op);
-        for (const [name, value] of Object.entries(node.attributes ?? {})) n.message(5, (a) => attribute(a, name, value));
+        for (const [name, value] of Object.entries(node.attributes ?? {}))
+          n.message(5, (a) => attribute(a, name, value));
       }),
     );
     g.string(2, graph.name);
@@ -164,7 +165,8 @@ function toOihw(hwio: Float32Array, [KH, KW, CI, CO]: number[], scale: Float32Ar
   for (let kh = 0; kh < KH; kh++)
     for (let kw = 0; kw < KW; kw++)
       for (let ci = 0; ci < CI; ci++)
-        for (let co = 0; co < CO; co++) out[((co * CI + ci) * KH + kh) * KW + kw] = hwio[((kh * KW + kw) * CI + ci) * CO + co] * scale[co];
+        for (let co = 0; co < CO; co++)
+          out[((co * CI + ci) * KH + kh) * KW + kw] = hwio[((kh * KW + kw) * CI + ci) * CO + co] * scale[co];
   return out;
 }
 
@@ -173,13 +175,22 @@ function toOihw(hwio: Float32Array, [KH, KW, CI, CO]: number[], scale: Float32Ar
  * in (the model's running statistics by default): input "input" [N, 6, H, W] (normalised, NCHW; or
  * [N, H, W, 6] with `layout: 'NHWC'`, the layout of tfjs batches), output "embedding" [N, embeddingDim].
  */
-export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = model.bn, options: { layout?: 'NCHW' | 'NHWC' } = {}): OnnxGraph {
+export function exportModelToOnnx(
+  model: Model,
+  stats: Map<string, BnStats> = model.bn,
+  options: { layout?: 'NCHW' | 'NHWC' } = {},
+): OnnxGraph {
   const nhwc = options.layout === 'NHWC';
   const layout = layoutOf(model.shape.backbone);
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
   const value = (name: string): Float32Array => model.params.get(name)!.dataSync() as Float32Array;
-  const conv = (def: { name: string; kernel: number; stride: number }, bn: string, input: string, relu: boolean): string => {
+  const conv = (
+    def: { name: string; kernel: number; stride: number },
+    bn: string,
+    input: string,
+    relu: boolean,
+  ): string => {
     const s = stats.get(bn);
     if (!s) throw new Error(`batch norm statistics for layer ${bn} missing`);
     const gamma = value(`${bn}.weight`);
@@ -188,17 +199,32 @@ export function exportModelToOnnx(model: Model, stats: Map<string, BnStats> = mo
     const bias = Float32Array.from(beta, (b, c) => b - s.mean[c] * scale[c]);
     const weight = model.params.get(`${def.name}.weight`)!;
     const [KH, KW, CI, CO] = weight.shape as number[];
-    initializers.push({ name: `${def.name}.weight`, dims: [CO, CI, KH, KW], data: toOihw(weight.dataSync() as Float32Array, [KH, KW, CI, CO], scale) });
+    initializers.push({
+      name: `${def.name}.weight`,
+      dims: [CO, CI, KH, KW],
+      data: toOihw(weight.dataSync() as Float32Array, [KH, KW, CI, CO], scale),
+    });
     initializers.push({ name: `${def.name}.bias`, dims: [bias.length], data: bias });
     const out = `${def.name}.out`;
-    nodes.push({ op: 'Conv', inputs: [input, `${def.name}.weight`, `${def.name}.bias`], outputs: [out], attributes: { kernel_shape: [def.kernel, def.kernel], strides: [def.stride, def.stride], auto_pad: 'SAME_UPPER' } });
+    nodes.push({
+      op: 'Conv',
+      inputs: [input, `${def.name}.weight`, `${def.name}.bias`],
+      outputs: [out],
+      attributes: { kernel_shape: [def.kernel, def.kernel], strides: [def.stride, def.stride], auto_pad: 'SAME_UPPER' },
+    });
     if (!relu) return out;
     nodes.push({ op: 'Relu', inputs: [out], outputs: [`${out}.relu`] });
     return `${out}.relu`;
   };
-  if (nhwc) nodes.push({ op: 'Transpose', inputs: ['input'], outputs: ['input.nchw'], attributes: { perm: [0, 3, 1, 2] } });
+  if (nhwc)
+    nodes.push({ op: 'Transpose', inputs: ['input'], outputs: ['input.nchw'], attributes: { perm: [0, 3, 1, 2] } });
   let h = conv(layout.stem, bnName(layout.stem), nhwc ? 'input.nchw' : 'input', true);
-  nodes.push({ op: 'MaxPool', inputs: [h], outputs: ['pool'], attributes: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' } });
+  nodes.push({
+    op: 'MaxPool',
+    inputs: [h],
+    outputs: ['pool'],
+    attributes: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' },
+  });
   h = 'pool';
   for (const block of layout.blocks) {
     const a = conv(block.conv1, bnName(block.conv1), h, true);

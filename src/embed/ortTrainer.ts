@@ -9,7 +9,15 @@ import { INPUT_CHANNELS, type ArcFaceParams, type Model } from './model.js';
 import { createOrtSession } from './onnx.js';
 import { encodeOnnx } from './onnxWriter.js';
 import { updateRunningStats, type Batch, type BnRecord, type LossWeights, type SgdMomentum } from './step.js';
-import { bnMeanOutput, bnVarianceOutput, buildTrainGraph, paramInput, paramOutput, velocityInput, velocityOutput } from './trainGraph.js';
+import {
+  bnMeanOutput,
+  bnVarianceOutput,
+  buildTrainGraph,
+  paramInput,
+  paramOutput,
+  velocityInput,
+  velocityOutput,
+} from './trainGraph.js';
 
 type Ort = typeof import('onnxruntime-node');
 
@@ -37,7 +45,15 @@ export class OrtTrainer {
 
   static async create(model: Model, options: OrtTrainerOptions): Promise<OrtTrainer> {
     const params = [...model.params].map(([name, v]) => ({ name, dims: v.shape }));
-    const { graph, batchNormAreas } = buildTrainGraph({ shape: model.shape, params, crop: options.crop, arc: options.arc, weights: options.weights, momentum: options.momentum, weightDecay: options.weightDecay });
+    const { graph, batchNormAreas } = buildTrainGraph({
+      shape: model.shape,
+      params,
+      crop: options.crop,
+      arc: options.arc,
+      weights: options.weights,
+      momentum: options.momentum,
+      weightDecay: options.weightDecay,
+    });
     const { ort, session, provider } = await createOrtSession(encodeOnnx(graph), options.threads);
     const trained = params.map((p) => p.name).filter((name) => session.outputNames.includes(paramOutput(name)));
     return new OrtTrainer(ort, session, provider, options.crop, trained, batchNormAreas);
@@ -50,7 +66,8 @@ export class OrtTrainer {
 
   /** Forward + backward + SGD update on one batch (as step.ts's trainStep); returns the mean loss. */
   async step(model: Model, optimizer: SgdMomentum, batch: Batch, lr: number): Promise<number> {
-    if (batch.crop !== this.crop) throw new Error(`training step: batch crop ${batch.crop}, the graph was built for ${this.crop}`);
+    if (batch.crop !== this.crop)
+      throw new Error(`training step: batch crop ${batch.crop}, the graph was built for ${this.crop}`);
     const { Tensor } = this.ort;
     const n = batch.size;
     const classes = model.shape.numClasses;
@@ -68,11 +85,16 @@ export class OrtTrainer {
       n: new Tensor('float32', Float32Array.of(n), []),
       lr: new Tensor('float32', Float32Array.of(lr), []),
     };
-    for (const [name, v] of model.params) feeds[paramInput(name)] = new Tensor('float32', v.dataSync() as Float32Array, v.shape);
+    for (const [name, v] of model.params)
+      feeds[paramInput(name)] = new Tensor('float32', v.dataSync() as Float32Array, v.shape);
     for (const name of this.trained) {
       const p = model.params.get(name)!;
       const velocity = optimizer.velocity.get(name);
-      feeds[velocityInput(name)] = new Tensor('float32', velocity ? (velocity.dataSync() as Float32Array) : new Float32Array(p.size), p.shape);
+      feeds[velocityInput(name)] = new Tensor(
+        'float32',
+        velocity ? (velocity.dataSync() as Float32Array) : new Float32Array(p.size),
+        p.shape,
+      );
     }
     const out = await this.session.run(feeds);
     for (const name of this.trained) {
@@ -85,7 +107,11 @@ export class OrtTrainer {
     }
     const records: BnRecord[] = [...this.batchNormAreas].map(([layer, area]) => ({
       layer,
-      stats: { mean: out[bnMeanOutput(layer)].data as Float32Array, variance: out[bnVarianceOutput(layer)].data as Float32Array, count: n * area },
+      stats: {
+        mean: out[bnMeanOutput(layer)].data as Float32Array,
+        variance: out[bnVarianceOutput(layer)].data as Float32Array,
+        count: n * area,
+      },
     }));
     updateRunningStats(model, records);
     return (out.loss.data as Float32Array)[0];

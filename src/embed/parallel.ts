@@ -10,7 +10,14 @@
 import { Worker } from 'node:worker_threads';
 import { tf } from './engine/index.js';
 import type { ArcFaceParams, Model } from './model.js';
-import { computeGradients, updateRunningStats, type Batch, type BnRecord, type LossWeights, type SgdMomentum } from './step.js';
+import {
+  computeGradients,
+  updateRunningStats,
+  type Batch,
+  type BnRecord,
+  type LossWeights,
+  type SgdMomentum,
+} from './step.js';
 import type { ShardResult, ShardTask } from './trainWorker.js';
 
 function shardOf(batch: Batch, start: number, end: number, types: number): Batch {
@@ -53,7 +60,10 @@ export class DataParallel {
 
   /** Starts `threads - 1` replicas of a model of this shape (the main thread is the first replica). */
   static async start(model: Model, threads: number): Promise<DataParallel> {
-    const workers = Array.from({ length: threads - 1 }, () => new Worker(new URL('./trainWorker.js', import.meta.url), { workerData: { shape: model.shape } }));
+    const workers = Array.from(
+      { length: threads - 1 },
+      () => new Worker(new URL('./trainWorker.js', import.meta.url), { workerData: { shape: model.shape } }),
+    );
     await Promise.all(
       workers.map(
         (w) =>
@@ -71,17 +81,32 @@ export class DataParallel {
   }
 
   /** One synchronous data-parallel step; returns the batch's mean loss. */
-  async step(model: Model, optimizer: SgdMomentum, batch: Batch, lr: number, arc: ArcFaceParams, lossWeights: LossWeights): Promise<number> {
+  async step(
+    model: Model,
+    optimizer: SgdMomentum,
+    batch: Batch,
+    lr: number,
+    arc: ArcFaceParams,
+    lossWeights: LossWeights,
+  ): Promise<number> {
     const ranks = Math.min(this.threads, batch.size);
     const types = model.shape.cellTypes.length;
     const bounds = Array.from({ length: ranks + 1 }, (_, i) => Math.round((i * batch.size) / ranks));
-    const weights: [string, Float32Array][] = [...model.params].map(([name, v]) => [name, v.dataSync() as Float32Array]);
+    const weights: [string, Float32Array][] = [...model.params].map(([name, v]) => [
+      name,
+      v.dataSync() as Float32Array,
+    ]);
     const replies = this.workers.slice(0, ranks - 1).map(
       (w, i) =>
         new Promise<ShardResult>((resolve, reject) => {
           w.once('message', resolve);
           w.once('error', reject);
-          const task: ShardTask = { weights, batch: shardOf(batch, bounds[i + 1], bounds[i + 2], types), arc, lossWeights };
+          const task: ShardTask = {
+            weights,
+            batch: shardOf(batch, bounds[i + 1], bounds[i + 2], types),
+            arc,
+            lossWeights,
+          };
           w.postMessage(task);
         }),
     );

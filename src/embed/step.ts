@@ -5,7 +5,18 @@
  */
 import { tf } from './engine/index.js';
 import type { BatchStatistics } from './engine/batchNorm.js';
-import { arcCosines, arcLogits, BN_MOMENTUM, crossEntropy, decays, embed, headInput, softmaxLogits, type ArcFaceParams, type Model } from './model.js';
+import {
+  arcCosines,
+  arcLogits,
+  BN_MOMENTUM,
+  crossEntropy,
+  decays,
+  embed,
+  headInput,
+  softmaxLogits,
+  type ArcFaceParams,
+  type Model,
+} from './model.js';
 
 export interface Batch {
   /** NHWC float32 [size, crop, crop, 6], normalised (and mixed). */
@@ -83,7 +94,12 @@ export type BnRecord = { layer: string; stats: BatchStatistics };
  * Forward + backward on one batch: the mean loss, the gradients by parameter name (tensors; the caller
  * disposes them) and each batch-norm layer's batch statistics.
  */
-export function computeGradients(model: Model, batch: Batch, arc: ArcFaceParams, weights: LossWeights): { loss: number; grads: Map<string, tf.Tensor>; records: BnRecord[] } {
+export function computeGradients(
+  model: Model,
+  batch: Batch,
+  arc: ArcFaceParams,
+  weights: LossWeights,
+): { loss: number; grads: Map<string, tf.Tensor>; records: BnRecord[] } {
   const records: BnRecord[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const x = tf.tensor4d(batch.x, [batch.size, batch.crop, batch.crop, 6]);
@@ -127,7 +143,14 @@ export function updateRunningStats(model: Model, records: BnRecord[]): void {
 }
 
 /** Forward + backward + update on one batch; returns the mean loss. */
-export function trainStep(model: Model, optimizer: SgdMomentum, batch: Batch, lr: number, arc: ArcFaceParams, weights: LossWeights): number {
+export function trainStep(
+  model: Model,
+  optimizer: SgdMomentum,
+  batch: Batch,
+  lr: number,
+  arc: ArcFaceParams,
+  weights: LossWeights,
+): number {
   const { loss, grads, records } = computeGradients(model, batch, arc, weights);
   optimizer.apply(model.params, grads, lr);
   updateRunningStats(model, records);

@@ -37,7 +37,12 @@ export function decodeTensors(bytes: Buffer, file = 'tensor file'): TensorMap {
   if (bytes.length < 4) throw new Error(`${file}: truncated (no header)`);
   const headerLength = bytes.readUInt32LE(0);
   if (4 + headerLength > bytes.length) throw new Error(`${file}: truncated header`);
-  const entries = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as { name: string; shape: number[]; offset: number; length: number }[];
+  const entries = JSON.parse(bytes.subarray(4, 4 + headerLength).toString('utf8')) as {
+    name: string;
+    shape: number[];
+    offset: number;
+    length: number;
+  }[];
   const start = 4 + headerLength;
   const count = (bytes.length - start) / 4;
   const aligned = new Float32Array(count);
@@ -101,8 +106,17 @@ export function writeFolderAtomically(dir: string, files: Record<string, Buffer 
   fs.renameSync(temporary, dir);
 }
 
-export function writeModel(dir: string, manifest: ModelManifest, weights: TensorMap, extra: Record<string, Buffer | string> = {}): void {
-  writeFolderAtomically(dir, { 'model.json': JSON.stringify(manifest, null, 2) + '\n', 'weights.bin': encodeTensors(weights), ...extra });
+export function writeModel(
+  dir: string,
+  manifest: ModelManifest,
+  weights: TensorMap,
+  extra: Record<string, Buffer | string> = {},
+): void {
+  writeFolderAtomically(dir, {
+    'model.json': JSON.stringify(manifest, null, 2) + '\n',
+    'weights.bin': encodeTensors(weights),
+    ...extra,
+  });
 }
 
 export function readManifest(dir: string): ModelManifest {
@@ -111,9 +125,12 @@ export function readManifest(dir: string): ModelManifest {
   try {
     manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as ModelManifest;
   } catch (error) {
-    throw new Error(`${file}: cannot be read (${(error as Error).message}); expected a model folder written by phenomap train`);
+    throw new Error(
+      `${file}: cannot be read (${(error as Error).message}); expected a model folder written by phenomap train`,
+    );
   }
-  if (manifest.format !== MODEL_FORMAT) throw new Error(`${file}: format "${manifest.format}", expected "${MODEL_FORMAT}"`);
+  if (manifest.format !== MODEL_FORMAT)
+    throw new Error(`${file}: format "${manifest.format}", expected "${MODEL_FORMAT}"`);
   return manifest;
 }
 

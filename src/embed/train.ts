@@ -11,7 +11,17 @@ import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
 import type { SiteRecord } from '../data/site.js';
 import { loadSites, SiteLoaderPool } from '../image/pool.js';
 import { parseTrainConfig, type TrainConfig } from './config.js';
-import { controlNormalization, datasetSites, downscale, downscaleFactor, groupKey, loadImages, mixBatch, writeSample, type ChannelNorm } from './data.js';
+import {
+  controlNormalization,
+  datasetSites,
+  downscale,
+  downscaleFactor,
+  groupKey,
+  loadImages,
+  mixBatch,
+  writeSample,
+  type ChannelNorm,
+} from './data.js';
 import { initEngine, type EngineInfo } from './engine/index.js';
 import { adaptBatchNorm, fixedStatsEmbedder, predictClasses, wholeImageBatch } from './infer.js';
 import { createModel, disposeModel, loadModelArrays, modelArrays, type BnStats, type Model } from './model.js';
@@ -19,7 +29,17 @@ import { Rng } from '../util/random.js';
 import { DataParallel } from './parallel.js';
 import { OrtTrainer } from './ortTrainer.js';
 import { cosineLr, SgdMomentum, trainStep } from './step.js';
-import { listCheckpoints, readWeights, writeFolderAtomically, writeModel, encodeTensors, type CheckpointState, type EpochRecord, type ModelManifest, MODEL_FORMAT } from './store.js';
+import {
+  listCheckpoints,
+  readWeights,
+  writeFolderAtomically,
+  writeModel,
+  encodeTensors,
+  type CheckpointState,
+  type EpochRecord,
+  type ModelManifest,
+  MODEL_FORMAT,
+} from './store.js';
 
 export interface TrainProgress {
   phase: 'load' | 'train' | 'validate' | 'checkpoint';
@@ -67,16 +87,31 @@ export interface TrainResult {
 }
 
 /** Validation experiments: the configured ones, or a seeded draw of validationFraction of them (at least one train experiment stays). */
-export function splitExperiments(experiments: string[], config: TrainConfig): { train: string[]; validation: string[] } {
+export function splitExperiments(
+  experiments: string[],
+  config: TrainConfig,
+): { train: string[]; validation: string[] } {
   const sorted = [...new Set(experiments)].sort();
   let validation: string[];
   if (config.validationExperiments) {
     const unknown = config.validationExperiments.filter((e) => !sorted.includes(e));
-    if (unknown.length > 0) throw new Error(`validationExperiments: ${unknown.join(', ')} not among the dataset's labelled experiments (${sorted.join(', ')})`);
+    if (unknown.length > 0)
+      throw new Error(
+        `validationExperiments: ${unknown.join(', ')} not among the dataset's labelled experiments (${sorted.join(', ')})`,
+      );
     validation = [...config.validationExperiments].sort();
   } else {
-    const count = sorted.length < 2 ? 0 : Math.min(sorted.length - 1, Math.max(config.validationFraction > 0 ? 1 : 0, Math.round(sorted.length * config.validationFraction)));
-    validation = new Rng(config.seed ^ 0x5eed).shuffle([...sorted]).slice(0, count).sort();
+    const count =
+      sorted.length < 2
+        ? 0
+        : Math.min(
+            sorted.length - 1,
+            Math.max(config.validationFraction > 0 ? 1 : 0, Math.round(sorted.length * config.validationFraction)),
+          );
+    validation = new Rng(config.seed ^ 0x5eed)
+      .shuffle([...sorted])
+      .slice(0, count)
+      .sort();
   }
   const train = sorted.filter((e) => !validation.includes(e));
   if (train.length === 0) throw new Error('no experiment left to train on after the validation split');
@@ -85,14 +120,20 @@ export function splitExperiments(experiments: string[], config: TrainConfig): { 
 
 /** Treatment siRNAs kept out of training: the configured ones, or a seeded draw of holdoutSirnaFraction of them. */
 export function holdoutSirnas(sites: readonly SiteRecord[], config: TrainConfig): number[] {
-  const treatments = [...new Set(sites.filter((s) => s.wellType === 'treatment' && s.sirnaId !== null).map((s) => s.sirnaId!))].sort((a, b) => a - b);
+  const treatments = [
+    ...new Set(sites.filter((s) => s.wellType === 'treatment' && s.sirnaId !== null).map((s) => s.sirnaId!)),
+  ].sort((a, b) => a - b);
   if (config.holdoutSirnas) {
     const unknown = config.holdoutSirnas.filter((id) => !treatments.includes(id));
-    if (unknown.length > 0) throw new Error(`holdoutSirnas: ${unknown.join(', ')} not among the dataset's labelled treatment siRNAs`);
+    if (unknown.length > 0)
+      throw new Error(`holdoutSirnas: ${unknown.join(', ')} not among the dataset's labelled treatment siRNAs`);
     return [...new Set(config.holdoutSirnas)].sort((a, b) => a - b);
   }
   const count = Math.round(treatments.length * config.holdoutSirnaFraction);
-  return new Rng(config.seed ^ 0x51a4).shuffle([...treatments]).slice(0, count).sort((a, b) => a - b);
+  return new Rng(config.seed ^ 0x51a4)
+    .shuffle([...treatments])
+    .slice(0, count)
+    .sort((a, b) => a - b);
 }
 
 function evenlySpaced<T>(items: readonly T[], count: number): T[] {
@@ -101,7 +142,14 @@ function evenlySpaced<T>(items: readonly T[], count: number): T[] {
 }
 
 /** Batch-norm statistics for one experiment's sites: AdaBN over up to `maxSites` of them, or the running statistics. */
-export function experimentBnStats(model: Model, images: Uint8Array[], size: number, norms: ChannelNorm[], batchSize: number, adabn: boolean): Map<string, BnStats> {
+export function experimentBnStats(
+  model: Model,
+  images: Uint8Array[],
+  size: number,
+  norms: ChannelNorm[],
+  batchSize: number,
+  adabn: boolean,
+): Map<string, BnStats> {
   if (!adabn || images.length === 0) return model.bn;
   const batches: { x: Float32Array; n: number; size: number }[] = [];
   for (let i = 0; i < images.length; i += batchSize) {
@@ -123,16 +171,21 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const engine = await initEngine({ backend: config.backend, threads: config.threads });
   const factor = downscaleFactor(config.imageScale);
   const size = SITE_SIZE / factor;
-  if (config.crop > size) throw new Error(`crop ${config.crop} is larger than the ${size}x${size} images at imageScale ${config.imageScale}`);
+  if (config.crop > size)
+    throw new Error(`crop ${config.crop} is larger than the ${size}x${size} images at imageScale ${config.imageScale}`);
 
   const { imageRoot, sites: allSites } = datasetSites(options.data);
   const allLabelled = allSites.filter((s) => s.sirnaId !== null && (config.datasets as string[]).includes(s.dataset));
-  if (allLabelled.length === 0) throw new Error(`${options.data}: no labelled sites (sirna_id set) in dataset(s) ${config.datasets.join(', ')}`);
+  if (allLabelled.length === 0)
+    throw new Error(`${options.data}: no labelled sites (sirna_id set) in dataset(s) ${config.datasets.join(', ')}`);
   // Class ids and cell types come from every labelled site, so held-out siRNAs keep their ids (and head rows).
   const heldOutSirnas = holdoutSirnas(allLabelled, config);
   const heldOut = new Set(heldOutSirnas);
   const labelled = allLabelled.filter((s) => !heldOut.has(s.sirnaId!));
-  const split = splitExperiments(labelled.map((s) => s.experiment), config);
+  const split = splitExperiments(
+    labelled.map((s) => s.experiment),
+    config,
+  );
   const cellTypes = [...new Set(allLabelled.map((s) => s.cellType))].sort();
   const numClasses = Math.max(...allLabelled.map((s) => s.sirnaId!)) + 1;
 
@@ -146,7 +199,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     if (inMemory) {
       let loaded;
       try {
-        loaded = await loadImages(imageRoot, labelled, factor, { pool, maxBytes: config.maxCacheMB * 2 ** 20, onProgress: (done, total) => progress({ phase: 'load', done, total }) });
+        loaded = await loadImages(imageRoot, labelled, factor, {
+          pool,
+          maxBytes: config.maxCacheMB * 2 ** 20,
+          onProgress: (done, total) => progress({ phase: 'load', done, total }),
+        });
       } finally {
         await pool.close();
       }
@@ -155,7 +212,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     } else {
       source = new StreamSource(imageRoot, factor, pool);
     }
-    const norms = await controlNormalization(usable, config.normalization, size, config.controlSitesPerGroup, async (group) => (await source.images(group)).filter((i): i is Uint8Array => i !== null));
+    const norms = await controlNormalization(
+      usable,
+      config.normalization,
+      size,
+      config.controlSitesPerGroup,
+      async (group) => (await source.images(group)).filter((i): i is Uint8Array => i !== null),
+    );
     const trainSites = usable.filter((s) => split.train.includes(s.experiment));
     const validationSites = usable.filter((s) => split.validation.includes(s.experiment));
     if (trainSites.length === 0) throw new Error('no training site could be loaded');
@@ -175,7 +238,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const last = listCheckpoints(options.out).at(-1);
       if (last) {
         const saved = JSON.parse(fs.readFileSync(path.join(last, 'model.json'), 'utf8')) as ModelManifest;
-        if (JSON.stringify(saved.config) !== configJson) throw new Error(`${last}: the checkpoint was made with a different configuration; resume with the same --config (or start afresh without --resume)`);
+        if (JSON.stringify(saved.config) !== configJson)
+          throw new Error(
+            `${last}: the checkpoint was made with a different configuration; resume with the same --config (or start afresh without --resume)`,
+          );
         loadModelArrays(model, readWeights(last));
         optimizer.load(readWeights(last, 'optimizer.bin'));
         state = JSON.parse(fs.readFileSync(path.join(last, 'state.json'), 'utf8')) as CheckpointState;
@@ -206,16 +272,34 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       validationExperiments: split.validation,
       heldOutSirnas,
       epochs,
-      versions: { ...engine.versions, ...(ort ? { 'onnxruntime-node': ort.version } : {}), phenomap: '0.1.0', node: process.versions.node },
+      versions: {
+        ...engine.versions,
+        ...(ort ? { 'onnxruntime-node': ort.version } : {}),
+        phenomap: '0.1.0',
+        node: process.versions.node,
+      },
     });
 
     let epochsThisCall = 0;
     const arc = { scale: config.arcfaceScale, margin: config.arcfaceMargin };
     const lossWeights = { softmax: config.softmaxWeight, arcface: config.arcfaceWeight };
-    const trainer = config.trainer === 'onnxruntime' || (config.trainer === 'auto' && engine.backend !== 'webgpu') ? 'onnxruntime' : 'tfjs';
+    const trainer =
+      config.trainer === 'onnxruntime' || (config.trainer === 'auto' && engine.backend !== 'webgpu')
+        ? 'onnxruntime'
+        : 'tfjs';
     const ort =
-      trainer === 'onnxruntime' ? await OrtTrainer.create(model, { crop: config.crop, arc, weights: lossWeights, momentum: config.momentum, weightDecay: config.weightDecay, threads: config.threads }) : null;
-    const parallel = !ort && config.workers > 1 && engine.backend === 'wasm' ? await DataParallel.start(model, config.workers) : null;
+      trainer === 'onnxruntime'
+        ? await OrtTrainer.create(model, {
+            crop: config.crop,
+            arc,
+            weights: lossWeights,
+            momentum: config.momentum,
+            weightDecay: config.weightDecay,
+            threads: config.threads,
+          })
+        : null;
+    const parallel =
+      !ort && config.workers > 1 && engine.backend === 'wasm' ? await DataParallel.start(model, config.workers) : null;
     try {
       while (state.epoch < config.epochs) {
         if (options.stopAfterEpochs !== undefined && epochsThisCall >= options.stopAfterEpochs) break;
@@ -224,7 +308,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         const order = rng.shuffle(trainSites.map((_, i) => i));
         let lossSum = 0;
         let lr = 0;
-        const batchOf = (step: number): SiteRecord[] => order.slice(step * batchSize, (step + 1) * batchSize).map((i) => trainSites[i]);
+        const batchOf = (step: number): SiteRecord[] =>
+          order.slice(step * batchSize, (step + 1) * batchSize).map((i) => trainSites[i]);
         // The next batch loads (streaming: on worker threads) while this one trains.
         let pending = source.images(batchOf(0));
         for (let step = 0; step < stepsPerEpoch; step++) {
@@ -250,15 +335,34 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
             labels[i] = site.sirnaId!;
           });
           const mixMode = config.mix !== 'none' && rng.next() < config.mixProbability ? config.mix : 'none';
-          const { labelsB, lambda } = mixBatch(mixMode, config.mixAlpha, rng, x, types, labels, members.length, config.crop, cellTypes.length);
+          const { labelsB, lambda } = mixBatch(
+            mixMode,
+            config.mixAlpha,
+            rng,
+            x,
+            types,
+            labels,
+            members.length,
+            config.crop,
+            cellTypes.length,
+          );
           lr = cosineLr(state.step, totalSteps, config.lr, warmupSteps, config.minLr);
-          const batch = { x, size: members.length, crop: config.crop, cellTypes: types, labelsA: labels, labelsB, lambda };
+          const batch = {
+            x,
+            size: members.length,
+            crop: config.crop,
+            cellTypes: types,
+            labelsA: labels,
+            labelsB,
+            lambda,
+          };
           const loss = ort
             ? await ort.step(model, optimizer, batch, lr)
             : parallel
               ? await parallel.step(model, optimizer, batch, lr, arc, lossWeights)
               : trainStep(model, optimizer, batch, lr, arc, lossWeights);
-          if (!Number.isFinite(loss)) throw new Error(`epoch ${epoch} step ${step + 1}: the loss is ${loss} (diverged); lower lr`);
+          if (!Number.isFinite(loss))
+            throw new Error(`epoch ${epoch} step ${step + 1}: the loss is ${loss} (diverged); lower lr`);
           lossSum += loss;
           state.step++;
           progress({ phase: 'train', epoch, epochs: config.epochs, step: step + 1, steps: stepsPerEpoch, loss, lr });
@@ -267,9 +371,25 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         let validationAccuracy: number | null = null;
         if (validationSites.length > 0) {
           progress({ phase: 'validate', epoch, epochs: config.epochs });
-          validationAccuracy = await validate(model, validationSites, source, size, normOf, cellIndex, config, trainer === 'onnxruntime');
+          validationAccuracy = await validate(
+            model,
+            validationSites,
+            source,
+            size,
+            normOf,
+            cellIndex,
+            config,
+            trainer === 'onnxruntime',
+          );
         }
-        const record: EpochRecord = { epoch, loss: lossSum / stepsPerEpoch, lr, validationAccuracy, seconds: trainSeconds, imagesPerSecond: (stepsPerEpoch * batchSize) / trainSeconds };
+        const record: EpochRecord = {
+          epoch,
+          loss: lossSum / stepsPerEpoch,
+          lr,
+          validationAccuracy,
+          seconds: trainSeconds,
+          imagesPerSecond: (stepsPerEpoch * batchSize) / trainSeconds,
+        };
         state = { epoch, step: state.step, rng: rng.state(), history: [...state.history, record] };
         const weights = encodeTensors(modelArrays(model));
         const checkpoints = path.join(options.out, 'checkpoints');
@@ -307,7 +427,19 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       };
       fs.writeFileSync(
         path.join(options.out, 'train.json'),
-        JSON.stringify({ command: 'train', data: path.resolve(options.data), config, split, result, seconds: (Date.now() - started) / 1000, finishedAt: new Date().toISOString() }, null, 2) + '\n',
+        JSON.stringify(
+          {
+            command: 'train',
+            data: path.resolve(options.data),
+            config,
+            split,
+            result,
+            seconds: (Date.now() - started) / 1000,
+            finishedAt: new Date().toISOString(),
+          },
+          null,
+          2,
+        ) + '\n',
       );
       return result;
     } finally {
@@ -338,7 +470,10 @@ async function validate(
   for (const s of sites) byExperiment.set(s.experiment, [...(byExperiment.get(s.experiment) ?? []), s]);
   const present = async (chunk: SiteRecord[]): Promise<{ sites: SiteRecord[]; images: Uint8Array[] }> => {
     const images = await source.images(chunk);
-    return { sites: chunk.filter((_, i) => images[i] !== null), images: images.filter((i): i is Uint8Array => i !== null) };
+    return {
+      sites: chunk.filter((_, i) => images[i] !== null),
+      images: images.filter((i): i is Uint8Array => i !== null),
+    };
   };
   for (const members of byExperiment.values()) {
     const adapt = await present(evenlySpaced(members, config.adabnSites));
@@ -350,7 +485,12 @@ async function validate(
         if (chunk.sites.length === 0) continue;
         const x = wholeImageBatch(chunk.images, size, chunk.sites.map(normOf));
         const e = await embedder.embed(x, chunk.sites.length, size);
-        const predicted = predictClasses(model, e, chunk.sites.length, chunk.sites.map((s) => cellIndex.get(s.cellType)!));
+        const predicted = predictClasses(
+          model,
+          e,
+          chunk.sites.length,
+          chunk.sites.map((s) => cellIndex.get(s.cellType)!),
+        );
         chunk.sites.forEach((s, k) => (correct += predicted[k] === s.sirnaId ? 1 : 0));
         total += chunk.sites.length;
       }
@@ -397,7 +537,8 @@ class StreamSource implements ImageSource {
       this.reported.add(site.siteId);
       this.failed.push({ siteId: site.siteId, error: error.message });
     };
-    for await (const { site, tensor } of loadSites(this.imageRoot, sites, { pool: this.pool, onError })) byId.set(site.siteId, downscale(tensor, this.factor));
+    for await (const { site, tensor } of loadSites(this.imageRoot, sites, { pool: this.pool, onError }))
+      byId.set(site.siteId, downscale(tensor, this.factor));
     return sites.map((s) => byId.get(s.siteId) ?? null);
   }
 }

@@ -84,14 +84,21 @@ class GraphBuilder {
   div = (a: string, b: string): string => this.o('Div', [a, b]);
   matMul = (a: string, b: string): string => this.o('MatMul', [a, b]);
   transpose = (a: string, perm: number[]): string => this.o('Transpose', [a], { perm });
-  reduceSum = (a: string, axes: number[], keepdims: boolean): string => this.o('ReduceSum', [a, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
-  reduceMean = (a: string, axes: number[], keepdims: boolean): string => this.o('ReduceMean', [a], { axes, keepdims: keepdims ? 1 : 0 });
+  reduceSum = (a: string, axes: number[], keepdims: boolean): string =>
+    this.o('ReduceSum', [a, this.ints(axes)], { keepdims: keepdims ? 1 : 0 });
+  reduceMean = (a: string, axes: number[], keepdims: boolean): string =>
+    this.o('ReduceMean', [a], { axes, keepdims: keepdims ? 1 : 0 });
   /** dY where `positive` > 0, else 0 (the ReLU gradient). */
-  reluGrad = (dy: string, positive: string): string => this.o('Where', [this.o('Greater', [positive, this.scalar(0)]), dy, this.scalar(0)]);
+  reluGrad = (dy: string, positive: string): string =>
+    this.o('Where', [this.o('Greater', [positive, this.scalar(0)]), dy, this.scalar(0)]);
 }
 
 /** TensorFlow's "same" padding (extra row/column at the end): output size and pads before/after. */
-export function samePadding(size: number, kernel: number, stride: number): { out: number; before: number; after: number } {
+export function samePadding(
+  size: number,
+  kernel: number,
+  stride: number,
+): { out: number; before: number; after: number } {
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + kernel - size, 0);
   const before = Math.floor(total / 2);
@@ -143,7 +150,11 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const convBn = (spec: ConvSpec, input: string, inputSize: number, relu: boolean): ConvRecord => {
     const pads = samePadding(inputSize, spec.kernel, spec.stride);
     const weight = g.transpose(param(`${spec.name}.weight`), [3, 2, 0, 1]);
-    const y = g.o('Conv', [input, weight], { kernel_shape: [spec.kernel, spec.kernel], strides: [spec.stride, spec.stride], pads: [pads.before, pads.before, pads.after, pads.after] });
+    const y = g.o('Conv', [input, weight], {
+      kernel_shape: [spec.kernel, spec.kernel],
+      strides: [spec.stride, spec.stride],
+      pads: [pads.before, pads.before, pads.after, pads.after],
+    });
     const mean = g.reduceMean(y, channelAxes, true);
     const centred = g.sub(y, mean);
     const variance = g.reduceMean(g.mul(centred, centred), channelAxes, true);
@@ -155,7 +166,10 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
     const out = relu ? g.o('Relu', [z]) : z;
     g.output(g.o('Reshape', [mean, g.ints([-1])]), bnMeanOutput(spec.bn));
     g.output(g.o('Reshape', [variance, g.ints([-1])]), bnVarianceOutput(spec.bn));
-    outputs.push({ name: bnMeanOutput(spec.bn), dims: [dims.get(`${spec.bn}.weight`)![0]] }, { name: bnVarianceOutput(spec.bn), dims: [dims.get(`${spec.bn}.weight`)![0]] });
+    outputs.push(
+      { name: bnMeanOutput(spec.bn), dims: [dims.get(`${spec.bn}.weight`)![0]] },
+      { name: bnVarianceOutput(spec.bn), dims: [dims.get(`${spec.bn}.weight`)![0]] },
+    );
     batchNormAreas.set(spec.bn, pads.out * pads.out);
     return { spec, input, inputSize, outSize: pads.out, pads, weight, xhat, inv, gamma, out, relu };
   };
@@ -194,10 +208,20 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   // Forward.
   const batch = 'n';
   const x = g.transpose('x', [0, 3, 1, 2]);
-  const convOf = (def: { name: string; kernel: number; stride: number }): ConvSpec => ({ name: def.name, bn: bnName(def), kernel: def.kernel, stride: def.stride });
+  const convOf = (def: { name: string; kernel: number; stride: number }): ConvSpec => ({
+    name: def.name,
+    bn: bnName(def),
+    kernel: def.kernel,
+    stride: def.stride,
+  });
   const stem = convBn(convOf(layout.stem), x, crop, true);
   const poolPads = samePadding(stem.outSize, 3, 2);
-  const [pooled, poolIndices] = g.op('MaxPool', [stem.out], { kernel_shape: [3, 3], strides: [2, 2], pads: [poolPads.before, poolPads.before, poolPads.after, poolPads.after] }, 2);
+  const [pooled, poolIndices] = g.op(
+    'MaxPool',
+    [stem.out],
+    { kernel_shape: [3, 3], strides: [2, 2], pads: [poolPads.before, poolPads.before, poolPads.after, poolPads.after] },
+    2,
+  );
   let h = pooled;
   let size = poolPads.out;
   const blocks: { conv1: ConvRecord; conv2: ConvRecord; downsample: ConvRecord | null; out: string }[] = [];
@@ -228,7 +252,10 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const softmaxLogits = g.add(g.matMul(head, softmaxWeight), param('head.softmax.bias'));
   const softmax = crossEntropy(softmaxLogits, target);
   let loss = g.mul(softmax.loss, g.scalar(options.weights.softmax));
-  const dSoftmax = g.mul(g.sub(g.o('Exp', [softmax.logSoftmax]), target), g.mul(invBatch, g.scalar(options.weights.softmax)));
+  const dSoftmax = g.mul(
+    g.sub(g.o('Exp', [softmax.logSoftmax]), target),
+    g.mul(invBatch, g.scalar(options.weights.softmax)),
+  );
   grads.set('head.softmax.weight', g.matMul(g.transpose(head, [1, 0]), dSoftmax));
   grads.set('head.softmax.bias', g.reduceSum(dSoftmax, [0], false));
   let dHead = g.matMul(dSoftmax, g.transpose(softmaxWeight, [1, 0]));
@@ -249,29 +276,45 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
     const phi = g.sub(g.mul(cos, g.scalar(Math.cos(arc.margin))), g.mul(sin, g.scalar(Math.sin(arc.margin))));
     const keep = g.o('Greater', [g.sub(cos, g.scalar(Math.cos(Math.PI - arc.margin))), g.scalar(0)]);
     const safePhi = g.o('Where', [keep, phi, g.sub(cos, g.scalar(arc.margin * Math.sin(arc.margin)))]);
-    const dSafePhi = g.o('Where', [keep, g.add(g.scalar(Math.cos(arc.margin)), g.mul(g.scalar(Math.sin(arc.margin)), g.div(cos, sin))), g.scalar(1)]);
+    const dSafePhi = g.o('Where', [
+      keep,
+      g.add(g.scalar(Math.cos(arc.margin)), g.mul(g.scalar(Math.sin(arc.margin)), g.div(cos, sin))),
+      g.scalar(1),
+    ]);
     const scale = g.scalar(arc.scale);
     const arcWeightScalar = g.scalar(options.weights.arcface);
     let dCos = '';
     let arcLoss = '';
-    for (const [targets, share] of [['targetA', lambda], ['targetB', oneMinusLambda]] as const) {
+    for (const [targets, share] of [
+      ['targetA', lambda],
+      ['targetB', oneMinusLambda],
+    ] as const) {
       const logits = g.mul(g.add(cos, g.mul(targets, g.sub(safePhi, cos))), scale);
       const ce = crossEntropy(logits, targets);
       const weighted = g.mul(ce.loss, g.o('Reshape', [share, g.ints([-1])]));
       arcLoss = arcLoss ? g.add(arcLoss, weighted) : weighted;
-      const dLogits = g.mul(g.sub(g.o('Exp', [ce.logSoftmax]), targets), g.mul(share, g.mul(invBatch, arcWeightScalar)));
+      const dLogits = g.mul(
+        g.sub(g.o('Exp', [ce.logSoftmax]), targets),
+        g.mul(share, g.mul(invBatch, arcWeightScalar)),
+      );
       // d logits / d cos = s * (1 + target * (dSafePhi - 1))
       const term = g.mul(g.mul(dLogits, g.add(g.scalar(1), g.mul(targets, g.sub(dSafePhi, g.scalar(1))))), scale);
       dCos = dCos ? g.add(dCos, term) : term;
     }
     loss = g.add(loss, g.mul(arcLoss, arcWeightScalar));
-    const inRange = g.o('And', [g.o('GreaterOrEqual', [cosines, g.scalar(low)]), g.o('LessOrEqual', [cosines, g.scalar(high)])]);
+    const inRange = g.o('And', [
+      g.o('GreaterOrEqual', [cosines, g.scalar(low)]),
+      g.o('LessOrEqual', [cosines, g.scalar(high)]),
+    ]);
     const dCosines = g.o('Where', [inRange, dCos, g.scalar(0)]);
     const dHeadUnit = g.matMul(dCosines, g.transpose(weightUnit, [1, 0]));
     const dWeightUnit = g.matMul(g.transpose(headUnit, [1, 0]), dCosines);
     // d(u / (|u| + eps)) = du / (|u| + eps) - u (u . du) / (|u| (|u| + eps)^2), along the normalised axis.
     const unitBackward = (u: string, dUnit: string, norm: string, normEps: string, axis: number): string =>
-      g.sub(g.div(dUnit, normEps), g.mul(u, g.div(g.reduceSum(g.mul(u, dUnit), [axis], true), g.mul(norm, g.mul(normEps, normEps)))));
+      g.sub(
+        g.div(dUnit, normEps),
+        g.mul(u, g.div(g.reduceSum(g.mul(u, dUnit), [axis], true), g.mul(norm, g.mul(normEps, normEps)))),
+      );
     dHead = g.add(dHead, unitBackward(head, dHeadUnit, headNorm, headNormEps, 1));
     grads.set('head.arcface.weight', unitBackward(arcWeight, dWeightUnit, weightNorm, weightNormEps, 0));
   }
@@ -282,7 +325,10 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   grads.set('embedding.weight', g.matMul(g.transpose(features, [1, 0]), dEmbedding));
   grads.set('embedding.bias', g.reduceSum(dEmbedding, [0], false));
   const dFeatures = g.matMul(dEmbedding, g.transpose(embeddingWeight, [1, 0]));
-  let dh = g.o('Expand', [g.o('Unsqueeze', [g.mul(dFeatures, g.scalar(1 / (size * size))), g.ints([2, 3])]), g.o('Shape', [h])]);
+  let dh = g.o('Expand', [
+    g.o('Unsqueeze', [g.mul(dFeatures, g.scalar(1 / (size * size))), g.ints([2, 3])]),
+    g.o('Shape', [h]),
+  ]);
   for (const block of [...blocks].reverse()) {
     const dSum = g.reluGrad(dh, block.out);
     const dMid = convBnBackward(block.conv2, dSum, true, batch)!;
@@ -294,7 +340,10 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   const flat = g.ints([-1]);
   const stemShape = g.o('Shape', [stem.out]);
   const zeros = g.o('Reshape', [g.o('ConstantOfShape', [stemShape]), flat]);
-  const dStemFlat = g.o('ScatterElements', [zeros, g.o('Reshape', [poolIndices, flat]), g.o('Reshape', [dh, flat])], { axis: 0, reduction: 'add' });
+  const dStemFlat = g.o('ScatterElements', [zeros, g.o('Reshape', [poolIndices, flat]), g.o('Reshape', [dh, flat])], {
+    axis: 0,
+    reduction: 'add',
+  });
   convBnBackward(stem, g.o('Reshape', [dStemFlat, stemShape]), false, batch);
 
   // SGD with Nesterov momentum: g += wd * p (weights); v = mu v + g; p -= lr (g + mu v).
@@ -303,7 +352,8 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
     const grad = grads.get(name);
     if (!grad) continue;
     const p = paramInput(name);
-    const decayed = decays(name) && options.weightDecay > 0 ? g.add(grad, g.mul(p, g.scalar(options.weightDecay))) : grad;
+    const decayed =
+      decays(name) && options.weightDecay > 0 ? g.add(grad, g.mul(p, g.scalar(options.weightDecay))) : grad;
     const velocity = g.add(g.mul(velocityInput(name), momentum), decayed);
     const update = g.add(decayed, g.mul(velocity, momentum));
     g.output(g.sub(p, g.mul(update, 'lr')), paramOutput(name));
@@ -323,5 +373,15 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
     ...options.params.map((p) => ({ name: paramInput(p.name), dims: p.dims })),
     ...options.params.filter((p) => grads.has(p.name)).map((p) => ({ name: velocityInput(p.name), dims: p.dims })),
   ];
-  return { graph: { name: `phenomap-train-${shape.backbone}`, nodes: g.nodes, initializers: g.initializers, inputs, outputs, opset: 17 }, batchNormAreas };
+  return {
+    graph: {
+      name: `phenomap-train-${shape.backbone}`,
+      nodes: g.nodes,
+      initializers: g.initializers,
+      inputs,
+      outputs,
+      opset: 17,
+    },
+    batchNormAreas,
+  };
 }

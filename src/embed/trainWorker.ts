@@ -34,9 +34,15 @@ port.on('message', (task: ShardTask) => {
     t.dispose();
   }
   const { loss, grads, records } = computeGradients(model, task.batch, task.arc, task.lossWeights);
-  const out: [string, Float32Array][] = [...grads].map(([name, g]) => [name, Float32Array.from(g.dataSync() as Float32Array)]);
+  const out: [string, Float32Array][] = [...grads].map(([name, g]) => [
+    name,
+    Float32Array.from(g.dataSync() as Float32Array),
+  ]);
   tf.dispose([...grads.values()]);
   const result: ShardResult = { loss, grads: out, records };
-  port.postMessage(result, out.map(([, a]) => a.buffer as ArrayBuffer));
+  port.postMessage(
+    result,
+    out.map(([, a]) => a.buffer as ArrayBuffer),
+  );
 });
 port.postMessage('ready');

@@ -9,8 +9,11 @@
  * column of each row. Costs must be finite. Same optimum value as scipy.optimize.linear_sum_assignment.
  */
 export function linearAssignment(cost: ArrayLike<number>, rows: number, cols: number): Int32Array {
-  if (cost.length !== rows * cols) throw new Error(`linearAssignment: cost has ${cost.length} entries, expected ${rows} x ${cols}`);
-  for (let t = 0; t < cost.length; t++) if (!Number.isFinite(cost[t])) throw new Error(`linearAssignment: cost[${Math.floor(t / cols)}][${t % cols}] is not finite`);
+  if (cost.length !== rows * cols)
+    throw new Error(`linearAssignment: cost has ${cost.length} entries, expected ${rows} x ${cols}`);
+  for (let t = 0; t < cost.length; t++)
+    if (!Number.isFinite(cost[t]))
+      throw new Error(`linearAssignment: cost[${Math.floor(t / cols)}][${t % cols}] is not finite`);
   if (rows > cols) {
     // Solve the transpose (cols <= rows) and invert the matching.
     const transposed = new Float64Array(rows * cols);
@@ -135,9 +138,15 @@ export interface PlateAssignment {
  * one-to-one in RxRx1, where each siRNA of a group appears once per plate; `capacity` copies of each class
  * column when a plate holds replicate wells (as some simulator presets do).
  */
-export function plateConstrainedPredictions(logProba: Float64Array, classes: number, plateKeys: string[], groups: number[][]): PlateAssignment {
+export function plateConstrainedPredictions(
+  logProba: Float64Array,
+  classes: number,
+  plateKeys: string[],
+  groups: number[][],
+): PlateAssignment {
   const n = plateKeys.length;
-  if (logProba.length !== n * classes) throw new Error(`plateConstrainedPredictions: ${logProba.length} scores for ${n} rows x ${classes} classes`);
+  if (logProba.length !== n * classes)
+    throw new Error(`plateConstrainedPredictions: ${logProba.length} scores for ${n} rows x ${classes} classes`);
   const predictions = new Int32Array(n).fill(-1);
   const plateGroup = new Map<string, number>();
   const byPlate = new Map<string, number[]>();

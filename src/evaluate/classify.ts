@@ -10,7 +10,16 @@ import { rngFor } from '../util/random.js';
  * their class with weight equal to their cosine similarity; the class with the largest summed weight wins
  * (ties: the lower class index). O(nq * nr * p) time.
  */
-export function knnPredict(ref: Float32Array, refClass: Int32Array, nr: number, query: Float32Array, nq: number, p: number, classes: number, k = 5): Int32Array {
+export function knnPredict(
+  ref: Float32Array,
+  refClass: Int32Array,
+  nr: number,
+  query: Float32Array,
+  nq: number,
+  p: number,
+  classes: number,
+  k = 5,
+): Int32Array {
   const kk = Math.min(k, nr);
   const out = new Int32Array(nq);
   if (kk === 0) return out.fill(-1);
@@ -44,7 +53,12 @@ export function knnPredict(ref: Float32Array, refClass: Int32Array, nr: number, 
  * (`members[c]` lists row indices of `X`; an empty class is never predicted) and each query row of `X`
  * (`queries`) takes the class whose mean is most similar.
  */
-export function nearestClassMean(X: Float32Array, p: number, members: number[][], queries: ArrayLike<number>): Int32Array {
+export function nearestClassMean(
+  X: Float32Array,
+  p: number,
+  members: number[][],
+  queries: ArrayLike<number>,
+): Int32Array {
   const classes = members.length;
   const means = new Float32Array(classes * p);
   members.forEach((rows, c) => {
@@ -85,7 +99,8 @@ export function sampleShots(members: number[][], k: number, seed: number): numbe
 
 /** Fraction of positions where predicted equals truth (NaN for no rows). */
 export function accuracy(predicted: ArrayLike<number>, truth: ArrayLike<number>): number {
-  if (predicted.length !== truth.length) throw new Error(`accuracy: ${predicted.length} predictions for ${truth.length} labels`);
+  if (predicted.length !== truth.length)
+    throw new Error(`accuracy: ${predicted.length} predictions for ${truth.length} labels`);
   if (truth.length === 0) return NaN;
   let hits = 0;
   for (let i = 0; i < truth.length; i++) if (predicted[i] === truth[i]) hits++;
@@ -93,7 +108,11 @@ export function accuracy(predicted: ArrayLike<number>, truth: ArrayLike<number>)
 }
 
 /** Accuracy within each group of rows (group key per row), groups in sorted key order. */
-export function accuracyByGroup(predicted: ArrayLike<number>, truth: ArrayLike<number>, groups: ArrayLike<string>): Record<string, number> {
+export function accuracyByGroup(
+  predicted: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  groups: ArrayLike<string>,
+): Record<string, number> {
   const hits = new Map<string, number>();
   const totals = new Map<string, number>();
   for (let i = 0; i < truth.length; i++) {

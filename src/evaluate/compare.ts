@@ -33,7 +33,13 @@ export interface ComparedRun {
 }
 
 export interface Comparison {
-  runs: { name: string; dir: string; testExperiments: string[]; chanceAccuracy: number | null; nTestWells: number | null }[];
+  runs: {
+    name: string;
+    dir: string;
+    testExperiments: string[];
+    chanceAccuracy: number | null;
+    nTestWells: number | null;
+  }[];
   methods: string[];
   /** values[metric][run name][method], null where the run lacks it. */
   values: Record<ComparedMetric, Record<string, Record<string, number | null>>>;
@@ -54,23 +60,39 @@ function readMetrics(run: ComparedRun): Record<string, unknown> {
 export function compareRuns(runs: readonly ComparedRun[]): Comparison {
   if (runs.length < 2) throw new Error(`compare: expected at least two runs, got ${runs.length}`);
   const metrics = runs.map(readMetrics);
-  const methods = [...new Set(metrics.flatMap((m) => Object.keys((m.heldout_accuracy as Record<string, unknown>) ?? {})))];
+  const methods = [
+    ...new Set(metrics.flatMap((m) => Object.keys((m.heldout_accuracy as Record<string, unknown>) ?? {}))),
+  ];
   const values = Object.fromEntries(
     COMPARED_METRICS.map((key) => {
       const [name, sub] = key.split('.');
-      return [key, Object.fromEntries(runs.map((run, r) => {
-        const byMethod = (metrics[r][name] as Record<string, unknown> | undefined) ?? {};
-        const at = (method: string): number | null => {
-          const value = sub === undefined ? byMethod[method] : (byMethod[method] as Record<string, unknown> | undefined)?.[sub];
-          return typeof value === 'number' ? value : null;
-        };
-        return [run.name, Object.fromEntries(methods.map((method) => [method, at(method)]))];
-      }))];
+      return [
+        key,
+        Object.fromEntries(
+          runs.map((run, r) => {
+            const byMethod = (metrics[r][name] as Record<string, unknown> | undefined) ?? {};
+            const at = (method: string): number | null => {
+              const value =
+                sub === undefined ? byMethod[method] : (byMethod[method] as Record<string, unknown> | undefined)?.[sub];
+              return typeof value === 'number' ? value : null;
+            };
+            return [run.name, Object.fromEntries(methods.map((method) => [method, at(method)]))];
+          }),
+        ),
+      ];
     }),
   ) as Comparison['values'];
-  const tests = metrics.map((m) => ((m.split as { test_experiments?: string[] } | undefined)?.test_experiments ?? []).slice().sort());
+  const tests = metrics.map((m) =>
+    ((m.split as { test_experiments?: string[] } | undefined)?.test_experiments ?? []).slice().sort(),
+  );
   return {
-    runs: runs.map((run, r) => ({ name: run.name, dir: path.resolve(run.dir), testExperiments: tests[r], chanceAccuracy: (metrics[r].chance_accuracy as number) ?? null, nTestWells: (metrics[r].n_test_wells as number) ?? null })),
+    runs: runs.map((run, r) => ({
+      name: run.name,
+      dir: path.resolve(run.dir),
+      testExperiments: tests[r],
+      chanceAccuracy: (metrics[r].chance_accuracy as number) ?? null,
+      nTestWells: (metrics[r].n_test_wells as number) ?? null,
+    })),
     methods,
     values,
     sameSplit: tests.every((t) => t.join() === tests[0].join()),
@@ -80,12 +102,20 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
 /** The comparison as an HTML fragment (note on the split, bar chart, table), for compare.html and report.html. */
 export function comparisonSectionHtml(comparison: Comparison): string {
   const format = (v: number | null) => (v === null ? '–' : v.toFixed(3));
-  const rows = COMPARED_METRICS.flatMap((key) => comparison.runs.map((run) =>
-    `<tr><td>${key}</td><td>${escapeXml(run.name)}</td>${comparison.methods.map((m) => `<td>${format(comparison.values[key][run.name][m])}</td>`).join('')}</tr>`));
+  const rows = COMPARED_METRICS.flatMap((key) =>
+    comparison.runs.map(
+      (run) =>
+        `<tr><td>${key}</td><td>${escapeXml(run.name)}</td>${comparison.methods.map((m) => `<td>${format(comparison.values[key][run.name][m])}</td>`).join('')}</tr>`,
+    ),
+  );
   const chart = barChartSvg({
     title: 'Held-out siRNA accuracy by representation and correction method',
     categories: comparison.methods,
-    series: comparison.runs.map((run, r) => ({ name: run.name, color: categoryColor(r, comparison.runs.length), values: comparison.methods.map((m) => comparison.values.heldout_accuracy[run.name][m] ?? NaN) })),
+    series: comparison.runs.map((run, r) => ({
+      name: run.name,
+      color: categoryColor(r, comparison.runs.length),
+      values: comparison.methods.map((m) => comparison.values.heldout_accuracy[run.name][m] ?? NaN),
+    })),
     yLabel: 'accuracy',
   });
   const split = comparison.sameSplit

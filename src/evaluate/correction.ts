@@ -18,6 +18,9 @@ export const defaultCorrect: CorrectFn = correctProfiles;
 /** Throws unless every name is a correction method of src/correct. */
 export function checkMethods(methods: readonly string[]): CorrectionMethod[] {
   const unknown = methods.filter((m) => !(CORRECTION_METHODS as readonly string[]).includes(m));
-  if (unknown.length) throw new Error(`evaluate: unknown correction method(s) ${unknown.join(', ')}; expected ${CORRECTION_METHODS.join(', ')}`);
+  if (unknown.length)
+    throw new Error(
+      `evaluate: unknown correction method(s) ${unknown.join(', ')}; expected ${CORRECTION_METHODS.join(', ')}`,
+    );
   return methods as CorrectionMethod[];
 }

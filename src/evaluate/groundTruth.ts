@@ -27,12 +27,17 @@ export type GroundTruth = Map<number, SirnaGroundTruth>;
 const FIRST_CONTROL = 1108;
 
 function phenotypeVector(value: unknown): number[] | null {
-  if (Array.isArray(value)) return value.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (value as number[]) : null;
+  if (Array.isArray(value))
+    return value.every((v) => typeof v === 'number' && Number.isFinite(v)) ? (value as number[]) : null;
   if (typeof value !== 'object' || value === null) return null;
   const o = value as Record<string, unknown>;
   const scalars = ['cellCount', 'nucleusSize', 'eccentricity'].map((k) => o[k]);
   const arrays = ['intensity', 'texture'].map((k) => o[k]);
-  if (!scalars.every((v) => typeof v === 'number') || !arrays.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))) return null;
+  if (
+    !scalars.every((v) => typeof v === 'number') ||
+    !arrays.every((v) => Array.isArray(v) && v.every((x) => typeof x === 'number'))
+  )
+    return null;
   return [...(scalars as number[]), ...(arrays[0] as number[]), ...(arrays[1] as number[])];
 }
 
@@ -59,10 +64,14 @@ export function parseGroundTruth(json: unknown, source = 'ground truth'): Ground
     const wellType = e.wellType ?? e.well_type;
     if (typeof wellType === 'string' ? wellType !== 'treatment' : id >= FIRST_CONTROL) continue;
     if (dimension < 0) dimension = phenotype.length;
-    if (phenotype.length !== dimension) throw new Error(`${source}: siRNA ${id} has a phenotype of length ${phenotype.length}, others ${dimension}`);
+    if (phenotype.length !== dimension)
+      throw new Error(`${source}: siRNA ${id} has a phenotype of length ${phenotype.length}, others ${dimension}`);
     truth.set(id, { phenotype, hasEffect });
   }
-  if (truth.size === 0) throw new Error(`${source}: no usable treatment siRNA entry (each needs sirnaId, hasEffect: boolean, phenotype: number[] or {cellCount, nucleusSize, eccentricity, intensity[], texture[]})`);
+  if (truth.size === 0)
+    throw new Error(
+      `${source}: no usable treatment siRNA entry (each needs sirnaId, hasEffect: boolean, phenotype: number[] or {cellCount, nucleusSize, eccentricity, intensity[], texture[]})`,
+    );
   return truth;
 }
 
@@ -127,7 +136,12 @@ export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * recovered distance = Euclidean distance between the siRNAs' mean profiles (`means`, one row of p values per
  * entry of `sirnaIds`); true distance = Euclidean distance between their phenotype vectors. NaN with < 3 siRNAs.
  */
-export function distanceRankCorrelation(means: Float32Array, p: number, sirnaIds: number[], truth: GroundTruth): number {
+export function distanceRankCorrelation(
+  means: Float32Array,
+  p: number,
+  sirnaIds: number[],
+  truth: GroundTruth,
+): number {
   const rows = sirnaIds.map((id, r) => [id, r] as const).filter(([id]) => truth.has(id));
   if (rows.length < 3) return NaN;
   const pairs = (rows.length * (rows.length - 1)) / 2;

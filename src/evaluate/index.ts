@@ -31,14 +31,35 @@ import { meanAveragePrecision, phenotypicActivity, replicateRetrieval, type MapS
 import { aggregateToWells } from '../store/wells.js';
 
 export { aggregateToWells } from '../store/wells.js';
-export { CORRECTION_METHODS, defaultCorrect, type CorrectFn, type CorrectionMethod, type CorrectionRequest } from './correction.js';
+export {
+  CORRECTION_METHODS,
+  defaultCorrect,
+  type CorrectFn,
+  type CorrectionMethod,
+  type CorrectionRequest,
+} from './correction.js';
 export { writeReport, renderReportHtml } from './report.js';
 export type { GroundTruth, SirnaGroundTruth } from './groundTruth.js';
-export { parseGroundTruth, readGroundTruth, spearman, rankData, distanceRankCorrelation, fractionDetected } from './groundTruth.js';
+export {
+  parseGroundTruth,
+  readGroundTruth,
+  spearman,
+  rankData,
+  distanceRankCorrelation,
+  fractionDetected,
+} from './groundTruth.js';
 export { linearAssignment, classGroups, plateConstrainedPredictions } from './assignment.js';
 export { trainLogistic, logisticLogProba, argmaxRows, type LogisticModel, type LogisticOptions } from './logistic.js';
 export { knnPredict, nearestClassMean, sampleShots, accuracy, accuracyByGroup } from './classify.js';
-export { averagePrecision, similarityAveragePrecision, randomAveragePrecisions, benjaminiHochberg, meanAveragePrecision, replicateRetrieval, phenotypicActivity } from './retrieval.js';
+export {
+  averagePrecision,
+  similarityAveragePrecision,
+  randomAveragePrecisions,
+  benjaminiHochberg,
+  meanAveragePrecision,
+  replicateRetrieval,
+  phenotypicActivity,
+} from './retrieval.js';
 export type { QueryPrecision, GroupPrecision, MapSummary, MapOptions } from './retrieval.js';
 export { silhouetteScore, silhouetteSamples, lisi, graphConnectivity, median } from './mixing.js';
 export { pca, standardize, nearestNeighbours } from './linalg.js';
@@ -255,7 +276,10 @@ interface WellView {
 
 function column(table: ProfileTable, name: string, required: boolean): (string | number | null)[] | null {
   const values = table.metadata[name];
-  if (!values && required) throw new Error(`evaluate: the profile table has no ${name} column (columns: ${Object.keys(table.metadata).join(', ')})`);
+  if (!values && required)
+    throw new Error(
+      `evaluate: the profile table has no ${name} column (columns: ${Object.keys(table.metadata).join(', ')})`,
+    );
   return values ?? null;
 }
 
@@ -276,8 +300,20 @@ function viewOf(table: ProfileTable): WellView {
   const wellType: string[] = [];
   for (let i = 0; i < n; i++) {
     const id = sirnaColumn[i];
-    sirna[i] = typeof id === 'number' && Number.isInteger(id) ? id : id !== null && id !== '' && Number.isInteger(Number(id)) ? Number(id) : -1;
-    const type = wellTypeColumn && wellTypeColumn[i] !== null ? String(wellTypeColumn[i]) : sirna[i] === NEGATIVE_CONTROL_SIRNA ? 'negative_control' : sirna[i] >= FIRST_CONTROL_SIRNA ? 'positive_control' : 'treatment';
+    sirna[i] =
+      typeof id === 'number' && Number.isInteger(id)
+        ? id
+        : id !== null && id !== '' && Number.isInteger(Number(id))
+          ? Number(id)
+          : -1;
+    const type =
+      wellTypeColumn && wellTypeColumn[i] !== null
+        ? String(wellTypeColumn[i])
+        : sirna[i] === NEGATIVE_CONTROL_SIRNA
+          ? 'negative_control'
+          : sirna[i] >= FIRST_CONTROL_SIRNA
+            ? 'positive_control'
+            : 'treatment';
     wellType.push(type);
     isTreatment[i] = type === 'treatment' && sirna[i] >= 0 && sirna[i] < FIRST_CONTROL_SIRNA ? 1 : 0;
     isNegative[i] = type === 'negative_control' ? 1 : 0;
@@ -291,12 +327,16 @@ function viewOf(table: ProfileTable): WellView {
     experiment,
     plateKey: experiment.map((e, i) => `${e}_${plate[i]}`),
     well: well ? well.map((v) => String(v)) : new Array<string>(n).fill(''),
-    cellType: experiment.map((e, i) => (cellTypeColumn && cellTypeColumn[i] !== null ? String(cellTypeColumn[i]) : e.split('-')[0])),
+    cellType: experiment.map((e, i) =>
+      cellTypeColumn && cellTypeColumn[i] !== null ? String(cellTypeColumn[i]) : e.split('-')[0],
+    ),
     sirna,
     isTreatment,
     isNegative,
     wellType,
-    wellId: wellIdColumn ? wellIdColumn.map((v) => String(v)) : experiment.map((e, i) => `${e}_${plate[i]}_${well ? well[i] : i}`),
+    wellId: wellIdColumn
+      ? wellIdColumn.map((v) => String(v))
+      : experiment.map((e, i) => `${e}_${plate[i]}_${well ? well[i] : i}`),
   };
 }
 
@@ -321,14 +361,20 @@ export function resolveSplit(table: ProfileTable, spec: SplitSpec = 'rxrx1'): Sp
   for (let i = 0; i < table.rows; i++) {
     all.add(experiments[i]);
     if (dataset && dataset[i] !== null) datasetOf.set(experiments[i], String(dataset[i]));
-    cellTypeOf.set(experiments[i], cellType && cellType[i] !== null ? String(cellType[i]) : experiments[i].split('-')[0]);
+    cellTypeOf.set(
+      experiments[i],
+      cellType && cellType[i] !== null ? String(cellType[i]) : experiments[i].split('-')[0],
+    );
     const id = Number(sirna[i]);
     if (sirna[i] !== null && Number.isInteger(id) && id >= 0 && id < FIRST_CONTROL_SIRNA) labelled.add(experiments[i]);
   }
   const sorted = (s: Iterable<string>) => [...s].sort();
   if (typeof spec === 'object') {
     const unknown = spec.leaveOut.filter((e) => !all.has(e));
-    if (unknown.length) throw new Error(`split leave-out: unknown experiment(s) ${unknown.join(', ')}; the table has ${sorted(all).join(', ')}`);
+    if (unknown.length)
+      throw new Error(
+        `split leave-out: unknown experiment(s) ${unknown.join(', ')}; the table has ${sorted(all).join(', ')}`,
+      );
     const held = new Set(spec.leaveOut);
     return {
       kind: 'leave-out',
@@ -340,7 +386,13 @@ export function resolveSplit(table: ProfileTable, spec: SplitSpec = 'rxrx1'): Sp
   const trainSet = sorted(labelled).filter((e) => datasetOf.get(e) === 'train');
   const testSet = sorted(labelled).filter((e) => datasetOf.get(e) === 'test');
   if (testSet.length > 0 && trainSet.length > 0) {
-    return { kind: 'rxrx1', trainExperiments: trainSet, testExperiments: testSet, description: 'rxrx1: Metadata_dataset train experiments train, labelled test experiments are held out (the competition split)' };
+    return {
+      kind: 'rxrx1',
+      trainExperiments: trainSet,
+      testExperiments: testSet,
+      description:
+        'rxrx1: Metadata_dataset train experiments train, labelled test experiments are held out (the competition split)',
+    };
   }
   const byCellType = new Map<string, string[]>();
   for (const e of sorted(labelled)) {
@@ -363,7 +415,10 @@ export function parseSplit(value: string): SplitSpec {
   if (value === 'rxrx1') return 'rxrx1';
   const match = /^leave-out:(.+)$/.exec(value);
   if (match) {
-    const list = match[1].split(',').map((s) => s.trim()).filter(Boolean);
+    const list = match[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (list.length) return { leaveOut: list };
   }
   throw new Error(`split: expected "rxrx1" or "leave-out:EXP1,EXP2", got "${value}"`);
@@ -458,11 +513,13 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
 
   // Classification targets: treatment siRNAs seen in training.
   const trainRows: number[] = [];
-  for (let i = 0; i < view.n; i++) if (view.isTreatment[i] && trainExperiments.has(view.experiment[i])) trainRows.push(i);
+  for (let i = 0; i < view.n; i++)
+    if (view.isTreatment[i] && trainExperiments.has(view.experiment[i])) trainRows.push(i);
   const classIds = [...new Set(trainRows.map((i) => view.sirna[i]))].sort((a, b) => a - b);
   const classOf = new Map(classIds.map((id, c) => [id, c]));
   const testRows: number[] = [];
-  for (let i = 0; i < view.n; i++) if (view.isTreatment[i] && testExperiments.has(view.experiment[i]) && classOf.has(view.sirna[i])) testRows.push(i);
+  for (let i = 0; i < view.n; i++)
+    if (view.isTreatment[i] && testExperiments.has(view.experiment[i]) && classOf.has(view.sirna[i])) testRows.push(i);
   const C = classIds.length;
   const yTrain = Int32Array.from(trainRows, (i) => classOf.get(view.sirna[i])!);
   const yTest = Int32Array.from(testRows, (i) => classOf.get(view.sirna[i])!);
@@ -476,8 +533,16 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
     const logProba = logisticLogProba(model, Xtest, testRows.length);
     const predicted = argmaxRows(logProba, testRows.length, C);
     result.heldoutAccuracy = accuracy(predicted, yTest);
-    result.accuracyByCellType = accuracyByGroup(predicted, yTest, testRows.map((i) => view.cellType[i]));
-    result.accuracyByExperiment = accuracyByGroup(predicted, yTest, testRows.map((i) => view.experiment[i]));
+    result.accuracyByCellType = accuracyByGroup(
+      predicted,
+      yTest,
+      testRows.map((i) => view.cellType[i]),
+    );
+    result.accuracyByExperiment = accuracyByGroup(
+      predicted,
+      yTest,
+      testRows.map((i) => view.experiment[i]),
+    );
 
     time('plate_constrained', () => {
       const plateClasses = new Map<string, Set<number>>();
@@ -486,7 +551,10 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
         set.add(yTrain[r]);
         plateClasses.set(view.plateKey[i], set);
       });
-      const { groupOf, groups } = classGroups([...plateClasses.values()].map((s) => [...s]), C);
+      const { groupOf, groups } = classGroups(
+        [...plateClasses.values()].map((s) => [...s]),
+        C,
+      );
       const testPlates = testRows.map((i) => view.plateKey[i]);
       const constrained = plateConstrainedPredictions(logProba, C, testPlates, groups);
       result.plateConstrainedAccuracy = accuracy(constrained.predictions, yTest);
@@ -504,7 +572,9 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
     });
 
     say(`kNN (k=${options.knnK}) on ${testRows.length} held-out wells`);
-    result.knnAccuracy = time('knn', () => accuracy(knnPredict(Xtrain, yTrain, trainRows.length, Xtest, testRows.length, p, C, options.knnK), yTest));
+    result.knnAccuracy = time('knn', () =>
+      accuracy(knnPredict(Xtrain, yTrain, trainRows.length, Xtest, testRows.length, p, C, options.knnK), yTest),
+    );
 
     time('kshot', () => {
       const members: number[][] = classIds.map(() => []);
@@ -520,7 +590,11 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
         const novelMembers = members.map((rows, c) => (novel.has(classIds[c]) ? rows : []));
         const queries = testRows.filter((i) => novel.has(view.sirna[i]));
         const truth = Int32Array.from(queries, (i) => classOf.get(view.sirna[i])!);
-        for (const k of options.kShots) result.kshotNovelAccuracy[String(k)] = accuracy(nearestClassMean(X, p, sampleShots(novelMembers, k, options.seed), queries), truth);
+        for (const k of options.kShots)
+          result.kshotNovelAccuracy[String(k)] = accuracy(
+            nearestClassMean(X, p, sampleShots(novelMembers, k, options.seed), queries),
+            truth,
+          );
       }
     });
   } else {
@@ -534,7 +608,13 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
   if (retrievalRows.length > 1) {
     say(`replicate retrieval mAP on ${retrievalRows.length} wells`);
     result.retrieval = time('retrieval_map', () => {
-      const queries = replicateRetrieval(takeRows(X, p, retrievalRows), retrievalRows.length, p, retrievalRows.map((i) => view.sirna[i]), retrievalRows.map((i) => view.plateKey[i]));
+      const queries = replicateRetrieval(
+        takeRows(X, p, retrievalRows),
+        retrievalRows.length,
+        p,
+        retrievalRows.map((i) => view.sirna[i]),
+        retrievalRows.map((i) => view.plateKey[i]),
+      );
       return meanAveragePrecision(queries, { nullSize: options.nullSize, seed: options.seed });
     });
   }
@@ -542,7 +622,10 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
     say('phenotypic activity mAP');
     result.activity = time('activity_map', () => {
       const labels = Int32Array.from(view.sirna, (s, i) => (view.isTreatment[i] ? s : -1));
-      return meanAveragePrecision(phenotypicActivity(X, view.n, p, labels, view.isTreatment, view.isNegative), { nullSize: options.nullSize, seed: options.seed });
+      return meanAveragePrecision(phenotypicActivity(X, view.n, p, labels, view.isTreatment, view.isNegative), {
+        nullSize: options.nullSize,
+        seed: options.seed,
+      });
     });
   }
 
@@ -561,7 +644,12 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
       result.silhouetteSirna = silhouetteScore(scores, m, k, sirnaLabels, 'euclidean');
       result.ilisi = median(lisi(scores, m, k, batchLabels));
       result.clisi = median(lisi(scores, m, k, sirnaLabels));
-      result.graphConnectivity = graphConnectivity(scores, m, k, mixingRows.map((i) => view.cellType[i]));
+      result.graphConnectivity = graphConnectivity(
+        scores,
+        m,
+        k,
+        mixingRows.map((i) => view.cellType[i]),
+      );
     });
   }
 
@@ -579,7 +667,10 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
       }
       for (let r = 0; r < ids.length; r++) for (let j = 0; j < p; j++) means[r * p + j] /= counts[r];
       const q = new Map((result.activity?.groups ?? []).map((g) => [g.label, g.qValue]));
-      return { rankCorrelation: distanceRankCorrelation(means, p, ids, truth), fractionDetected: result.activity ? fractionDetected(q, truth) : NaN };
+      return {
+        rankCorrelation: distanceRankCorrelation(means, p, ids, truth),
+        fractionDetected: result.activity ? fractionDetected(q, truth) : NaN,
+      };
     });
   }
 
@@ -599,7 +690,8 @@ function plotData(view: WellView, result: MethodEvaluation, options: Resolved, s
   const order = rngFor(options.seed, 'plot-subset').shuffle([...view.wellId].sort());
   const chosen = new Set(order.slice(0, options.maxPlotWells));
   const rows: number[] = [];
-  for (let i = 0; i < view.n; i++) if (chosen.has(view.wellId[i]) || (view.isTreatment[i] && highlightSet.has(view.sirna[i]))) rows.push(i);
+  for (let i = 0; i < view.n; i++)
+    if (chosen.has(view.wellId[i]) || (view.isTreatment[i] && highlightSet.has(view.sirna[i]))) rows.push(i);
   const n = rows.length;
   const plots: MethodPlots = {
     experiment: rows.map((i) => view.experiment[i]),
@@ -625,7 +717,12 @@ function plotData(view: WellView, result: MethodEvaluation, options: Resolved, s
     if (options.umap && n >= 5) {
       say(`UMAP of ${n} wells`);
       const rng = rngFor(options.seed, 'umap');
-      const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, n - 1), minDist: 0.1, random: () => rng.next() });
+      const umap = new UMAP({
+        nComponents: 2,
+        nNeighbors: Math.min(15, n - 1),
+        minDist: 0.1,
+        random: () => rng.next(),
+      });
       const data = Array.from({ length: n }, (_, i) => Array.from(components.scores.subarray(i * k, (i + 1) * k)));
       const embedding = umap.fit(data);
       plots.umap = Float32Array.from(embedding.flat());
@@ -661,7 +758,8 @@ const finite = (v: number | undefined): number | null => (v !== undefined && Num
 export async function evaluateProfiles(table: ProfileTable, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const methods = checkMethods(options.methods && options.methods.length ? [...new Set(options.methods)] : ['none']);
   const progress = options.onProgress ?? (() => {});
-  const truth = typeof options.groundTruth === 'string' ? readGroundTruth(options.groundTruth) : options.groundTruth ?? null;
+  const truth =
+    typeof options.groundTruth === 'string' ? readGroundTruth(options.groundTruth) : (options.groundTruth ?? null);
   const resolved: Resolved = {
     seed: options.seed ?? 0,
     batch: options.batch ?? 'experiment',
@@ -682,11 +780,14 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
     truth,
     progress,
   };
-  if (options.heatmapFeature && !table.features.includes(options.heatmapFeature)) throw new Error(`evaluate: heatmap feature "${options.heatmapFeature}" is not a feature column`);
+  if (options.heatmapFeature && !table.features.includes(options.heatmapFeature))
+    throw new Error(`evaluate: heatmap feature "${options.heatmapFeature}" is not a feature column`);
   progress(`aggregating ${table.rows} rows to wells`);
   const wells = aggregateToWells(table);
   const split = resolveSplit(wells, options.split ?? 'rxrx1');
-  progress(`split: ${split.description}; train ${split.trainExperiments.length} experiments, test ${split.testExperiments.length}`);
+  progress(
+    `split: ${split.description}; train ${split.trainExperiments.length} experiments, test ${split.testExperiments.length}`,
+  );
 
   // Counts of the classification problem, from the uncorrected wells.
   const base = viewOf(wells);
@@ -694,12 +795,14 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
   const test = new Set(split.testExperiments);
   const classes = new Set<number>();
   let nTrain = 0;
-  for (let i = 0; i < base.n; i++) if (base.isTreatment[i] && train.has(base.experiment[i])) {
-    nTrain++;
-    classes.add(base.sirna[i]);
-  }
+  for (let i = 0; i < base.n; i++)
+    if (base.isTreatment[i] && train.has(base.experiment[i])) {
+      nTrain++;
+      classes.add(base.sirna[i]);
+    }
   let nTest = 0;
-  for (let i = 0; i < base.n; i++) if (base.isTreatment[i] && test.has(base.experiment[i]) && classes.has(base.sirna[i])) nTest++;
+  for (let i = 0; i < base.n; i++)
+    if (base.isTreatment[i] && test.has(base.experiment[i]) && classes.has(base.sirna[i])) nTest++;
 
   const correct = options.correct ?? defaultCorrect;
   const evaluations: MethodEvaluation[] = [];
@@ -713,7 +816,13 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
         const request = { method, batch: resolved.batch, ...(options.controls ? { controls: options.controls } : {}) };
         const input = options.correctAt === 'site' ? table : wells;
         // A copy, so a correction that writes in place cannot touch the tables later methods start from.
-        const output = await correct(selectRows(input, Array.from({ length: input.rows }, (_, i) => i)), request);
+        const output = await correct(
+          selectRows(
+            input,
+            Array.from({ length: input.rows }, (_, i) => i),
+          ),
+          request,
+        );
         corrected = options.correctAt === 'site' ? aggregateToWells(output) : output;
       }
     } catch (error) {
@@ -732,7 +841,8 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
     }
   }
 
-  const perMethod = <T>(get: (e: MethodEvaluation) => T): Record<string, T> => Object.fromEntries(evaluations.map((e) => [e.method, get(e)]));
+  const perMethod = <T>(get: (e: MethodEvaluation) => T): Record<string, T> =>
+    Object.fromEntries(evaluations.map((e) => [e.method, get(e)]));
   const errors = Object.fromEntries(evaluations.filter((e) => e.error).map((e) => [e.method, e.error!]));
   const cellTypes = [...new Set(split.testExperiments.map((e) => base.cellType[base.experiment.indexOf(e)]))].sort();
   const metrics: EvaluationMetrics = {
@@ -744,12 +854,24 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
     n_classes: classes.size,
     heldout_accuracy: perMethod((e) => finite(e.heldoutAccuracy)),
     heldout_accuracy_plate_constrained: perMethod((e) => finite(e.plateConstrainedAccuracy)),
-    heldout_accuracy_by_cell_type: perMethod((e) => Object.fromEntries(cellTypes.map((t) => [t, finite(e.accuracyByCellType[t])]))),
-    heldout_accuracy_by_experiment: perMethod((e) => Object.fromEntries(split.testExperiments.map((x) => [x, finite(e.accuracyByExperiment[x])]))),
+    heldout_accuracy_by_cell_type: perMethod((e) =>
+      Object.fromEntries(cellTypes.map((t) => [t, finite(e.accuracyByCellType[t])])),
+    ),
+    heldout_accuracy_by_experiment: perMethod((e) =>
+      Object.fromEntries(split.testExperiments.map((x) => [x, finite(e.accuracyByExperiment[x])])),
+    ),
     plate_group_accuracy: perMethod((e) => finite(e.plateGroupAccuracy)),
     knn_accuracy: perMethod((e) => finite(e.knnAccuracy)),
-    kshot_accuracy: perMethod((e) => Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(e.kshotAccuracy[String(k)])]))),
-    ...(resolved.novelSirnas ? { kshot_novel_accuracy: perMethod((e) => Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(e.kshotNovelAccuracy[String(k)])]))) } : {}),
+    kshot_accuracy: perMethod((e) =>
+      Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(e.kshotAccuracy[String(k)])])),
+    ),
+    ...(resolved.novelSirnas
+      ? {
+          kshot_novel_accuracy: perMethod((e) =>
+            Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(e.kshotNovelAccuracy[String(k)])])),
+          ),
+        }
+      : {}),
     map: perMethod((e) => finite(e.retrieval?.meanMap)),
     fraction_retrieved: perMethod((e) => finite(e.retrieval?.fractionSignificant)),
     activity_map: perMethod((e) => finite(e.activity?.meanMap)),
@@ -759,13 +881,22 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
     ilisi: perMethod((e) => finite(e.ilisi)),
     clisi: perMethod((e) => finite(e.clisi)),
     graph_connectivity: perMethod((e) => finite(e.graphConnectivity)),
-    split: { kind: split.kind, train_experiments: split.trainExperiments, test_experiments: split.testExperiments, description: split.description },
+    split: {
+      kind: split.kind,
+      train_experiments: split.trainExperiments,
+      test_experiments: split.testExperiments,
+      description: split.description,
+    },
     parameters: {
       batch: resolved.batch,
       controls: options.controls ?? null,
       correct_at: options.correctAt ?? 'well',
       seed: resolved.seed,
-      logistic: { l2: resolved.logistic.l2 ?? 1e-3, max_iterations: resolved.logistic.maxIterations ?? 200, tolerance: resolved.logistic.tolerance ?? 1e-5 },
+      logistic: {
+        l2: resolved.logistic.l2 ?? 1e-3,
+        max_iterations: resolved.logistic.maxIterations ?? 200,
+        tolerance: resolved.logistic.tolerance ?? 1e-5,
+      },
       knn_k: resolved.knnK,
       kshots: resolved.kShots,
       novel_sirnas: options.novelSirnas ?? null,
@@ -780,7 +911,11 @@ export async function evaluateProfiles(table: ProfileTable, options: EvaluateOpt
       logistic_fit: perMethod((e) => e.logistic),
     },
   };
-  if (truth) metrics.ground_truth = perMethod((e) => ({ rank_correlation: finite(e.groundTruth?.rankCorrelation), fraction_detected: finite(e.groundTruth?.fractionDetected) }));
+  if (truth)
+    metrics.ground_truth = perMethod((e) => ({
+      rank_correlation: finite(e.groundTruth?.rankCorrelation),
+      fraction_detected: finite(e.groundTruth?.fractionDetected),
+    }));
   if (Object.keys(errors).length) metrics.errors = errors;
   return { metrics, methods: evaluations, split };
 }

@@ -9,7 +9,12 @@ import { rngFor } from '../util/random.js';
 export type Metric = 'cosine' | 'euclidean';
 
 /** Per-column mean and population standard deviation (ddof 0) over the rows in `rows` (all rows when omitted), ignoring non-finite values. */
-export function columnStats(X: Float32Array, n: number, p: number, rows?: ArrayLike<number>): { mean: Float64Array; std: Float64Array } {
+export function columnStats(
+  X: Float32Array,
+  n: number,
+  p: number,
+  rows?: ArrayLike<number>,
+): { mean: Float64Array; std: Float64Array } {
   const mean = new Float64Array(p);
   const m2 = new Float64Array(p);
   const count = new Float64Array(p);
@@ -114,7 +119,16 @@ export interface Neighbours {
  * With `excludeSelf` (query and reference are the same matrix), a row is never its own neighbour. Ties in
  * distance keep the lower reference index first.
  */
-export function nearestNeighbours(query: Float32Array, nq: number, ref: Float32Array, nr: number, p: number, k: number, metric: Metric, excludeSelf = false): Neighbours {
+export function nearestNeighbours(
+  query: Float32Array,
+  nq: number,
+  ref: Float32Array,
+  nr: number,
+  p: number,
+  k: number,
+  metric: Metric,
+  excludeSelf = false,
+): Neighbours {
   const available = nr - (excludeSelf ? 1 : 0);
   if (k > available) throw new Error(`nearestNeighbours: k=${k} but only ${available} reference rows`);
   const indices = new Int32Array(nq * k);
@@ -196,7 +210,8 @@ export function pca(X: Float32Array, n: number, p: number, k: number, seed = 0, 
   const l = Math.min(k + 10, p, n);
   const { mean } = columnStats(X, n, p);
   const Xc = new Float32Array(n * p);
-  for (let i = 0; i < n; i++) for (let j = 0; j < p; j++) Xc[i * p + j] = (Number.isFinite(X[i * p + j]) ? X[i * p + j] : mean[j]) - mean[j];
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < p; j++) Xc[i * p + j] = (Number.isFinite(X[i * p + j]) ? X[i * p + j] : mean[j]) - mean[j];
   // Q spans the range of Xc^T (p x l): start from a Gaussian sketch and power-iterate.
   const rng = rngFor(seed, 'pca');
   const Z = new Float64Array(p * l);
@@ -249,7 +264,10 @@ export function pca(X: Float32Array, n: number, p: number, k: number, seed = 0, 
   const eig = new EigenvalueDecomposition(BtB, { assumeSymmetric: true });
   const values = eig.realEigenvalues;
   const vectors = eig.eigenvectorMatrix;
-  const order = values.map((_, i) => i).sort((a, b) => values[b] - values[a]).slice(0, k);
+  const order = values
+    .map((_, i) => i)
+    .sort((a, b) => values[b] - values[a])
+    .slice(0, k);
   const components = new Float64Array(k * p);
   const explainedVariance = new Float64Array(k);
   order.forEach((e, c) => {

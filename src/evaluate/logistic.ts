@@ -69,7 +69,16 @@ export function argmaxRows(scores: Float64Array | Float32Array, n: number, C: nu
 const BLOCK = 32;
 
 /** Objective and gradient at theta = [W (C*p), b (C)]; writes the gradient into `grad`. Blocked over rows, 4 rows per inner loop. */
-function objective(theta: Float64Array, grad: Float64Array, X: Float32Array, y: Int32Array, n: number, p: number, C: number, l2: number): number {
+function objective(
+  theta: Float64Array,
+  grad: Float64Array,
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  p: number,
+  C: number,
+  l2: number,
+): number {
   grad.fill(0);
   const bOffset = C * p;
   const Z = new Float64Array(BLOCK * C);
@@ -115,7 +124,7 @@ function objective(theta: Float64Array, grad: Float64Array, X: Float32Array, y: 
       let max = -Infinity;
       for (let c = 0; c < C; c++) if (Z[zo + c] > max) max = Z[zo + c];
       let sum = 0;
-      for (let c = 0; c < C; c++) sum += (Z[zo + c] = Math.exp(Z[zo + c] - max));
+      for (let c = 0; c < C; c++) sum += Z[zo + c] = Math.exp(Z[zo + c] - max);
       const yi = y[i0 + r];
       loss += Math.log(sum) - Math.log(Z[zo + yi]);
       const inv = 1 / sum;
@@ -167,13 +176,22 @@ function dotF64(a: Float64Array, b: Float64Array): number {
  * L-BFGS with a backtracking (Armijo, c1 = 1e-4) line search; a correction pair is kept only when its
  * curvature s.y is positive.
  */
-export function trainLogistic(X: Float32Array, y: Int32Array, n: number, p: number, classes: number, options: LogisticOptions = {}): LogisticModel {
+export function trainLogistic(
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  p: number,
+  classes: number,
+  options: LogisticOptions = {},
+): LogisticModel {
   const l2 = options.l2 ?? 1e-3;
   const maxIterations = options.maxIterations ?? 200;
   const tolerance = options.tolerance ?? 1e-5;
   const memory = options.memory ?? 10;
   if (n === 0) throw new Error('trainLogistic: no training rows');
-  for (let i = 0; i < n; i++) if (!(y[i] >= 0 && y[i] < classes)) throw new Error(`trainLogistic: label ${y[i]} of row ${i} is outside 0..${classes - 1}`);
+  for (let i = 0; i < n; i++)
+    if (!(y[i] >= 0 && y[i] < classes))
+      throw new Error(`trainLogistic: label ${y[i]} of row ${i} is outside 0..${classes - 1}`);
   const size = classes * p + classes;
   let theta = new Float64Array(size);
   let grad = new Float64Array(size);
@@ -259,5 +277,13 @@ export function trainLogistic(X: Float32Array, y: Int32Array, n: number, p: numb
     }
   }
   if (!converged && maxAbs(grad) < tolerance) converged = true;
-  return { classes, features: p, weights: theta.slice(0, classes * p), intercepts: theta.slice(classes * p), loss: f, iterations, converged };
+  return {
+    classes,
+    features: p,
+    weights: theta.slice(0, classes * p),
+    intercepts: theta.slice(classes * p),
+    loss: f,
+    iterations,
+    converged,
+  };
 }

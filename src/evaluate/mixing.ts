@@ -25,7 +25,13 @@ export function encodeLabels(labels: ArrayLike<string | number>): { codes: Int32
  * of its label, b = the smallest mean distance to the rows of another label, s = (b - a) / max(a, b); s = 0 for a
  * row alone in its label (and 0 when a = b = 0). O(n^2 p) time, O(n + labels) memory.
  */
-export function silhouetteSamples(X: Float32Array, n: number, p: number, labels: ArrayLike<string | number>, metric: Metric = 'euclidean'): Float64Array {
+export function silhouetteSamples(
+  X: Float32Array,
+  n: number,
+  p: number,
+  labels: ArrayLike<string | number>,
+  metric: Metric = 'euclidean',
+): Float64Array {
   const { codes, count } = encodeLabels(labels);
   const sizes = new Int32Array(count);
   for (let i = 0; i < n; i++) sizes[codes[i]]++;
@@ -49,7 +55,13 @@ export function silhouetteSamples(X: Float32Array, n: number, p: number, labels:
  * Mean silhouette coefficient over all rows (scikit-learn's silhouette_score, metric 'euclidean' or 'cosine').
  * Lies in [-1, 1]; high when labels form compact, separated groups. NaN unless 2 <= labels <= n - 1.
  */
-export function silhouetteScore(X: Float32Array, n: number, p: number, labels: ArrayLike<string | number>, metric: Metric = 'euclidean'): number {
+export function silhouetteScore(
+  X: Float32Array,
+  n: number,
+  p: number,
+  labels: ArrayLike<string | number>,
+  metric: Metric = 'euclidean',
+): number {
   const { count } = encodeLabels(labels);
   if (count < 2 || count > n - 1) return NaN;
   const s = silhouetteSamples(X, n, p, labels, metric);
@@ -57,14 +69,20 @@ export function silhouetteScore(X: Float32Array, n: number, p: number, labels: A
 }
 
 /** Entropy-matched Gaussian weights of one row's neighbour distances (harmony's compute_simpson search). */
-function perplexityWeights(distances: Float64Array, offset: number, k: number, perplexity: number, P: Float64Array): number {
+function perplexityWeights(
+  distances: Float64Array,
+  offset: number,
+  k: number,
+  perplexity: number,
+  P: Float64Array,
+): number {
   const logU = Math.log(perplexity);
   let beta = 1;
   let betaMin = -Infinity;
   let betaMax = Infinity;
   const evaluate = (): number => {
     let sum = 0;
-    for (let t = 0; t < k; t++) sum += (P[t] = Math.exp(-distances[offset + t] * beta));
+    for (let t = 0; t < k; t++) sum += P[t] = Math.exp(-distances[offset + t] * beta);
     if (sum === 0) {
       P.fill(0, 0, k);
       return 0;
@@ -100,7 +118,13 @@ function perplexityWeights(distances: Float64Array, offset: number, k: number, p
  * Ranges from 1 (one label around) to the number of labels (perfectly mixed). With fewer than 3*perplexity
  * rows, all other rows are the neighbours and perplexity becomes n / 3. Default perplexity 30.
  */
-export function lisi(X: Float32Array, n: number, p: number, labels: ArrayLike<string | number>, perplexity = 30): Float64Array {
+export function lisi(
+  X: Float32Array,
+  n: number,
+  p: number,
+  labels: ArrayLike<string | number>,
+  perplexity = 30,
+): Float64Array {
   const { codes, count } = encodeLabels(labels);
   const out = new Float64Array(n);
   if (n < 2) return out.fill(1);
@@ -134,7 +158,13 @@ export function median(values: ArrayLike<number>): number {
  * take the subgraph induced by the rows of that label and the fraction of those rows in its largest connected
  * component; average over labels. 1 when each label's rows form one connected piece. Default k = 15.
  */
-export function graphConnectivity(X: Float32Array, n: number, p: number, labels: ArrayLike<string | number>, k = 15): number {
+export function graphConnectivity(
+  X: Float32Array,
+  n: number,
+  p: number,
+  labels: ArrayLike<string | number>,
+  k = 15,
+): number {
   const { codes, count } = encodeLabels(labels);
   if (n === 0) return NaN;
   const kk = Math.min(k, n - 1);

@@ -8,10 +8,23 @@ import path from 'node:path';
 import type { EvaluationResult, MethodEvaluation, MethodPlots } from './index.js';
 import { writeFileAtomic } from '../util/files.js';
 import { comparisonSectionHtml, type Comparison } from './compare.js';
-import { barChartSvg, categoryColor, CATEGORICAL, escapeXml, heatmapSvg, MUTED, scatterSvg, type LegendEntry } from './svg.js';
+import {
+  barChartSvg,
+  categoryColor,
+  CATEGORICAL,
+  escapeXml,
+  heatmapSvg,
+  MUTED,
+  scatterSvg,
+  type LegendEntry,
+} from './svg.js';
 
 /** Writes `dir`/metrics.json and `dir`/report.html (each to a temporary name, then renamed). Returns their paths. */
-export function writeReport(result: EvaluationResult, dir: string, options: { comparison?: Comparison } = {}): { metrics: string; report: string } {
+export function writeReport(
+  result: EvaluationResult,
+  dir: string,
+  options: { comparison?: Comparison } = {},
+): { metrics: string; report: string } {
   fs.mkdirSync(dir, { recursive: true });
   const metrics = path.join(dir, 'metrics.json');
   const report = path.join(dir, 'report.html');
@@ -31,29 +44,92 @@ interface Row {
 function metricRows(result: EvaluationResult): Row[] {
   const m = result.metrics;
   const rows: Row[] = [
-    { key: 'heldout_accuracy', label: 'held-out siRNA accuracy (logistic regression)', better: 1, value: (x, k) => x.heldout_accuracy[k] },
-    { key: 'heldout_accuracy_plate_constrained', label: 'held-out accuracy, plate-constrained assignment', better: 1, value: (x, k) => x.heldout_accuracy_plate_constrained[k] },
-    { key: 'plate_group_accuracy', label: 'held-out plates whose siRNA group was inferred right', better: 1, value: (x, k) => x.plate_group_accuracy[k] },
+    {
+      key: 'heldout_accuracy',
+      label: 'held-out siRNA accuracy (logistic regression)',
+      better: 1,
+      value: (x, k) => x.heldout_accuracy[k],
+    },
+    {
+      key: 'heldout_accuracy_plate_constrained',
+      label: 'held-out accuracy, plate-constrained assignment',
+      better: 1,
+      value: (x, k) => x.heldout_accuracy_plate_constrained[k],
+    },
+    {
+      key: 'plate_group_accuracy',
+      label: 'held-out plates whose siRNA group was inferred right',
+      better: 1,
+      value: (x, k) => x.plate_group_accuracy[k],
+    },
     { key: 'knn_accuracy', label: 'held-out accuracy, cosine kNN', better: 1, value: (x, k) => x.knn_accuracy[k] },
   ];
   const shots = Object.keys(Object.values(m.kshot_accuracy)[0] ?? {});
-  for (const k of shots) rows.push({ key: `kshot_accuracy.${k}`, label: `${k}-shot accuracy (nearest class mean)`, better: 1, value: (x, method) => x.kshot_accuracy[method]?.[k] });
-  if (m.kshot_novel_accuracy) for (const k of shots) rows.push({ key: `kshot_novel_accuracy.${k}`, label: `${k}-shot accuracy among siRNAs the model never saw`, better: 1, value: (x, method) => x.kshot_novel_accuracy?.[method]?.[k] });
+  for (const k of shots)
+    rows.push({
+      key: `kshot_accuracy.${k}`,
+      label: `${k}-shot accuracy (nearest class mean)`,
+      better: 1,
+      value: (x, method) => x.kshot_accuracy[method]?.[k],
+    });
+  if (m.kshot_novel_accuracy)
+    for (const k of shots)
+      rows.push({
+        key: `kshot_novel_accuracy.${k}`,
+        label: `${k}-shot accuracy among siRNAs the model never saw`,
+        better: 1,
+        value: (x, method) => x.kshot_novel_accuracy?.[method]?.[k],
+      });
   rows.push(
     { key: 'map', label: 'replicate retrieval mAP', better: 1, value: (x, k) => x.map[k] },
-    { key: 'fraction_retrieved', label: 'fraction of siRNAs retrieved (q < 0.05)', better: 1, value: (x, k) => x.fraction_retrieved[k] },
-    { key: 'activity_map', label: 'phenotypic activity mAP (vs negative controls)', better: 1, value: (x, k) => x.activity_map[k] },
-    { key: 'fraction_active', label: 'fraction of siRNAs active (q < 0.05)', better: 1, value: (x, k) => x.fraction_active[k] },
-    { key: 'silhouette_batch', label: 'silhouette by batch (lower: batches mixed)', better: -1, value: (x, k) => x.silhouette_batch[k] },
+    {
+      key: 'fraction_retrieved',
+      label: 'fraction of siRNAs retrieved (q < 0.05)',
+      better: 1,
+      value: (x, k) => x.fraction_retrieved[k],
+    },
+    {
+      key: 'activity_map',
+      label: 'phenotypic activity mAP (vs negative controls)',
+      better: 1,
+      value: (x, k) => x.activity_map[k],
+    },
+    {
+      key: 'fraction_active',
+      label: 'fraction of siRNAs active (q < 0.05)',
+      better: 1,
+      value: (x, k) => x.fraction_active[k],
+    },
+    {
+      key: 'silhouette_batch',
+      label: 'silhouette by batch (lower: batches mixed)',
+      better: -1,
+      value: (x, k) => x.silhouette_batch[k],
+    },
     { key: 'silhouette_sirna', label: 'silhouette by siRNA', better: 1, value: (x, k) => x.silhouette_sirna[k] },
     { key: 'ilisi', label: 'iLISI, batch (median; higher: mixed)', better: 1, value: (x, k) => x.ilisi[k] },
     { key: 'clisi', label: 'cLISI, siRNA (median; lower: siRNAs kept apart)', better: -1, value: (x, k) => x.clisi[k] },
-    { key: 'graph_connectivity', label: 'graph connectivity (cell type)', better: 1, value: (x, k) => x.graph_connectivity[k] },
+    {
+      key: 'graph_connectivity',
+      label: 'graph connectivity (cell type)',
+      better: 1,
+      value: (x, k) => x.graph_connectivity[k],
+    },
   );
   if (m.ground_truth) {
     rows.push(
-      { key: 'ground_truth.rank_correlation', label: 'ground truth: Spearman of siRNA distances', better: 1, value: (x, k) => x.ground_truth?.[k]?.rank_correlation },
-      { key: 'ground_truth.fraction_detected', label: 'ground truth: true-effect siRNAs detected', better: 1, value: (x, k) => x.ground_truth?.[k]?.fraction_detected },
+      {
+        key: 'ground_truth.rank_correlation',
+        label: 'ground truth: Spearman of siRNA distances',
+        better: 1,
+        value: (x, k) => x.ground_truth?.[k]?.rank_correlation,
+      },
+      {
+        key: 'ground_truth.fraction_detected',
+        label: 'ground truth: true-effect siRNAs detected',
+        better: 1,
+        value: (x, k) => x.ground_truth?.[k]?.fraction_detected,
+      },
     );
   }
   return rows;
@@ -69,8 +145,15 @@ function metricTable(result: EvaluationResult): string {
   const body = metricRows(result).map((row) => {
     const values = methods.map((k) => row.value(result.metrics, k));
     const finiteValues = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
-    const best = row.better === 0 || finiteValues.length < 2 ? null : row.better > 0 ? Math.max(...finiteValues) : Math.min(...finiteValues);
-    const cells = values.map((v) => `<td${best !== null && v === best ? ' class="best"' : ''}>${formatNumber(v)}</td>`).join('');
+    const best =
+      row.better === 0 || finiteValues.length < 2
+        ? null
+        : row.better > 0
+          ? Math.max(...finiteValues)
+          : Math.min(...finiteValues);
+    const cells = values
+      .map((v) => `<td${best !== null && v === best ? ' class="best"' : ''}>${formatNumber(v)}</td>`)
+      .join('');
     return `<tr><td title="${escapeXml(row.key)}">${escapeXml(row.label)} <code>${escapeXml(row.key)}</code></td>${cells}</tr>`;
   });
   return `<table class="metrics" id="metric-table">${head}${body.join('')}</table>`;
@@ -78,10 +161,15 @@ function metricTable(result: EvaluationResult): string {
 
 function cellTypeTable(result: EvaluationResult): string {
   const methods = result.metrics.methods;
-  const types = [...new Set(methods.flatMap((k) => Object.keys(result.metrics.heldout_accuracy_by_cell_type[k] ?? {})))].sort();
+  const types = [
+    ...new Set(methods.flatMap((k) => Object.keys(result.metrics.heldout_accuracy_by_cell_type[k] ?? {}))),
+  ].sort();
   if (!types.length) return '';
   const head = `<tr><th>cell type</th>${methods.map((k) => `<th>${escapeXml(k)}</th>`).join('')}</tr>`;
-  const body = types.map((t) => `<tr><td>${escapeXml(t)}</td>${methods.map((k) => `<td>${formatNumber(result.metrics.heldout_accuracy_by_cell_type[k]?.[t])}</td>`).join('')}</tr>`);
+  const body = types.map(
+    (t) =>
+      `<tr><td>${escapeXml(t)}</td>${methods.map((k) => `<td>${formatNumber(result.metrics.heldout_accuracy_by_cell_type[k]?.[t])}</td>`).join('')}</tr>`,
+  );
   return `<h3>Held-out accuracy by cell type (logistic regression, no plate constraint)</h3><table class="metrics">${head}${body.join('')}</table>`;
 }
 
@@ -93,30 +181,70 @@ function accuracyChart(result: EvaluationResult): string {
     color: CATEGORICAL[s % CATEGORICAL.length],
     values: experiments.map((e) => result.metrics.heldout_accuracy_by_experiment[method]?.[e] ?? NaN),
   }));
-  return barChartSvg({ title: 'Held-out siRNA accuracy per experiment (logistic regression)', categories: experiments, series, yLabel: 'accuracy', yMax: Math.max(0.05, ...series.flatMap((s) => s.values).filter(Number.isFinite)) });
+  return barChartSvg({
+    title: 'Held-out siRNA accuracy per experiment (logistic regression)',
+    categories: experiments,
+    series,
+    yLabel: 'accuracy',
+    yMax: Math.max(0.05, ...series.flatMap((s) => s.values).filter(Number.isFinite)),
+  });
 }
 
-function scatterSet(method: string, kind: 'PCA' | 'UMAP', coords: Float32Array, plots: MethodPlots, experiments: string[], cellTypes: string[]): string {
+function scatterSet(
+  method: string,
+  kind: 'PCA' | 'UMAP',
+  coords: Float32Array,
+  plots: MethodPlots,
+  experiments: string[],
+  cellTypes: string[],
+): string {
   const n = plots.experiment.length;
   const x = Float32Array.from({ length: n }, (_, i) => coords[i * 2]);
   const y = Float32Array.from({ length: n }, (_, i) => coords[i * 2 + 1]);
-  const axis = kind === 'PCA' ? ['PC1', 'PC2'].map((a, t) => (plots.pcaVariance[t] !== undefined ? `${a} (var ${plots.pcaVariance[t].toPrecision(3)})` : a)) : ['UMAP1', 'UMAP2'];
+  const axis =
+    kind === 'PCA'
+      ? ['PC1', 'PC2'].map((a, t) =>
+          plots.pcaVariance[t] !== undefined ? `${a} (var ${plots.pcaVariance[t].toPrecision(3)})` : a,
+        )
+      : ['UMAP1', 'UMAP2'];
   const expIndex = new Map(experiments.map((e, i) => [e, i]));
   const typeIndex = new Map(cellTypes.map((e, i) => [e, i]));
   const byExperiment = plots.experiment.map((e) => categoryColor(expIndex.get(e) ?? 0, experiments.length));
   const byCellType = plots.cellType.map((t) => categoryColor(typeIndex.get(t) ?? 0, cellTypes.length));
   const highlight = new Map(plots.highlighted.map((id, i) => [id, CATEGORICAL[i % CATEGORICAL.length]]));
-  const bySirna = plots.sirna.map((id, i) => (plots.wellType[i] === 'treatment' && highlight.has(id) ? highlight.get(id)! : plots.wellType[i] === 'negative_control' ? '#444' : MUTED));
+  const bySirna = plots.sirna.map((id, i) =>
+    plots.wellType[i] === 'treatment' && highlight.has(id)
+      ? highlight.get(id)!
+      : plots.wellType[i] === 'negative_control'
+        ? '#444'
+        : MUTED,
+  );
   const emphasis = plots.sirna.map((id, i) => (plots.wellType[i] === 'treatment' && highlight.has(id) ? 1 : 0));
   const present = (values: string[], all: string[]) => all.filter((v) => values.includes(v));
-  const expLegend: LegendEntry[] = present(plots.experiment, experiments).map((e) => ({ label: e, color: categoryColor(expIndex.get(e)!, experiments.length) }));
-  const typeLegend: LegendEntry[] = present(plots.cellType, cellTypes).map((t) => ({ label: t, color: categoryColor(typeIndex.get(t)!, cellTypes.length) }));
-  const sirnaLegend: LegendEntry[] = [...plots.highlighted.map((id) => ({ label: `siRNA ${id}`, color: highlight.get(id)! })), { label: 'negative control', color: '#444' }, { label: 'other', color: MUTED }];
+  const expLegend: LegendEntry[] = present(plots.experiment, experiments).map((e) => ({
+    label: e,
+    color: categoryColor(expIndex.get(e)!, experiments.length),
+  }));
+  const typeLegend: LegendEntry[] = present(plots.cellType, cellTypes).map((t) => ({
+    label: t,
+    color: categoryColor(typeIndex.get(t)!, cellTypes.length),
+  }));
+  const sirnaLegend: LegendEntry[] = [
+    ...plots.highlighted.map((id) => ({ label: `siRNA ${id}`, color: highlight.get(id)! })),
+    { label: 'negative control', color: '#444' },
+    { label: 'other', color: MUTED },
+  ];
   const common = { x, y, xLabel: axis[0], yLabel: axis[1] };
   return [
     scatterSvg({ ...common, title: `${kind}, ${method}: by experiment`, colors: byExperiment, legend: expLegend }),
     scatterSvg({ ...common, title: `${kind}, ${method}: by cell type`, colors: byCellType, legend: typeLegend }),
-    scatterSvg({ ...common, title: `${kind}, ${method}: top siRNAs by activity`, colors: bySirna, emphasis, legend: sirnaLegend }),
+    scatterSvg({
+      ...common,
+      title: `${kind}, ${method}: top siRNAs by activity`,
+      colors: bySirna,
+      emphasis,
+      legend: sirnaLegend,
+    }),
   ].join('\n');
 }
 
@@ -135,20 +263,44 @@ function heatmaps(method: string, plots: MethodPlots): string {
   const max = percentile(values, 0.98);
   const rowLabels = 'ABCDEFGHIJKLMNOP'.split('');
   const colLabels = Array.from({ length: 24 }, (_, c) => String(c + 1).padStart(2, '0'));
-  const svgs = plots.heatmaps.map((h) => heatmapSvg({ title: `${h.plate} (${method})`, values: h.grid, rows: 16, cols: 24, rowLabels, colLabels, min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 1 }));
+  const svgs = plots.heatmaps.map((h) =>
+    heatmapSvg({
+      title: `${h.plate} (${method})`,
+      values: h.grid,
+      rows: 16,
+      cols: 24,
+      rowLabels,
+      colLabels,
+      min: Number.isFinite(min) ? min : 0,
+      max: Number.isFinite(max) ? max : 1,
+    }),
+  );
   return `<h4>Plate heatmaps of <code>${escapeXml(plots.heatmaps[0].feature)}</code> (colour scale shared across this method's plates: 2nd..98th percentile)</h4><div class="grid">${svgs.join('\n')}</div>`;
 }
 
 function methodSection(e: MethodEvaluation, experiments: string[], cellTypes: string[]): string {
-  const parts = [`<section class="method"><h2 id="method-${escapeXml(e.method)}">${escapeXml(e.method === 'none' ? 'none (uncorrected)' : e.method)}</h2>`];
+  const parts = [
+    `<section class="method"><h2 id="method-${escapeXml(e.method)}">${escapeXml(e.method === 'none' ? 'none (uncorrected)' : e.method)}</h2>`,
+  ];
   if (e.error) parts.push(`<p class="error">${escapeXml(e.error)}</p>`);
   if (e.plots) {
-    if (e.plots.pca) parts.push(`<h4>PCA of well profiles (${e.plots.experiment.length} wells)</h4><div class="grid">${scatterSet(e.method, 'PCA', e.plots.pca, e.plots, experiments, cellTypes)}</div>`);
-    if (e.plots.umap) parts.push(`<h4>UMAP of well profiles (top principal components, seeded)</h4><div class="grid">${scatterSet(e.method, 'UMAP', e.plots.umap, e.plots, experiments, cellTypes)}</div>`);
+    if (e.plots.pca)
+      parts.push(
+        `<h4>PCA of well profiles (${e.plots.experiment.length} wells)</h4><div class="grid">${scatterSet(e.method, 'PCA', e.plots.pca, e.plots, experiments, cellTypes)}</div>`,
+      );
+    if (e.plots.umap)
+      parts.push(
+        `<h4>UMAP of well profiles (top principal components, seeded)</h4><div class="grid">${scatterSet(e.method, 'UMAP', e.plots.umap, e.plots, experiments, cellTypes)}</div>`,
+      );
     parts.push(heatmaps(e.method, e.plots));
   }
-  const seconds = Object.entries(e.seconds).map(([k, v]) => `${escapeXml(k)} ${v.toFixed(2)} s`).join(', ');
-  if (seconds) parts.push(`<p class="small">time: ${seconds}${e.logistic ? `; logistic regression: ${e.logistic.iterations} L-BFGS iterations, ${e.logistic.converged ? 'converged' : 'not converged'}, loss ${e.logistic.loss.toFixed(4)}` : ''}</p>`);
+  const seconds = Object.entries(e.seconds)
+    .map(([k, v]) => `${escapeXml(k)} ${v.toFixed(2)} s`)
+    .join(', ');
+  if (seconds)
+    parts.push(
+      `<p class="small">time: ${seconds}${e.logistic ? `; logistic regression: ${e.logistic.iterations} L-BFGS iterations, ${e.logistic.converged ? 'converged' : 'not converged'}, loss ${e.logistic.loss.toFixed(4)}` : ''}</p>`,
+    );
   parts.push('</section>');
   return parts.join('\n');
 }
@@ -159,7 +311,11 @@ export function renderReportHtml(result: EvaluationResult, comparison?: Comparis
   const m = result.metrics;
   const experiments = [...new Set(result.methods.flatMap((e) => e.plots?.experiment ?? []))].sort();
   const cellTypes = [...new Set(result.methods.flatMap((e) => e.plots?.cellType ?? []))].sort();
-  const errors = m.errors ? `<div class="error"><b>Errors:</b><ul>${Object.entries(m.errors).map(([k, v]) => `<li>${escapeXml(k)}: ${escapeXml(v)}</li>`).join('')}</ul></div>` : '';
+  const errors = m.errors
+    ? `<div class="error"><b>Errors:</b><ul>${Object.entries(m.errors)
+        .map(([k, v]) => `<li>${escapeXml(k)}: ${escapeXml(v)}</li>`)
+        .join('')}</ul></div>`
+    : '';
   const style = `body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
 table.metrics{border-collapse:collapse;margin:8px 0 16px}table.metrics td,table.metrics th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}
 table.metrics td:first-child{text-align:left}td.best{font-weight:bold;background:#eef7ee}code{font-size:11px;color:#666}

@@ -63,7 +63,8 @@ export function similarityAveragePrecision(positive: Float64Array, negative: Flo
 
 /** `nullSize` APs of random rankings with `positives` positives among `total` candidates, sorted ascending. */
 export function randomAveragePrecisions(positives: number, total: number, nullSize: number, rng: Rng): Float64Array {
-  if (positives < 1 || positives > total) throw new Error(`randomAveragePrecisions: ${positives} positives among ${total} candidates`);
+  if (positives < 1 || positives > total)
+    throw new Error(`randomAveragePrecisions: ${positives} positives among ${total} candidates`);
   const out = new Float64Array(nullSize);
   const ranks = new Int32Array(positives);
   for (let s = 0; s < nullSize; s++) {
@@ -180,7 +181,13 @@ export function meanAveragePrecision(queries: QueryPrecision[], options: MapOpti
  * negatives are rows with a different label; same-label rows on the same plate are not candidates. Rows with
  * label < 0 take no part. Cosine similarity; O(n^2 p) time, O(n) extra memory per query.
  */
-export function replicateRetrieval(X: Float32Array, n: number, p: number, labels: ArrayLike<number>, plates: ArrayLike<string | number>): QueryPrecision[] {
+export function replicateRetrieval(
+  X: Float32Array,
+  n: number,
+  p: number,
+  labels: ArrayLike<number>,
+  plates: ArrayLike<string | number>,
+): QueryPrecision[] {
   const unit = normalizeRows(X, n, p);
   const rows = Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] >= 0);
   const out: QueryPrecision[] = [];
@@ -212,7 +219,14 @@ export function replicateRetrieval(X: Float32Array, n: number, p: number, labels
  * controls): every row with `query[i]` and a label >= 0 is a query; positives are the other rows with the same
  * label (any plate); negatives are the rows with `negative[j]` (negative-control wells). Cosine similarity.
  */
-export function phenotypicActivity(X: Float32Array, n: number, p: number, labels: ArrayLike<number>, query: ArrayLike<boolean | number>, negative: ArrayLike<boolean | number>): QueryPrecision[] {
+export function phenotypicActivity(
+  X: Float32Array,
+  n: number,
+  p: number,
+  labels: ArrayLike<number>,
+  query: ArrayLike<boolean | number>,
+  negative: ArrayLike<boolean | number>,
+): QueryPrecision[] {
   const unit = normalizeRows(X, n, p);
   const controls = Array.from({ length: n }, (_, i) => i).filter((i) => negative[i]);
   const byLabel = new Map<number, number[]>();
@@ -235,7 +249,12 @@ export function phenotypicActivity(X: Float32Array, n: number, p: number, labels
       let k = 0;
       for (const j of members) if (j !== i) pos[k++] = sim(i, j);
       const neg = Float64Array.from(controls, (j) => sim(i, j));
-      out.push({ label, ap: similarityAveragePrecision(pos, neg), positives: pos.length, total: pos.length + neg.length });
+      out.push({
+        label,
+        ap: similarityAveragePrecision(pos, neg),
+        positives: pos.length,
+        total: pos.length + neg.length,
+      });
     }
   }
   return out;

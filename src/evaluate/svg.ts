@@ -8,7 +8,18 @@ export function escapeXml(text: string): string {
 }
 
 /** Tableau 10: distinct categorical colours. */
-export const CATEGORICAL = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+export const CATEGORICAL = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 export const MUTED = '#d0d0d0';
 
 /** Colour of category `i` of `n`: Tableau 10 up to 10 categories, else evenly spaced hues. */
@@ -76,25 +87,44 @@ export function scatterSvg(spec: ScatterSpec): string {
   const sx = (v: number) => plot.left + ((v - xmin) / (xmax - xmin)) * (plot.right - plot.left);
   const sy = (v: number) => plot.bottom - ((v - ymin) / (ymax - ymin)) * (plot.bottom - plot.top);
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="plot scatter">`);
-  parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(spec.title)}</text>`);
-  parts.push(`<rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}" fill="none" stroke="#999"/>`);
-  if (spec.xLabel) parts.push(`<text x="${(plot.left + plot.right) / 2}" y="${height - 8}" text-anchor="middle" font-size="10">${escapeXml(spec.xLabel)}</text>`);
-  if (spec.yLabel) parts.push(`<text x="12" y="${(plot.top + plot.bottom) / 2}" text-anchor="middle" font-size="10" transform="rotate(-90 12 ${(plot.top + plot.bottom) / 2})">${escapeXml(spec.yLabel)}</text>`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="plot scatter">`,
+  );
+  parts.push(
+    `<text x="${width / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(spec.title)}</text>`,
+  );
+  parts.push(
+    `<rect x="${plot.left}" y="${plot.top}" width="${plot.right - plot.left}" height="${plot.bottom - plot.top}" fill="none" stroke="#999"/>`,
+  );
+  if (spec.xLabel)
+    parts.push(
+      `<text x="${(plot.left + plot.right) / 2}" y="${height - 8}" text-anchor="middle" font-size="10">${escapeXml(spec.xLabel)}</text>`,
+    );
+  if (spec.yLabel)
+    parts.push(
+      `<text x="12" y="${(plot.top + plot.bottom) / 2}" text-anchor="middle" font-size="10" transform="rotate(-90 12 ${(plot.top + plot.bottom) / 2})">${escapeXml(spec.yLabel)}</text>`,
+    );
   const emphasized = (i: number) => Boolean(spec.emphasis && spec.emphasis[i]);
   for (const pass of [false, true]) {
     for (let i = 0; i < n; i++) {
       if (emphasized(i) !== pass || !Number.isFinite(spec.x[i]) || !Number.isFinite(spec.y[i])) continue;
-      parts.push(`<circle cx="${sx(spec.x[i]).toFixed(1)}" cy="${sy(spec.y[i]).toFixed(1)}" r="${pass ? 3.2 : 1.8}" fill="${spec.colors[i]}"${pass ? ' stroke="#000" stroke-width="0.4"' : ' fill-opacity="0.75"'}/>`);
+      parts.push(
+        `<circle cx="${sx(spec.x[i]).toFixed(1)}" cy="${sy(spec.y[i]).toFixed(1)}" r="${pass ? 3.2 : 1.8}" fill="${spec.colors[i]}"${pass ? ' stroke="#000" stroke-width="0.4"' : ' fill-opacity="0.75"'}/>`,
+      );
     }
   }
   if (spec.legend && spec.legend.length) {
     const shown = spec.legend.slice(0, 16);
     shown.forEach((entry, k) => {
       const y = plot.top + 6 + k * 14;
-      parts.push(`<circle cx="${plot.right + 16}" cy="${y}" r="4" fill="${entry.color}"/><text x="${plot.right + 24}" y="${y + 4}" font-size="10">${escapeXml(entry.label)}</text>`);
+      parts.push(
+        `<circle cx="${plot.right + 16}" cy="${y}" r="4" fill="${entry.color}"/><text x="${plot.right + 24}" y="${y + 4}" font-size="10">${escapeXml(entry.label)}</text>`,
+      );
     });
-    if (spec.legend.length > shown.length) parts.push(`<text x="${plot.right + 10}" y="${plot.top + 6 + shown.length * 14 + 4}" font-size="10">+${spec.legend.length - shown.length} more</text>`);
+    if (spec.legend.length > shown.length)
+      parts.push(
+        `<text x="${plot.right + 10}" y="${plot.top + 6 + shown.length * 14 + 4}" font-size="10">+${spec.legend.length - shown.length} more</text>`,
+      );
   }
   parts.push('</svg>');
   return parts.join('');
@@ -121,25 +151,40 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   const top = 30;
   const width = left + spec.cols * cell + 10;
   const height = top + spec.rows * cell + 26;
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="plot heatmap">`];
-  parts.push(`<text x="${width / 2}" y="12" text-anchor="middle" font-size="11" font-weight="bold">${escapeXml(spec.title)}</text>`);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="plot heatmap">`,
+  ];
+  parts.push(
+    `<text x="${width / 2}" y="12" text-anchor="middle" font-size="11" font-weight="bold">${escapeXml(spec.title)}</text>`,
+  );
   const range = spec.max > spec.min ? spec.max - spec.min : 1;
   for (let r = 0; r < spec.rows; r++) {
-    if (spec.rowLabels) parts.push(`<text x="${left - 3}" y="${top + r * cell + cell - 2}" text-anchor="end" font-size="7">${escapeXml(spec.rowLabels[r])}</text>`);
+    if (spec.rowLabels)
+      parts.push(
+        `<text x="${left - 3}" y="${top + r * cell + cell - 2}" text-anchor="end" font-size="7">${escapeXml(spec.rowLabels[r])}</text>`,
+      );
     for (let c = 0; c < spec.cols; c++) {
       const v = spec.values[r * spec.cols + c];
       const fill = Number.isFinite(v) ? sequentialColor((v - spec.min) / range) : '#f4f4f4';
-      parts.push(`<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="${fill}" stroke="#fff" stroke-width="0.5"/>`);
+      parts.push(
+        `<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="${fill}" stroke="#fff" stroke-width="0.5"/>`,
+      );
     }
   }
   if (spec.colLabels) {
     spec.colLabels.forEach((label, c) => {
-      if (c % 2 === 1) parts.push(`<text x="${left + c * cell + cell / 2}" y="${top - 3}" text-anchor="middle" font-size="7">${escapeXml(label)}</text>`);
+      if (c % 2 === 1)
+        parts.push(
+          `<text x="${left + c * cell + cell / 2}" y="${top - 3}" text-anchor="middle" font-size="7">${escapeXml(label)}</text>`,
+        );
     });
   }
   const keyY = top + spec.rows * cell + 8;
-  for (let t = 0; t < 20; t++) parts.push(`<rect x="${left + t * 6}" y="${keyY}" width="6" height="8" fill="${sequentialColor(t / 19)}"/>`);
-  parts.push(`<text x="${left + 124}" y="${keyY + 8}" font-size="8">${escapeXml(spec.min.toPrecision(3))} .. ${escapeXml(spec.max.toPrecision(3))}</text>`);
+  for (let t = 0; t < 20; t++)
+    parts.push(`<rect x="${left + t * 6}" y="${keyY}" width="6" height="8" fill="${sequentialColor(t / 19)}"/>`);
+  parts.push(
+    `<text x="${left + 124}" y="${keyY + 8}" font-size="8">${escapeXml(spec.min.toPrecision(3))} .. ${escapeXml(spec.max.toPrecision(3))}</text>`,
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -171,28 +216,45 @@ export function barChartSvg(spec: BarChartSpec): string {
   const all = spec.series.flatMap((s) => s.values).filter(Number.isFinite);
   const yMax = spec.yMax ?? Math.max(1e-9, ...all);
   const sy = (v: number) => bottom - (Math.min(v, yMax) / yMax) * (bottom - top);
-  const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="plot bars">`];
-  parts.push(`<text x="${width / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(spec.title)}</text>`);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" class="plot bars">`,
+  ];
+  parts.push(
+    `<text x="${width / 2}" y="16" text-anchor="middle" font-size="12" font-weight="bold">${escapeXml(spec.title)}</text>`,
+  );
   for (let t = 0; t <= 4; t++) {
     const v = (yMax * t) / 4;
-    parts.push(`<line x1="${left}" x2="${left + spec.categories.length * groupWidth}" y1="${sy(v)}" y2="${sy(v)}" stroke="#e4e4e4"/><text x="${left - 4}" y="${sy(v) + 3}" text-anchor="end" font-size="9">${Number(v.toPrecision(3))}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${left + spec.categories.length * groupWidth}" y1="${sy(v)}" y2="${sy(v)}" stroke="#e4e4e4"/><text x="${left - 4}" y="${sy(v) + 3}" text-anchor="end" font-size="9">${Number(v.toPrecision(3))}</text>`,
+    );
   }
-  if (spec.yLabel) parts.push(`<text x="10" y="${(top + bottom) / 2}" text-anchor="middle" font-size="10" transform="rotate(-90 10 ${(top + bottom) / 2})">${escapeXml(spec.yLabel)}</text>`);
+  if (spec.yLabel)
+    parts.push(
+      `<text x="10" y="${(top + bottom) / 2}" text-anchor="middle" font-size="10" transform="rotate(-90 10 ${(top + bottom) / 2})">${escapeXml(spec.yLabel)}</text>`,
+    );
   spec.categories.forEach((category, g) => {
     const x0 = left + g * groupWidth + 3;
     spec.series.forEach((series, s) => {
       const v = series.values[g];
       if (!Number.isFinite(v)) return;
-      parts.push(`<rect x="${x0 + s * 9}" y="${sy(v).toFixed(1)}" width="8" height="${(bottom - sy(v)).toFixed(1)}" fill="${series.color}"><title>${escapeXml(`${series.name} ${category}: ${v.toFixed(3)}`)}</title></rect>`);
+      parts.push(
+        `<rect x="${x0 + s * 9}" y="${sy(v).toFixed(1)}" width="8" height="${(bottom - sy(v)).toFixed(1)}" fill="${series.color}"><title>${escapeXml(`${series.name} ${category}: ${v.toFixed(3)}`)}</title></rect>`,
+      );
     });
     const cx = x0 + (spec.series.length * 9) / 2;
-    parts.push(`<text x="${cx}" y="${bottom + 8}" font-size="9" text-anchor="end" transform="rotate(-60 ${cx} ${bottom + 8})">${escapeXml(category)}</text>`);
+    parts.push(
+      `<text x="${cx}" y="${bottom + 8}" font-size="9" text-anchor="end" transform="rotate(-60 ${cx} ${bottom + 8})">${escapeXml(category)}</text>`,
+    );
   });
-  parts.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#999"/><line x1="${left}" x2="${left + spec.categories.length * groupWidth}" y1="${bottom}" y2="${bottom}" stroke="#999"/>`);
+  parts.push(
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#999"/><line x1="${left}" x2="${left + spec.categories.length * groupWidth}" y1="${bottom}" y2="${bottom}" stroke="#999"/>`,
+  );
   spec.series.forEach((series, s) => {
     const x = left + spec.categories.length * groupWidth + 12;
     const y = top + 6 + s * 14;
-    parts.push(`<rect x="${x}" y="${y - 7}" width="9" height="9" fill="${series.color}"/><text x="${x + 13}" y="${y + 1}" font-size="10">${escapeXml(series.name)}</text>`);
+    parts.push(
+      `<rect x="${x}" y="${y - 7}" width="9" height="9" fill="${series.color}"/><text x="${x + 13}" y="${y + 1}" font-size="10">${escapeXml(series.name)}</text>`,
+    );
   });
   parts.push('</svg>');
   return parts.join('');

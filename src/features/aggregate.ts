@@ -13,7 +13,12 @@ export type AggregateOp = 'median' | 'mean';
 const PREFIX: Record<AggregateOp, string> = { median: 'Median_', mean: 'Mean_' };
 
 /** Median or mean of the non-NaN values[0..length); `scratch` (>= length) holds the copy sorted for the median. */
-export function aggregateValues(values: ArrayLike<number>, length: number, op: AggregateOp, scratch: Float64Array = new Float64Array(length)): number {
+export function aggregateValues(
+  values: ArrayLike<number>,
+  length: number,
+  op: AggregateOp,
+  scratch: Float64Array = new Float64Array(length),
+): number {
   let n = 0;
   let sum = 0;
   for (let i = 0; i < length; i++) {
@@ -35,7 +40,10 @@ export function aggregateNames(names: readonly string[], ops: readonly Aggregate
 }
 
 /** One site row from per-object features: every column aggregated by each of `ops`, in aggregateNames order. */
-export function aggregateObjects(features: ObjectFeatures, ops: readonly AggregateOp[] = ['median', 'mean']): Float64Array {
+export function aggregateObjects(
+  features: ObjectFeatures,
+  ops: readonly AggregateOp[] = ['median', 'mean'],
+): Float64Array {
   const out = new Float64Array(ops.length * features.columns.length);
   const scratch = new Float64Array(features.count);
   ops.forEach((op, k) => {

@@ -27,7 +27,13 @@ export function objectPixels(labels: Int32Array, out: Int32Array = new Int32Arra
  * Colocalization features of objects 1..count of `labels` in the channel-major uint8 tensor (planes of
  * labels.length pixels); `pixels` from objectPixels. Keys: Correlation_{A}_{B}, Manders_{A}_{B}, Manders_{B}_{A}.
  */
-export function measureColocalization(labels: Int32Array, count: number, tensor: Uint8Array, pixels: Int32Array, options: ColocalizationOptions): Record<string, Float64Array> {
+export function measureColocalization(
+  labels: Int32Array,
+  count: number,
+  tensor: Uint8Array,
+  pixels: Int32Array,
+  options: ColocalizationOptions,
+): Record<string, Float64Array> {
   const planeSize = labels.length;
   const fraction = (options.thresholdPercent ?? 15) / 100;
   const planes = [...new Set(options.pairs.flatMap((pair) => [pair.a, pair.b]))];

@@ -57,7 +57,8 @@ export function gaussianFilter(
   scratch: GaussianScratch = new GaussianScratch(),
 ): Float32Array {
   const n = width * height;
-  if (image.length < n || out.length < n) throw new Error(`gaussian: image and out need ${width}x${height} = ${n} values`);
+  if (image.length < n || out.length < n)
+    throw new Error(`gaussian: image and out need ${width}x${height} = ${n} values`);
   const w = gaussianKernel(options.sigma, options.truncate ?? 4);
   const radius = w.length - 1;
   const scale = options.scale ?? 1;

@@ -21,7 +21,12 @@ export interface GranularityOptions {
   spectrumLength?: number;
 }
 
-export const DEFAULT_GRANULARITY: Required<GranularityOptions> = { subsampleSize: 0.25, imageSampleSize: 0.25, elementSize: 10, spectrumLength: 8 };
+export const DEFAULT_GRANULARITY: Required<GranularityOptions> = {
+  subsampleSize: 0.25,
+  imageSampleSize: 0.25,
+  elementSize: 10,
+  spectrumLength: 8,
+};
 
 export interface GranularityResult {
   /** Image-level spectrum, scales 1..spectrumLength. */
@@ -31,7 +36,13 @@ export interface GranularityResult {
 }
 
 /** Samples at integer multiples of 1/factor, as scipy.ndimage.map_coordinates(order=1) does at integer coordinates. */
-function subsample(image: ArrayLike<number>, width: number, height: number, factor: number, scale: number): { pixels: Float32Array; width: number; height: number } {
+function subsample(
+  image: ArrayLike<number>,
+  width: number,
+  height: number,
+  factor: number,
+  scale: number,
+): { pixels: Float32Array; width: number; height: number } {
   const w = Math.trunc(width * factor);
   const h = Math.trunc(height * factor);
   const pixels = new Float32Array(w * h);
@@ -64,7 +75,14 @@ function upsampleBilinear(image: Float32Array, w: number, h: number, outW: numbe
 }
 
 /** Per-object mean of `image` over the sampled labels (sampled[i] = object number or 0). */
-function objectMeans(image: Float32Array, sampled: Int32Array, count: number, sums: Float64Array, areas: Float64Array, out: Float64Array): Float64Array {
+function objectMeans(
+  image: Float32Array,
+  sampled: Int32Array,
+  count: number,
+  sums: Float64Array,
+  areas: Float64Array,
+  out: Float64Array,
+): Float64Array {
   sums.fill(0);
   areas.fill(0);
   for (let i = 0; i < sampled.length; i++) {
@@ -99,7 +117,13 @@ export function measureGranularity(
   const small = subsample(channel, width, height, subsampleSize, 1 / 255);
   const { pixels, width: w, height: h } = small;
   const back = subsample(pixels, w, h, imageSampleSize, 1);
-  const opened = greyMorphologyDisk(greyMorphologyDisk(back.pixels, back.width, back.height, elementSize, 'min'), back.width, back.height, elementSize, 'max');
+  const opened = greyMorphologyDisk(
+    greyMorphologyDisk(back.pixels, back.width, back.height, elementSize, 'min'),
+    back.width,
+    back.height,
+    elementSize,
+    'max',
+  );
   const background = upsampleBilinear(opened, back.width, back.height, w, h);
   for (let i = 0; i < pixels.length; i++) pixels[i] = Math.max(0, pixels[i] - background[i]);
 
@@ -113,7 +137,16 @@ export function measureGranularity(
     const areas = new Float64Array(count + 1);
     const current = objectMeans(pixels, sampled, count, sums, areas, new Float64Array(count));
     const start = current.map((v) => Math.max(v, Number.EPSILON));
-    return { sampled, count, sums, areas, current, start, next: new Float64Array(count), spectrum: [] as Float64Array[] };
+    return {
+      sampled,
+      count,
+      sums,
+      areas,
+      current,
+      start,
+      next: new Float64Array(count),
+      spectrum: [] as Float64Array[],
+    };
   });
 
   const image = new Float64Array(spectrumLength);

@@ -34,7 +34,12 @@ export class IntensityScratch {
 }
 
 /** Edge pixels of a label image (centrosome.outline): 1 where an object pixel has an 8-neighbour of another label or lies on the image border. */
-export function objectEdges(labels: Int32Array, width: number, height: number, out: Uint8Array = new Uint8Array(width * height)): Uint8Array {
+export function objectEdges(
+  labels: Int32Array,
+  width: number,
+  height: number,
+  out: Uint8Array = new Uint8Array(width * height),
+): Uint8Array {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -50,7 +55,14 @@ export function objectEdges(labels: Int32Array, width: number, height: number, o
       const above = i - width;
       const below = i + width;
       out[i] =
-        labels[above - 1] !== l || labels[above] !== l || labels[above + 1] !== l || labels[i - 1] !== l || labels[i + 1] !== l || labels[below - 1] !== l || labels[below] !== l || labels[below + 1] !== l
+        labels[above - 1] !== l ||
+        labels[above] !== l ||
+        labels[above + 1] !== l ||
+        labels[i - 1] !== l ||
+        labels[i + 1] !== l ||
+        labels[below - 1] !== l ||
+        labels[below] !== l ||
+        labels[below + 1] !== l
           ? 1
           : 0;
     }
@@ -110,7 +122,10 @@ export function measureIntensity(
     }
   }
   const q = new Float64Array(3);
-  const result = Object.fromEntries(INTENSITY_FEATURES.map((name) => [name, new Float64Array(count)])) as Record<IntensityFeature, Float64Array>;
+  const result = Object.fromEntries(INTENSITY_FEATURES.map((name) => [name, new Float64Array(count)])) as Record<
+    IntensityFeature,
+    Float64Array
+  >;
   for (let l = 1; l <= count; l++) {
     const o = l - 1;
     const base = l << 8;

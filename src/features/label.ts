@@ -112,7 +112,13 @@ export interface ObjectFilter {
  * Which objects survive `filter`: `keep[l]` is the new sequential number of label l, 0 when dropped
  * (skimage.segmentation.relabel_sequential order: surviving labels keep their relative order).
  */
-export function filterObjects(labels: Int32Array, count: number, width: number, height: number, filter: ObjectFilter): { keep: Int32Array; count: number } {
+export function filterObjects(
+  labels: Int32Array,
+  count: number,
+  width: number,
+  height: number,
+  filter: ObjectFilter,
+): { keep: Int32Array; count: number } {
   const drop = new Uint8Array(count + 1);
   if (filter.diameterRange) {
     const [minDiameter, maxDiameter] = filter.diameterRange;
@@ -140,7 +146,11 @@ export function filterObjects(labels: Int32Array, count: number, width: number, 
 }
 
 /** Applies a relabeling map (`map[l]` = new label, 0 = background) to a label image. */
-export function relabel(labels: Int32Array, map: Int32Array, out: Int32Array = new Int32Array(labels.length)): Int32Array {
+export function relabel(
+  labels: Int32Array,
+  map: Int32Array,
+  out: Int32Array = new Int32Array(labels.length),
+): Int32Array {
   for (let i = 0; i < labels.length; i++) out[i] = map[labels[i]];
   return out;
 }

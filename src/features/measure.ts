@@ -5,7 +5,12 @@
  */
 import { CHANNEL_COUNT } from '../data/channels.js';
 import { measureColocalization, objectPixels } from './colocalization.js';
-import { DEFAULT_GRANULARITY, measureGranularity, type GranularityOptions, type GranularityResult } from './granularity.js';
+import {
+  DEFAULT_GRANULARITY,
+  measureGranularity,
+  type GranularityOptions,
+  type GranularityResult,
+} from './granularity.js';
 import { INTENSITY_FEATURES, IntensityScratch, measureIntensity, objectEdges } from './intensity.js';
 import { PixelQueue } from './morphology.js';
 import { measureShape, SHAPE_FEATURES, ShapeScratch } from './shape.js';
@@ -32,7 +37,9 @@ export interface MeasureOptions {
 export const DEFAULT_MEASURE: MeasureOptions = {
   shape: true,
   intensity: true,
-  colocalizationPairs: CHANNEL_NAMES.flatMap((_, a) => CHANNEL_NAMES.slice(a + 1).map((__, k): [number, number] => [a + 1, a + 2 + k])),
+  colocalizationPairs: CHANNEL_NAMES.flatMap((_, a) =>
+    CHANNEL_NAMES.slice(a + 1).map((__, k): [number, number] => [a + 1, a + 2 + k]),
+  ),
   mandersThresholdPercent: 15,
   texture: true,
   textureDistance: 1,
@@ -97,23 +104,44 @@ export function measureObjects(
     const edges = objectEdges(labels, width, height, workspace.edges);
     for (let c = 0; c < CHANNEL_COUNT; c++) {
       const intensity = measureIntensity(labels, count, plane(c), edges, pixels, workspace.intensity);
-      for (const name of INTENSITY_FEATURES) add(out, `${objectName}_Intensity_${name}_${CHANNEL_NAMES[c]}`, intensity[name]);
+      for (const name of INTENSITY_FEATURES)
+        add(out, `${objectName}_Intensity_${name}_${CHANNEL_NAMES[c]}`, intensity[name]);
     }
   }
   if (o.colocalizationPairs.length > 0) {
-    const pairs = o.colocalizationPairs.map(([a, b]) => ({ a: a - 1, b: b - 1, nameA: CHANNEL_NAMES[a - 1], nameB: CHANNEL_NAMES[b - 1] }));
-    const colocalization = measureColocalization(labels, count, tensor, pixels, { pairs, thresholdPercent: o.mandersThresholdPercent });
+    const pairs = o.colocalizationPairs.map(([a, b]) => ({
+      a: a - 1,
+      b: b - 1,
+      nameA: CHANNEL_NAMES[a - 1],
+      nameB: CHANNEL_NAMES[b - 1],
+    }));
+    const colocalization = measureColocalization(labels, count, tensor, pixels, {
+      pairs,
+      thresholdPercent: o.mandersThresholdPercent,
+    });
     for (const [name, column] of Object.entries(colocalization)) add(out, `${objectName}_Correlation_${name}`, column);
   }
   if (o.texture) {
     for (let c = 0; c < CHANNEL_COUNT; c++) {
-      const texture = measureTexture(labels, count, width, height, plane(c), pixels, { distance: o.textureDistance, levels: o.textureLevels }, workspace.texture);
-      for (const name of TEXTURE_FEATURES) add(out, `${objectName}_Texture_${name}_${CHANNEL_NAMES[c]}_${o.textureDistance}`, texture[name]);
+      const texture = measureTexture(
+        labels,
+        count,
+        width,
+        height,
+        plane(c),
+        pixels,
+        { distance: o.textureDistance, levels: o.textureLevels },
+        workspace.texture,
+      );
+      for (const name of TEXTURE_FEATURES)
+        add(out, `${objectName}_Texture_${name}_${CHANNEL_NAMES[c]}_${o.textureDistance}`, texture[name]);
     }
   }
   if (granularity) {
     granularity.perChannel.forEach((result, c) => {
-      result.objects[granularity.setIndex].forEach((column, scale) => add(out, `${objectName}_Granularity_${scale + 1}_${CHANNEL_NAMES[c]}`, column));
+      result.objects[granularity.setIndex].forEach((column, scale) =>
+        add(out, `${objectName}_Granularity_${scale + 1}_${CHANNEL_NAMES[c]}`, column),
+      );
     });
   }
   return out;
@@ -131,5 +159,14 @@ export function measureSiteGranularity(
   const granularity = options.granularity ?? DEFAULT_MEASURE.granularity;
   if (granularity === false) return null;
   const size = width * height;
-  return CHANNEL_NAMES.map((_, c) => measureGranularity(tensor.subarray(c * size, (c + 1) * size), width, height, objectSets, granularity, workspace.queue));
+  return CHANNEL_NAMES.map((_, c) =>
+    measureGranularity(
+      tensor.subarray(c * size, (c + 1) * size),
+      width,
+      height,
+      objectSets,
+      granularity,
+      workspace.queue,
+    ),
+  );
 }

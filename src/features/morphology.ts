@@ -22,7 +22,12 @@ export class PixelQueue {
  * Fills the holes of a binary mask in place: zero pixels not 4-connected to the image edge through zero pixels
  * become 1 (binary_fill_holes with its default cross structure).
  */
-export function fillHoles(mask: Uint8Array, width: number, height: number, queue: PixelQueue = new PixelQueue()): Uint8Array {
+export function fillHoles(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  queue: PixelQueue = new PixelQueue(),
+): Uint8Array {
   const n = width * height;
   const stack = queue.ensure(n);
   // Mark the background reachable from the edge with 2, then turn the rest of 0 into 1 and 2 back into 0.
@@ -65,7 +70,14 @@ export function diskHalfWidths(radius: number): Int32Array {
  * Grey erosion (`op` 'min') or dilation ('max') by disk(radius): per output pixel the extreme over the disk,
  * computed as the extreme over rows of 1-D row-segment extremes (for the small images and radii used here).
  */
-export function greyMorphologyDisk(image: Float32Array, width: number, height: number, radius: number, op: 'min' | 'max', out: Float32Array = new Float32Array(width * height)): Float32Array {
+export function greyMorphologyDisk(
+  image: Float32Array,
+  width: number,
+  height: number,
+  radius: number,
+  op: 'min' | 'max',
+  out: Float32Array = new Float32Array(width * height),
+): Float32Array {
   const half = diskHalfWidths(radius);
   const isMin = op === 'min';
   for (let y = 0; y < height; y++) {
@@ -90,7 +102,12 @@ export function greyMorphologyDisk(image: Float32Array, width: number, height: n
 }
 
 /** Grey erosion by disk(1), the 4-neighbour cross (skimage.morphology.erosion(image, disk(1))). */
-export function erodeCross(image: Float32Array, width: number, height: number, out: Float32Array = new Float32Array(width * height)): Float32Array {
+export function erodeCross(
+  image: Float32Array,
+  width: number,
+  height: number,
+  out: Float32Array = new Float32Array(width * height),
+): Float32Array {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -110,7 +127,13 @@ export function erodeCross(image: Float32Array, width: number, height: number, o
  * (seed must be <= mask everywhere, as skimage requires). Vincent (1993), "Morphological grayscale reconstruction
  * in image analysis": a forward and a backward raster scan, then a FIFO propagation of what is left.
  */
-export function reconstructByDilation(seed: Float32Array, mask: Float32Array, width: number, height: number, queue: PixelQueue = new PixelQueue()): Float32Array {
+export function reconstructByDilation(
+  seed: Float32Array,
+  mask: Float32Array,
+  width: number,
+  height: number,
+  queue: PixelQueue = new PixelQueue(),
+): Float32Array {
   const n = width * height;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -136,7 +159,10 @@ export function reconstructByDilation(seed: Float32Array, mask: Float32Array, wi
       if (v > mask[i]) v = mask[i];
       seed[i] = v;
       // A backward neighbour that could still rise from this pixel puts it on the queue.
-      if ((y + 1 < height && seed[i + width] < v && seed[i + width] < mask[i + width]) || (x + 1 < width && seed[i + 1] < v && seed[i + 1] < mask[i + 1])) {
+      if (
+        (y + 1 < height && seed[i + width] < v && seed[i + width] < mask[i + width]) ||
+        (x + 1 < width && seed[i + 1] < v && seed[i + 1] < mask[i + 1])
+      ) {
         queued[i] = 1;
         fifo[tail] = i;
         tail = tail + 1 === n ? 0 : tail + 1;

@@ -5,8 +5,24 @@
  */
 import { SITE_SIZE } from '../data/channels.js';
 import { aggregateNames, aggregateObjects, type AggregateOp } from './aggregate.js';
-import { CHANNEL_NAMES, DEFAULT_MEASURE, measureObjects, measureSiteGranularity, MeasureWorkspace, type MeasureOptions, type ObjectFeatures } from './measure.js';
-import { DEFAULT_CELLS, DEFAULT_NUCLEI, segmentCells, segmentNuclei, SegmentationWorkspace, type CellParameters, type NucleiParameters } from './segment.js';
+import {
+  CHANNEL_NAMES,
+  DEFAULT_MEASURE,
+  measureObjects,
+  measureSiteGranularity,
+  MeasureWorkspace,
+  type MeasureOptions,
+  type ObjectFeatures,
+} from './measure.js';
+import {
+  DEFAULT_CELLS,
+  DEFAULT_NUCLEI,
+  segmentCells,
+  segmentNuclei,
+  SegmentationWorkspace,
+  type CellParameters,
+  type NucleiParameters,
+} from './segment.js';
 
 export interface FeaturizeParameters {
   nuclei: NucleiParameters;
@@ -16,10 +32,22 @@ export interface FeaturizeParameters {
   aggregates: AggregateOp[];
 }
 
-export const DEFAULT_FEATURIZE: FeaturizeParameters = { nuclei: DEFAULT_NUCLEI, cells: DEFAULT_CELLS, measure: DEFAULT_MEASURE, aggregates: ['median', 'mean'] };
+export const DEFAULT_FEATURIZE: FeaturizeParameters = {
+  nuclei: DEFAULT_NUCLEI,
+  cells: DEFAULT_CELLS,
+  measure: DEFAULT_MEASURE,
+  aggregates: ['median', 'mean'],
+};
 
 /** Parameters with defaults filled in, section by section. */
-export function featurizeParameters(partial: { nuclei?: Partial<NucleiParameters>; cells?: Partial<CellParameters>; measure?: Partial<MeasureOptions>; aggregates?: AggregateOp[] } = {}): FeaturizeParameters {
+export function featurizeParameters(
+  partial: {
+    nuclei?: Partial<NucleiParameters>;
+    cells?: Partial<CellParameters>;
+    measure?: Partial<MeasureOptions>;
+    aggregates?: AggregateOp[];
+  } = {},
+): FeaturizeParameters {
   return {
     nuclei: { ...DEFAULT_NUCLEI, ...partial.nuclei },
     cells: { ...DEFAULT_CELLS, ...partial.cells },
@@ -55,17 +83,47 @@ export class FeaturizeWorkspace {
 }
 
 /** Segments, measures and aggregates one channel-major 6 x H x W uint8 site tensor. */
-export function featurizeSite(tensor: Uint8Array, parameters: FeaturizeParameters = DEFAULT_FEATURIZE, workspace: FeaturizeWorkspace = new FeaturizeWorkspace(), options: { perObject?: boolean } = {}): SiteFeatures {
+export function featurizeSite(
+  tensor: Uint8Array,
+  parameters: FeaturizeParameters = DEFAULT_FEATURIZE,
+  workspace: FeaturizeWorkspace = new FeaturizeWorkspace(),
+  options: { perObject?: boolean } = {},
+): SiteFeatures {
   const { width, height } = workspace;
-  const nuclei = segmentNuclei(tensor, width, height, parameters.nuclei, workspace.segmentation, workspace.nucleiLabels);
-  const cells = segmentCells(tensor, width, height, nuclei, parameters.cells, workspace.segmentation, workspace.cellLabels);
+  const nuclei = segmentNuclei(
+    tensor,
+    width,
+    height,
+    parameters.nuclei,
+    workspace.segmentation,
+    workspace.nucleiLabels,
+  );
+  const cells = segmentCells(
+    tensor,
+    width,
+    height,
+    nuclei,
+    parameters.cells,
+    workspace.segmentation,
+    workspace.cellLabels,
+  );
   const sets = [
     { labels: nuclei.labels, count: nuclei.count },
     { labels: cells.labels, count: cells.count },
   ];
   const granularity = measureSiteGranularity(tensor, width, height, sets, parameters.measure, workspace.measure);
   const measured = (['Nuclei', 'Cells'] as const).map((name, setIndex) =>
-    measureObjects(name, sets[setIndex].labels, sets[setIndex].count, tensor, width, height, parameters.measure, workspace.measure, granularity ? { perChannel: granularity, setIndex } : undefined),
+    measureObjects(
+      name,
+      sets[setIndex].labels,
+      sets[setIndex].count,
+      tensor,
+      width,
+      height,
+      parameters.measure,
+      workspace.measure,
+      granularity ? { perChannel: granularity, setIndex } : undefined,
+    ),
   );
   const names = ['Count_Nuclei', 'Count_Cells', 'Threshold_Nuclei', 'Threshold_Cells'];
   const head = [nuclei.count, cells.count, nuclei.threshold, cells.threshold];
@@ -76,7 +134,11 @@ export function featurizeSite(tensor: Uint8Array, parameters: FeaturizeParameter
     }),
   );
   const objectNames = [...measured[0].names, ...measured[1].names];
-  const objects: ObjectFeatures = { count: nuclei.count, names: objectNames, columns: [...measured[0].columns, ...measured[1].columns] };
+  const objects: ObjectFeatures = {
+    count: nuclei.count,
+    names: objectNames,
+    columns: [...measured[0].columns, ...measured[1].columns],
+  };
   const aggregated = aggregateObjects(objects, parameters.aggregates);
   const values = new Float64Array(head.length + aggregated.length);
   values.set(head);

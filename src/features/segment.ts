@@ -170,7 +170,10 @@ export function segmentNuclei(
     invertedLevels(declump, mask, 1023, levels);
   }
   watershed(levels, markers, width, height, { mask }, all, workspace.watershed);
-  const kept = filterObjects(all, countLabels(all), width, height, { excludeBorderObjects: p.excludeBorderObjects, diameterRange: p.diameterRange });
+  const kept = filterObjects(all, countLabels(all), width, height, {
+    excludeBorderObjects: p.excludeBorderObjects,
+    diameterRange: p.diameterRange,
+  });
   relabel(all, kept.keep, out);
   return { labels: out, count: kept.count, allLabels: all, keep: kept.keep, threshold: t };
 }
@@ -196,7 +199,14 @@ export function segmentCells(
   // The channel mean goes through `plane` (float32) so the Gaussian sees one image.
   plane.fill(0);
   for (const source of planes) for (let i = 0; i < pixels; i++) plane[i] += source[i];
-  gaussianFilter(plane, width, height, { sigma: p.sigma, scale: 1 / (255 * planes.length) }, smooth, workspace.gaussian);
+  gaussianFilter(
+    plane,
+    width,
+    height,
+    { sigma: p.sigma, scale: 1 / (255 * planes.length) },
+    smooth,
+    workspace.gaussian,
+  );
   const t = threshold(smooth, p.thresholdMethod) * p.thresholdCorrection;
   const nucleiAll = nuclei.allLabels;
   for (let i = 0; i < pixels; i++) mask[i] = nucleiAll[i] ? 0 : 1;

@@ -12,7 +12,17 @@
  * - FormFactor: 4 pi area / perimeter^2 (CellProfiler).
  */
 
-export const SHAPE_FEATURES = ['Area', 'Perimeter', 'FormFactor', 'Eccentricity', 'Solidity', 'Extent', 'MajorAxisLength', 'MinorAxisLength', 'Orientation'] as const;
+export const SHAPE_FEATURES = [
+  'Area',
+  'Perimeter',
+  'FormFactor',
+  'Eccentricity',
+  'Solidity',
+  'Extent',
+  'MajorAxisLength',
+  'MinorAxisLength',
+  'Orientation',
+] as const;
 export type ShapeFeature = (typeof SHAPE_FEATURES)[number];
 
 /** perimeter_weights of skimage.measure.perimeter, indexed by the 3x3 convolution code [[10,2,10],[2,1,2],[10,2,10]]. */
@@ -49,17 +59,40 @@ function cross(au: number, av: number, bu: number, bv: number, cu: number, cv: n
  * for every pixel row the count of integer columns between the hull's left and right chains (centres on the hull
  * count, as in skimage's grid_points_in_poly). Only each line's leftmost and rightmost midpoint can be on the hull.
  */
-function convexArea(rowMin: Int32Array, rowMax: Int32Array, offset: number, top: number, rows: number, hullU: Int32Array, hullV: Int32Array): number {
+function convexArea(
+  rowMin: Int32Array,
+  rowMax: Int32Array,
+  offset: number,
+  top: number,
+  rows: number,
+  hullU: Int32Array,
+  hullV: Int32Array,
+): number {
   const upperStart = hullU.length >> 1;
   let lowerSize = 0;
   let upperSize = 0;
   const add = (u: number, v: number): void => {
     // Left chain (smallest v): only counter-clockwise turns survive; right chain: only clockwise ones.
-    while (lowerSize >= 2 && cross(hullU[lowerSize - 2], hullV[lowerSize - 2], hullU[lowerSize - 1], hullV[lowerSize - 1], u, v) <= 0) lowerSize--;
+    while (
+      lowerSize >= 2 &&
+      cross(hullU[lowerSize - 2], hullV[lowerSize - 2], hullU[lowerSize - 1], hullV[lowerSize - 1], u, v) <= 0
+    )
+      lowerSize--;
     hullU[lowerSize] = u;
     hullV[lowerSize++] = v;
     const s = upperStart;
-    while (upperSize >= 2 && cross(hullU[s + upperSize - 2], hullV[s + upperSize - 2], hullU[s + upperSize - 1], hullV[s + upperSize - 1], u, v) >= 0) upperSize--;
+    while (
+      upperSize >= 2 &&
+      cross(
+        hullU[s + upperSize - 2],
+        hullV[s + upperSize - 2],
+        hullU[s + upperSize - 1],
+        hullV[s + upperSize - 1],
+        u,
+        v,
+      ) >= 0
+    )
+      upperSize--;
     hullU[s + upperSize] = u;
     hullV[s + upperSize++] = v;
   };
@@ -110,7 +143,13 @@ function edgeColumn(u0: number, v0: number, u1: number, v1: number, u: number): 
  * Shape features of objects 1..count of a label image; column j of the result holds SHAPE_FEATURES[j] for
  * objects 1..count at indices 0..count-1 (NaN for an object with no pixels).
  */
-export function measureShape(labels: Int32Array, count: number, width: number, height: number, scratch: ShapeScratch = new ShapeScratch()): Record<ShapeFeature, Float64Array> {
+export function measureShape(
+  labels: Int32Array,
+  count: number,
+  width: number,
+  height: number,
+  scratch: ShapeScratch = new ShapeScratch(),
+): Record<ShapeFeature, Float64Array> {
   const n = width * height;
   const area = new Float64Array(count + 1);
   const sy = new Float64Array(count + 1);
@@ -142,7 +181,17 @@ export function measureShape(labels: Int32Array, count: number, width: number, h
       if (y > maxY[l]) maxY[l] = y;
       if (x < minX[l]) minX[l] = x;
       if (x > maxX[l]) maxX[l] = x;
-      boundary[i] = y === 0 || y === height - 1 || x === 0 || x === width - 1 || labels[i - 1] !== l || labels[i + 1] !== l || labels[i - width] !== l || labels[i + width] !== l ? 1 : 0;
+      boundary[i] =
+        y === 0 ||
+        y === height - 1 ||
+        x === 0 ||
+        x === width - 1 ||
+        labels[i - 1] !== l ||
+        labels[i + 1] !== l ||
+        labels[i - width] !== l ||
+        labels[i + width] !== l
+          ? 1
+          : 0;
     }
   }
   // Pass 2: perimeter codes of boundary pixels, and each row's leftmost and rightmost pixel for the hull.
@@ -165,8 +214,18 @@ export function measureShape(labels: Int32Array, count: number, width: number, h
       const left = x > 0;
       const right = x + 1 < width;
       let code = 1;
-      code += 2 * ((up ? same(labels, boundary, l, i - width) : 0) + (down ? same(labels, boundary, l, i + width) : 0) + (left ? same(labels, boundary, l, i - 1) : 0) + (right ? same(labels, boundary, l, i + 1) : 0));
-      code += 10 * ((up && left ? same(labels, boundary, l, i - width - 1) : 0) + (up && right ? same(labels, boundary, l, i - width + 1) : 0) + (down && left ? same(labels, boundary, l, i + width - 1) : 0) + (down && right ? same(labels, boundary, l, i + width + 1) : 0));
+      code +=
+        2 *
+        ((up ? same(labels, boundary, l, i - width) : 0) +
+          (down ? same(labels, boundary, l, i + width) : 0) +
+          (left ? same(labels, boundary, l, i - 1) : 0) +
+          (right ? same(labels, boundary, l, i + 1) : 0));
+      code +=
+        10 *
+        ((up && left ? same(labels, boundary, l, i - width - 1) : 0) +
+          (up && right ? same(labels, boundary, l, i - width + 1) : 0) +
+          (down && left ? same(labels, boundary, l, i + width - 1) : 0) +
+          (down && right ? same(labels, boundary, l, i + width + 1) : 0));
       perimeter[l] += PERIMETER_WEIGHTS[code];
     }
   }
@@ -175,7 +234,10 @@ export function measureShape(labels: Int32Array, count: number, width: number, h
   // Each chain holds at most two points per line (2 rows + 1 lines).
   const hullU = new Int32Array(2 * (4 * maxRows + 4));
   const hullV = new Int32Array(2 * (4 * maxRows + 4));
-  const result = Object.fromEntries(SHAPE_FEATURES.map((name) => [name, new Float64Array(count)])) as Record<ShapeFeature, Float64Array>;
+  const result = Object.fromEntries(SHAPE_FEATURES.map((name) => [name, new Float64Array(count)])) as Record<
+    ShapeFeature,
+    Float64Array
+  >;
   for (let l = 1; l <= count; l++) {
     const o = l - 1;
     const a = area[l];

@@ -79,7 +79,13 @@ export interface TextureOptions {
  * The 13 features of one co-occurrence count matrix (levels x levels at `base`, symmetric, integer counts) into
  * out[0..12] in TEXTURE_FEATURES order; `work` holds 5 levels scratch values.
  */
-export function haralickFeatures(counts: Int32Array, base: number, levels: number, out: Float64Array, work: Float64Array): void {
+export function haralickFeatures(
+  counts: Int32Array,
+  base: number,
+  levels: number,
+  out: Float64Array,
+  work: Float64Array,
+): void {
   const px = work.subarray(0, levels);
   const plus = work.subarray(levels, 3 * levels);
   const minus = work.subarray(3 * levels, 4 * levels);
@@ -233,7 +239,10 @@ export function measureTexture(
       counts[base + 3 * cellsPerMatrix + qb * levels + colA]++;
     }
   }
-  const result = Object.fromEntries(TEXTURE_FEATURES.map((name) => [name, new Float64Array(count)])) as Record<TextureFeature, Float64Array>;
+  const result = Object.fromEntries(TEXTURE_FEATURES.map((name) => [name, new Float64Array(count)])) as Record<
+    TextureFeature,
+    Float64Array
+  >;
   const features = new Float64Array(TEXTURE_FEATURES.length);
   const work = new Float64Array(4 * levels);
   const sums = new Float64Array(TEXTURE_FEATURES.length);
@@ -246,7 +255,8 @@ export function measureTexture(
       directions++;
       for (let f = 0; f < features.length; f++) sums[f] += features[f];
     }
-    for (let f = 0; f < TEXTURE_FEATURES.length; f++) result[TEXTURE_FEATURES[f]][l - 1] = directions > 0 ? sums[f] / directions : NaN;
+    for (let f = 0; f < TEXTURE_FEATURES.length; f++)
+      result[TEXTURE_FEATURES[f]][l - 1] = directions > 0 ? sums[f] / directions : NaN;
   }
   return result;
 }

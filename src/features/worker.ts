@@ -35,7 +35,8 @@ export function featurizeTask(task: FeaturizeTask): FeaturizeSuccess | Featurize
   try {
     loadSite(task.imageRoot, task.site, tensor);
   } catch (error) {
-    if (error instanceof SiteLoadError) return { siteId, problem: 'site could not be loaded', files: error.problems.map((p) => ({ ...p })) };
+    if (error instanceof SiteLoadError)
+      return { siteId, problem: 'site could not be loaded', files: error.problems.map((p) => ({ ...p })) };
     return { siteId, problem: `site could not be loaded: ${(error as Error).message}` };
   }
   try {

@@ -56,10 +56,18 @@ export function readPngHeader(png: Uint8Array): PngHeader {
 }
 
 function parseHeader(buf: Buffer, offset: number): PngHeader {
-  if (buf.toString('latin1', offset + 4, offset + 8) !== 'IHDR' || buf.readUInt32BE(offset) !== 13) throw new PngError('corrupt PNG: the first chunk is not a 13-byte IHDR');
-  if (zlib.crc32(buf.subarray(offset + 4, offset + 21)) !== buf.readUInt32BE(offset + 21)) throw new PngError('corrupt PNG: IHDR CRC mismatch');
+  if (buf.toString('latin1', offset + 4, offset + 8) !== 'IHDR' || buf.readUInt32BE(offset) !== 13)
+    throw new PngError('corrupt PNG: the first chunk is not a 13-byte IHDR');
+  if (zlib.crc32(buf.subarray(offset + 4, offset + 21)) !== buf.readUInt32BE(offset + 21))
+    throw new PngError('corrupt PNG: IHDR CRC mismatch');
   const data = buf.subarray(offset + 8, offset + 21);
-  return { width: data.readUInt32BE(0), height: data.readUInt32BE(4), bitDepth: data[8], colorType: data[9], interlace: data[12] };
+  return {
+    width: data.readUInt32BE(0),
+    height: data.readUInt32BE(4),
+    bitDepth: data[8],
+    colorType: data[9],
+    interlace: data[12],
+  };
 }
 
 /**
@@ -148,7 +156,8 @@ function unfilterGray8(raw: Uint8Array, out: Uint8Array, outOffset: number, widt
         break;
       case 3: {
         let left = 0;
-        for (let x = 0; x < width; x++) out[dst + x] = left = (raw[src + x] + ((left + (y > 0 ? out[prev + x] : 0)) >> 1)) & 255;
+        for (let x = 0; x < width; x++)
+          out[dst + x] = left = (raw[src + x] + ((left + (y > 0 ? out[prev + x] : 0)) >> 1)) & 255;
         break;
       }
       case 4:
@@ -169,14 +178,20 @@ function unfilterGray8(raw: Uint8Array, out: Uint8Array, outOffset: number, widt
  * Decodes an 8-bit grayscale PNG into `out` (width*height bytes at `outOffset`), or into a new array.
  * Throws PngError when the file is not `expected` size or not 8-bit grayscale.
  */
-export function decodeGray8(png: Uint8Array, expected?: { width: number; height: number }, out?: Uint8Array, outOffset = 0): { width: number; height: number; pixels: Uint8Array } {
+export function decodeGray8(
+  png: Uint8Array,
+  expected?: { width: number; height: number },
+  out?: Uint8Array,
+  outOffset = 0,
+): { width: number; height: number; pixels: Uint8Array } {
   const { header, idat } = readChunks(png);
   const { width, height } = header;
   if (expected && (width !== expected.width || height !== expected.height)) {
     throw new PngError(`image is ${width}x${height}, expected ${expected.width}x${expected.height}`);
   }
   const target = out ?? new Uint8Array(width * height);
-  if (target.length < outOffset + width * height) throw new PngError(`output buffer too small for a ${width}x${height} image`);
+  if (target.length < outOffset + width * height)
+    throw new PngError(`output buffer too small for a ${width}x${height} image`);
   if (header.bitDepth === 8 && header.colorType === COLOR_GRAY && header.interlace === 0) {
     let raw: Uint8Array;
     try {
@@ -188,7 +203,8 @@ export function decodeGray8(png: Uint8Array, expected?: { width: number; height:
     } catch (error) {
       throw new PngError(`corrupt PNG: image data does not inflate (${(error as Error).message})`);
     }
-    if (raw.length < (width + 1) * height) throw new PngError(`truncated PNG: image data holds ${raw.length} bytes, expected ${(width + 1) * height}`);
+    if (raw.length < (width + 1) * height)
+      throw new PngError(`truncated PNG: image data holds ${raw.length} bytes, expected ${(width + 1) * height}`);
     unfilterGray8(raw, target, outOffset, width, height);
     return { width, height, pixels: target.subarray(outOffset, outOffset + width * height) };
   }
@@ -208,7 +224,10 @@ export function decodeGray8(png: Uint8Array, expected?: { width: number; height:
 /** Encodes 8-bit gray (channels 1) or RGB (channels 3) pixels, row-major interleaved, as a PNG with the Up filter. */
 export function encodePng(pixels: Uint8Array, width: number, height: number, channels: 1 | 3, level = 6): Buffer {
   const rowBytes = width * channels;
-  if (pixels.length !== rowBytes * height) throw new PngError(`encodePng: ${pixels.length} bytes given, expected ${rowBytes * height} for ${width}x${height}x${channels}`);
+  if (pixels.length !== rowBytes * height)
+    throw new PngError(
+      `encodePng: ${pixels.length} bytes given, expected ${rowBytes * height} for ${width}x${height}x${channels}`,
+    );
   const raw = Buffer.allocUnsafe((rowBytes + 1) * height);
   for (let y = 0; y < height; y++) {
     const dst = y * (rowBytes + 1);
@@ -226,7 +245,12 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8;
   ihdr[9] = channels === 1 ? COLOR_GRAY : COLOR_RGB;
-  return Buffer.concat([SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw, { level })), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw, { level })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -18,7 +18,8 @@ export class SiteLoaderPool {
 
   constructor(options: SiteLoaderPoolOptions = {}) {
     this.threads = options.threads ?? os.availableParallelism();
-    if (!Number.isInteger(this.threads) || this.threads < 1) throw new Error(`threads ${this.threads}: expected an integer >= 1`);
+    if (!Number.isInteger(this.threads) || this.threads < 1)
+      throw new Error(`threads ${this.threads}: expected an integer >= 1`);
     this.#piscina = new Piscina({
       filename: new URL('./loadWorker.js', import.meta.url).href,
       // A named export: with a default export piscina falls back to an import() that intermittently crashes Node 20.
@@ -29,10 +30,20 @@ export class SiteLoaderPool {
   }
 
   /** Loads one site as loadSite does (same tensor layout, same SiteLoadError), on a worker thread. */
-  async load(imageRoot: string, site: SiteLocation, options: { channels?: readonly number[] } = {}): Promise<Uint8Array> {
+  async load(
+    imageRoot: string,
+    site: SiteLocation,
+    options: { channels?: readonly number[] } = {},
+  ): Promise<Uint8Array> {
     if (options.channels) checkChannels(options.channels);
     // Only the location crosses the thread boundary, whatever else the caller's record holds.
-    const location: SiteLocation = { dataset: site.dataset, experiment: site.experiment, plate: site.plate, well: site.well, site: site.site };
+    const location: SiteLocation = {
+      dataset: site.dataset,
+      experiment: site.experiment,
+      plate: site.plate,
+      well: site.well,
+      site: site.site,
+    };
     const result = await this.#piscina.run({ imageRoot, site: location, channels: options.channels });
     if (result instanceof Uint8Array) return result;
     throw new SiteLoadError(result.siteId, result.problems);
@@ -69,7 +80,8 @@ export async function* loadSites<S extends SiteLocation>(
 ): AsyncGenerator<{ site: S; tensor: Uint8Array }, void, undefined> {
   // Argument checks come before the pool exists, so a bad call leaves no threads behind.
   const { maxInFlight, channels } = options;
-  if (maxInFlight !== undefined && (!Number.isInteger(maxInFlight) || maxInFlight < 1)) throw new Error(`maxInFlight ${maxInFlight}: expected an integer >= 1`);
+  if (maxInFlight !== undefined && (!Number.isInteger(maxInFlight) || maxInFlight < 1))
+    throw new Error(`maxInFlight ${maxInFlight}: expected an integer >= 1`);
   if (channels) checkChannels(channels);
   const pool = options.pool ?? new SiteLoaderPool({ threads: options.threads });
   const limit = maxInFlight ?? 2 * pool.threads;
@@ -86,7 +98,12 @@ export async function* loadSites<S extends SiteLocation>(
           exhausted = true;
         } else {
           const site = next.value;
-          pending.push({ site, result: pool.load(imageRoot, site, { channels }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))) });
+          pending.push({
+            site,
+            result: pool
+              .load(imageRoot, site, { channels })
+              .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error)))),
+          });
         }
       }
       const head = pending.shift();

@@ -78,7 +78,9 @@ function displayRanges(tensor: Uint8Array, channels: readonly number[], options:
   for (const [key, [low, high]] of Object.entries(given)) {
     // lo < 0 or hi <= lo would give negative or infinite terms, which the reference wraps around in uint8.
     if (!(RGB_MAP[Number(key)] && low >= 0 && high > low && Number.isFinite(high))) {
-      throw new Error(`compositeRgb: range for channel ${key} is [${low}, ${high}], expected channel 1..${CHANNEL_COUNT} and 0 <= low < high`);
+      throw new Error(
+        `compositeRgb: range for channel ${key} is [${low}, ${high}], expected channel 1..${CHANNEL_COUNT} and 0 <= low < high`,
+      );
     }
   }
   return channels.map((channel) => given[channel] ?? RGB_MAP[channel].range);
@@ -88,11 +90,16 @@ function displayRanges(tensor: Uint8Array, channels: readonly number[], options:
 export function compositeRgb(tensor: Uint8Array, options: CompositeOptions = {}): Uint8Array {
   const { width = SITE_SIZE, height = SITE_SIZE } = options;
   const pixels = width * height;
-  if (tensor.length !== CHANNEL_COUNT * pixels) throw new Error(`compositeRgb: tensor holds ${tensor.length} bytes, expected ${CHANNEL_COUNT} x ${width} x ${height}`);
+  if (tensor.length !== CHANNEL_COUNT * pixels)
+    throw new Error(
+      `compositeRgb: tensor holds ${tensor.length} bytes, expected ${CHANNEL_COUNT} x ${width} x ${height}`,
+    );
   const channels = options.channels ?? ALL_CHANNELS;
   checkChannels(channels);
   const ranges = displayRanges(tensor, channels, options);
-  const tables = channels.map((channel, i) => contributionTable(options.colors?.[channel] ?? RGB_MAP[channel].rgb, ranges[i]));
+  const tables = channels.map((channel, i) =>
+    contributionTable(options.colors?.[channel] ?? RGB_MAP[channel].rgb, ranges[i]),
+  );
   const planes = Int32Array.from(channels, (channel) => (channel - 1) * pixels);
   const out = new Uint8Array(pixels * 3);
   // Stores into a clamped view saturate at 255, which is the reference's final clip, for free.

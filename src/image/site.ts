@@ -49,9 +49,11 @@ export class SiteLoadError extends Error {
 /** Throws a plain Error naming the bad value: a wrong channel list is a caller bug, not a data problem. */
 export function checkChannels(channels: readonly number[]): void {
   for (const channel of channels) {
-    if (!Number.isInteger(channel) || channel < 1 || channel > CHANNEL_COUNT) throw new Error(`channel ${channel}: expected an integer 1..${CHANNEL_COUNT}`);
+    if (!Number.isInteger(channel) || channel < 1 || channel > CHANNEL_COUNT)
+      throw new Error(`channel ${channel}: expected an integer 1..${CHANNEL_COUNT}`);
   }
-  if (new Set(channels).size !== channels.length) throw new Error(`channels [${channels.join(', ')}]: each channel may appear once`);
+  if (new Set(channels).size !== channels.length)
+    throw new Error(`channels [${channels.join(', ')}]: each channel may appear once`);
 }
 
 function describe(error: unknown): string {
@@ -66,12 +68,19 @@ function describe(error: unknown): string {
  * Throws SiteLoadError naming the site id and every missing, wrongly sized, non-8-bit-gray or corrupt file.
  * The third argument is either the output tensor or the options.
  */
-export function loadSite(imageRoot: string, site: SiteLocation, outOrOptions?: Uint8Array | LoadSiteOptions): Uint8Array {
+export function loadSite(
+  imageRoot: string,
+  site: SiteLocation,
+  outOrOptions?: Uint8Array | LoadSiteOptions,
+): Uint8Array {
   const options: LoadSiteOptions = outOrOptions instanceof Uint8Array ? { out: outOrOptions } : (outOrOptions ?? {});
   const channels = options.channels ?? ALL_CHANNELS;
   checkChannels(channels);
   const tensor = options.out ?? new Uint8Array(SITE_TENSOR_SIZE);
-  if (tensor.length !== SITE_TENSOR_SIZE) throw new Error(`loadSite: output tensor holds ${tensor.length} bytes, expected ${SITE_TENSOR_SIZE} (6 x ${SITE_SIZE} x ${SITE_SIZE})`);
+  if (tensor.length !== SITE_TENSOR_SIZE)
+    throw new Error(
+      `loadSite: output tensor holds ${tensor.length} bytes, expected ${SITE_TENSOR_SIZE} (6 x ${SITE_SIZE} x ${SITE_SIZE})`,
+    );
   const problems: SiteLoadProblem[] = [];
   for (let channel = 1; channel <= CHANNEL_COUNT; channel++) {
     const offset = (channel - 1) * PLANE_SIZE;

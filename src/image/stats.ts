@@ -29,7 +29,8 @@ const DEFAULT_PERCENTILES: readonly number[] = [1, 25, 50, 75, 99];
 
 /** Pixels per channel plane of a channel-major 6-channel tensor; throws when the length does not divide. */
 export function planeSize(tensor: Uint8Array): number {
-  if (tensor.length === 0 || tensor.length % CHANNEL_COUNT !== 0) throw new Error(`tensor holds ${tensor.length} bytes: expected ${CHANNEL_COUNT} equal channel planes`);
+  if (tensor.length === 0 || tensor.length % CHANNEL_COUNT !== 0)
+    throw new Error(`tensor holds ${tensor.length} bytes: expected ${CHANNEL_COUNT} equal channel planes`);
   return tensor.length / CHANNEL_COUNT;
 }
 
@@ -50,7 +51,8 @@ export function channelHistogram(tensor: Uint8Array, channel: number): Uint32Arr
   }
   for (; i < end; i++) parts[tensor[i]]++;
   const histogram = new Uint32Array(256);
-  for (let value = 0; value < 256; value++) histogram[value] = parts[value] + parts[256 + value] + parts[512 + value] + parts[768 + value];
+  for (let value = 0; value < 256; value++)
+    histogram[value] = parts[value] + parts[256 + value] + parts[512 + value] + parts[768 + value];
   return histogram;
 }
 

@@ -25,7 +25,11 @@ export interface DemoOptions {
 }
 
 /** How the caller shows progress of a long step (the CLI passes a progress-bar runner). */
-export type ProgressRunner = <T>(label: string, unit: string, step: (onProgress: (done: number, total: number) => void) => Promise<T>) => Promise<T>;
+export type ProgressRunner = <T>(
+  label: string,
+  unit: string,
+  step: (onProgress: (done: number, total: number) => void) => Promise<T>,
+) => Promise<T>;
 
 const silent: ProgressRunner = (_label, _unit, step) => step(() => {});
 
@@ -39,7 +43,11 @@ function pickShowcase(sites: SiteRecord[]): SiteRecord[] {
   return [...picked.values()];
 }
 
-export async function runDemo(options: DemoOptions, progress: ProgressRunner = silent, log: (line: string) => void = console.log): Promise<Record<string, unknown>> {
+export async function runDemo(
+  options: DemoOptions,
+  progress: ProgressRunner = silent,
+  log: (line: string) => void = console.log,
+): Promise<Record<string, unknown>> {
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -53,13 +61,21 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
   const simulated = !fs.existsSync(path.join(options.dataDir, 'metadata.csv'));
   if (simulated) {
     log(`simulating the '${options.preset}' preset (seed ${options.seed}) into ${options.dataDir}`);
-    await timed('simulate', () => progress('simulate', 'sites', (onProgress) => simulate({ out: options.dataDir, preset: options.preset, seed: options.seed, onProgress })));
+    await timed('simulate', () =>
+      progress('simulate', 'sites', (onProgress) =>
+        simulate({ out: options.dataDir, preset: options.preset, seed: options.seed, onProgress }),
+      ),
+    );
   } else {
     log(`using the dataset already in ${options.dataDir}`);
   }
   const layout = detectLayout(options.dataDir);
-  const check = await timed('check', () => progress('check', 'plates', (onProgress) => checkDataset(options.dataDir, { onProgress })));
-  log(`check: ${check.sites} sites, ${check.foundFiles} images, ${check.ok ? 'no problems' : 'PROBLEMS FOUND (run phenomap check)'}`);
+  const check = await timed('check', () =>
+    progress('check', 'plates', (onProgress) => checkDataset(options.dataDir, { onProgress })),
+  );
+  log(
+    `check: ${check.sites} sites, ${check.foundFiles} images, ${check.ok ? 'no problems' : 'PROBLEMS FOUND (run phenomap check)'}`,
+  );
   const index = await timed('index', () => ensureSiteIndex(layout));
   const sites = await querySiteIndex(index.file);
   log(`index: ${index.file}`);
@@ -75,7 +91,13 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
         const file = path.join(rgbDir, `${site.siteId}.png`);
         fs.writeFileSync(file, encodePng(compositeRgb(tensor), SITE_SIZE, SITE_SIZE, 3));
         const stats = channelStats(tensor);
-        written.push({ siteId: site.siteId, cellType: site.cellType, wellType: site.wellType, file, channelMeans: stats.map((s) => Number(s.mean.toFixed(2))) });
+        written.push({
+          siteId: site.siteId,
+          cellType: site.cellType,
+          wellType: site.wellType,
+          file,
+          channelMeans: stats.map((s) => Number(s.mean.toFixed(2))),
+        });
         onProgress(i + 1, showcase.length);
       }
       return written;
@@ -83,9 +105,14 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
   );
 
   const run = await timed('pipeline', () =>
-    progress('featurize', 'sites', (onProgress) => runPipeline(options.dataDir, { out: path.join(options.outDir, 'run'), onProgress })),
+    progress('featurize', 'sites', (onProgress) =>
+      runPipeline(options.dataDir, { out: path.join(options.outDir, 'run'), onProgress }),
+    ),
   );
-  const metrics = JSON.parse(fs.readFileSync(run.metrics, 'utf8')) as { heldout_accuracy: Record<string, number | null>; chance_accuracy: number };
+  const metrics = JSON.parse(fs.readFileSync(run.metrics, 'utf8')) as {
+    heldout_accuracy: Record<string, number | null>;
+    chance_accuracy: number;
+  };
 
   const counts: Record<string, Record<string, number>> = {};
   for (const site of sites) {
@@ -100,21 +127,36 @@ export async function runDemo(options: DemoOptions, progress: ProgressRunner = s
     sites: sites.length,
     experiments: [...new Set(sites.map((s) => s.experiment))],
     sitesByCellTypeAndWellType: counts,
-    check: { ok: check.ok, problems: Object.fromEntries(Object.entries(check.problems).map(([kind, p]) => [kind, p.count])) },
+    check: {
+      ok: check.ok,
+      problems: Object.fromEntries(Object.entries(check.problems).map(([kind, p]) => [kind, p.count])),
+    },
     index: index.file,
     composites,
-    run: { folder: run.run, report: run.report, heldoutAccuracy: metrics.heldout_accuracy, chanceAccuracy: metrics.chance_accuracy },
+    run: {
+      folder: run.run,
+      report: run.report,
+      heldoutAccuracy: metrics.heldout_accuracy,
+      chanceAccuracy: metrics.chance_accuracy,
+    },
     timings,
     versions: { node: process.version },
   };
   fs.writeFileSync(path.join(options.outDir, 'summary.json'), JSON.stringify(summary, null, 2));
   log(`\n${sites.length} sites in ${summary.experiments.length} experiments: ${summary.experiments.join(', ')}`);
-  for (const [cellType, byType] of Object.entries(counts)) log(`  ${cellType.padEnd(6)} ${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  for (const [cellType, byType] of Object.entries(counts))
+    log(
+      `  ${cellType.padEnd(6)} ${Object.entries(byType)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
   log(`\nRGB composites (rxrx1-utils colours) in ${rgbDir}:`);
-  for (const c of composites) log(`  ${c.siteId.padEnd(20)} ${c.wellType.padEnd(17)} channel means ${c.channelMeans.join(' ')}`);
+  for (const c of composites)
+    log(`  ${c.siteId.padEnd(20)} ${c.wellType.padEnd(17)} channel means ${c.channelMeans.join(' ')}`);
   log(`\nprofiling run (featurize -> select -> normalize -> correct -> evaluate) in ${run.run}`);
   log(`  held-out siRNA accuracy by correction method (chance ${metrics.chance_accuracy.toFixed(3)}):`);
-  for (const [method, accuracy] of Object.entries(metrics.heldout_accuracy)) log(`    ${method.padEnd(13)} ${accuracy === null ? '-' : accuracy.toFixed(3)}`);
+  for (const [method, accuracy] of Object.entries(metrics.heldout_accuracy))
+    log(`    ${method.padEnd(13)} ${accuracy === null ? '-' : accuracy.toFixed(3)}`);
   log(`  report: ${run.report}   browse: npx phenomap serve ${options.dataDir} --runs ${options.outDir}`);
   log(`\nsummary: ${path.join(options.outDir, 'summary.json')}  (timings ${JSON.stringify(timings)})`);
   return summary;

@@ -89,7 +89,12 @@ function packageVersion(): string {
 }
 
 /** Builds a table from rows that share `names`; metadata per row. */
-function table(names: string[], metadata: Record<string, MetadataValue>[], rows: Float32Array[], offsets: number[]): ProfileTable {
+function table(
+  names: string[],
+  metadata: Record<string, MetadataValue>[],
+  rows: Float32Array[],
+  offsets: number[],
+): ProfileTable {
   const columns = names.map((_, j) => {
     const column = new Float32Array(rows.length);
     rows.forEach((row, i) => (column[i] = row[offsets[i] + j]));
@@ -148,11 +153,20 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
         records.push({ plate: key, sites: plateSites.length, featurized: 0, failed: 0, skipped: true, seconds: 0 });
         continue;
       }
-      const results = await runPlate(pool, layout.imageRoot, plateSites, parameters, !!options.perCell, 2 * threads, () => options.onProgress?.(++done, sites.length));
+      const results = await runPlate(
+        pool,
+        layout.imageRoot,
+        plateSites,
+        parameters,
+        !!options.perCell,
+        2 * threads,
+        () => options.onProgress?.(++done, sites.length),
+      );
       const plateProblems: SiteProblem[] = [];
       const siteRows: { site: SiteRecord; result: FeaturizeSuccess }[] = [];
       results.forEach((result, i) => {
-        if ('problem' in result) plateProblems.push({ siteId: result.siteId, plate: key, problem: result.problem, files: result.files });
+        if ('problem' in result)
+          plateProblems.push({ siteId: result.siteId, plate: key, problem: result.problem, files: result.files });
         else siteRows.push({ site: plateSites[i], result });
       });
       const names = siteRows[0]?.result.names ?? [];
@@ -183,7 +197,14 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
       }
       problems = [...problems.filter((p) => p.plate !== key), ...plateProblems];
       writeJson(problemsFile, problems);
-      records.push({ plate: key, sites: plateSites.length, featurized: siteRows.length, failed: plateProblems.length, skipped: false, seconds: round3((performance.now() - plateStarted) / 1000) });
+      records.push({
+        plate: key,
+        sites: plateSites.length,
+        featurized: siteRows.length,
+        failed: plateProblems.length,
+        skipped: false,
+        seconds: round3((performance.now() - plateStarted) / 1000),
+      });
     }
   } finally {
     await pool.close();
@@ -200,7 +221,11 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
     options: { perCell: !!options.perCell, threads, filter: options.filter ?? {} },
     parameters,
     versions: { phenomap: packageVersion(), node: process.version, v8: process.versions.v8 },
-    outputs: { sites: 'sites/{experiment}_{plate}.parquet', cells: options.perCell ? 'cells/{experiment}_{plate}.parquet' : null, problems: 'problems.json' },
+    outputs: {
+      sites: 'sites/{experiment}_{plate}.parquet',
+      cells: options.perCell ? 'cells/{experiment}_{plate}.parquet' : null,
+      problems: 'problems.json',
+    },
     plates: records,
     sitesPerSecond: featurized > 0 ? round3(featurized / seconds) : 0,
   });
@@ -227,7 +252,14 @@ async function runPlate(
     while (next < sites.length) {
       const i = next++;
       const site = sites[i];
-      const location = { siteId: site.siteId, dataset: site.dataset, experiment: site.experiment, plate: site.plate, well: site.well, site: site.site };
+      const location = {
+        siteId: site.siteId,
+        dataset: site.dataset,
+        experiment: site.experiment,
+        plate: site.plate,
+        well: site.well,
+        site: site.site,
+      };
       try {
         results[i] = await pool.run({ imageRoot, site: location, parameters, perObject });
       } catch (error) {

@@ -54,13 +54,18 @@ export interface PipelineSummary {
 }
 
 export async function runPipeline(dir: string, options: PipelineOptions): Promise<PipelineSummary> {
-  const settings = { ...PIPELINE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<PipelineOptions>;
+  const settings = {
+    ...PIPELINE_DEFAULTS,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as Required<PipelineOptions>;
   const run = path.resolve(options.out);
   fs.mkdirSync(run, { recursive: true });
   const steps: PipelineSummary['steps'] = {};
   const recordFile = path.join(run, 'run.json');
   // A resumed run keeps what the earlier run recorded for the steps it skips.
-  const earlier: PipelineSummary['steps'] = fs.existsSync(recordFile) ? (JSON.parse(fs.readFileSync(recordFile, 'utf8')).steps ?? {}) : {};
+  const earlier: PipelineSummary['steps'] = fs.existsSync(recordFile)
+    ? (JSON.parse(fs.readFileSync(recordFile, 'utf8')).steps ?? {})
+    : {};
   const step = async (name: string, output: string, work: () => Promise<string | undefined> | string | undefined) => {
     const started = performance.now();
     if (fs.existsSync(output)) {
@@ -83,13 +88,21 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   // Featurize resumes plate by plate itself, so it always runs (complete plates are skipped inside).
   const featurized = performance.now();
   options.onStep?.('featurize', 'running');
-  const summary = await featurizeDataset(dir, { out: profiles, threads: settings.threads, onProgress: options.onProgress });
+  const summary = await featurizeDataset(dir, {
+    out: profiles,
+    threads: settings.threads,
+    onProgress: options.onProgress,
+  });
   const allSkipped = summary.plates.every((p) => p.skipped);
   // When every plate was already done, this call measured nothing: keep the run that did the work on record.
   steps.featurize =
     allSkipped && earlier.featurize
       ? { ...earlier.featurize, skipped: true }
-      : { seconds: Number(((performance.now() - featurized) / 1000).toFixed(3)), skipped: allSkipped, detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features` };
+      : {
+          seconds: Number(((performance.now() - featurized) / 1000).toFixed(3)),
+          skipped: allSkipped,
+          detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features`,
+        };
 
   await step('select', siteProfiles, () => {
     const sites = readProfiles(path.join(profiles, 'sites'));
@@ -104,14 +117,29 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
 
   await step('evaluate', metrics, async () => {
     const result = await evaluateProfiles(readProfiles(siteProfiles), {
-      methods: settings.methods, batch: settings.batch, controls: settings.controls, seed: settings.seed, umap: settings.umap,
+      methods: settings.methods,
+      batch: settings.batch,
+      controls: settings.controls,
+      seed: settings.seed,
+      umap: settings.umap,
       groundTruth: fs.existsSync(groundTruth) ? groundTruth : undefined,
     });
     writeReport(result, run);
-    return Object.entries(result.metrics.heldout_accuracy).map(([method, value]) => `${method} ${value === null ? '-' : value.toFixed(3)}`).join(', ');
+    return Object.entries(result.metrics.heldout_accuracy)
+      .map(([method, value]) => `${method} ${value === null ? '-' : value.toFixed(3)}`)
+      .join(', ');
   });
 
-  const record = { dataset: path.resolve(dir), parameters: settings, steps, versions: { node: process.version }, finished: new Date().toISOString() };
-  writeFileAtomic(recordFile, `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`);
+  const record = {
+    dataset: path.resolve(dir),
+    parameters: settings,
+    steps,
+    versions: { node: process.version },
+    finished: new Date().toISOString(),
+  };
+  writeFileAtomic(
+    recordFile,
+    `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`,
+  );
   return { run, steps, metrics, report: path.join(run, 'report.html') };
 }

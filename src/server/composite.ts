@@ -19,16 +19,28 @@ export interface CompositeRequest {
 
 /** The composite of a site tensor: exactly compositeRgb (so `phenomap rgb`), with optional custom colours. */
 export function composite(tensor: Uint8Array, request: CompositeRequest): Uint8Array {
-  return compositeRgb(tensor, { channels: request.channels, ranges: request.ranges ?? 'fixed', percentiles: request.percentiles, colors: request.colors });
+  return compositeRgb(tensor, {
+    channels: request.channels,
+    ranges: request.ranges ?? 'fixed',
+    percentiles: request.percentiles,
+    colors: request.colors,
+  });
 }
 
 /**
  * Box-filter downscale by an integer factor: each output pixel is the rounded mean of a factor x factor block
  * (per component). `components` is 1 (gray) or 3 (interleaved RGB).
  */
-export function downscale(pixels: Uint8Array, width: number, height: number, components: 1 | 3, factor: number): Uint8Array {
+export function downscale(
+  pixels: Uint8Array,
+  width: number,
+  height: number,
+  components: 1 | 3,
+  factor: number,
+): Uint8Array {
   if (factor === 1) return pixels;
-  if (!Number.isInteger(factor) || factor < 1 || width % factor !== 0 || height % factor !== 0) throw new Error(`downscale: factor ${factor} must be an integer dividing ${width}x${height}`);
+  if (!Number.isInteger(factor) || factor < 1 || width % factor !== 0 || height % factor !== 0)
+    throw new Error(`downscale: factor ${factor} must be an integer dividing ${width}x${height}`);
   const outWidth = width / factor;
   const outHeight = height / factor;
   const out = new Uint8Array(outWidth * outHeight * components);
@@ -53,7 +65,8 @@ export function downscale(pixels: Uint8Array, width: number, height: number, com
 
 /** One channel plane of a site tensor, optionally contrast-stretched so [lo, hi] percentiles map to 0..255. */
 export function channelPlane(tensor: Uint8Array, channel: number, percentiles?: readonly [number, number]): Uint8Array {
-  if (tensor.length !== CHANNEL_COUNT * SITE_SIZE * SITE_SIZE) throw new Error(`channelPlane: tensor holds ${tensor.length} bytes`);
+  if (tensor.length !== CHANNEL_COUNT * SITE_SIZE * SITE_SIZE)
+    throw new Error(`channelPlane: tensor holds ${tensor.length} bytes`);
   const plane = tensor.slice((channel - 1) * PLANE_SIZE, channel * PLANE_SIZE);
   if (!percentiles) return plane;
   const histogram = channelHistogram(tensor, channel);

@@ -84,8 +84,19 @@ export class DatasetCatalog {
       if (!well) {
         const position = wellPosition(site.well)!;
         well = {
-          wellId: site.wellId, experiment: site.experiment, plate: site.plate, well: site.well, row: position.row, column: position.column,
-          cellType: site.cellType, dataset: site.dataset, wellType: site.wellType, sirnaId: site.sirnaId, sirna: site.sirna, sirnaGroup: null, sites: [],
+          wellId: site.wellId,
+          experiment: site.experiment,
+          plate: site.plate,
+          well: site.well,
+          row: position.row,
+          column: position.column,
+          cellType: site.cellType,
+          dataset: site.dataset,
+          wellType: site.wellType,
+          sirnaId: site.sirnaId,
+          sirna: site.sirna,
+          sirnaGroup: null,
+          sites: [],
         };
         wells.set(site.wellId, well);
       }
@@ -103,11 +114,17 @@ export class DatasetCatalog {
     const experiments = new Map<string, ExperimentRecord>();
     for (const well of this.wells) {
       let record = experiments.get(well.experiment);
-      if (!record) experiments.set(well.experiment, (record = { experiment: well.experiment, cellType: well.cellType, dataset: well.dataset, plates: [] }));
+      if (!record)
+        experiments.set(
+          well.experiment,
+          (record = { experiment: well.experiment, cellType: well.cellType, dataset: well.dataset, plates: [] }),
+        );
       if (!record.plates.includes(well.plate)) record.plates.push(well.plate);
     }
     for (const record of experiments.values()) record.plates.sort((a, b) => a - b);
-    this.experiments = [...experiments.values()].sort((a, b) => (a.experiment < b.experiment ? -1 : a.experiment > b.experiment ? 1 : 0));
+    this.experiments = [...experiments.values()].sort((a, b) =>
+      a.experiment < b.experiment ? -1 : a.experiment > b.experiment ? 1 : 0,
+    );
   }
 
   /** Detects the layout, builds or reuses the site index, and loads every site. */
@@ -122,7 +139,8 @@ export class DatasetCatalog {
     for (const [, wells] of this.#wellsByPlate) {
       const votes = [0, 0, 0, 0];
       for (const well of wells) {
-        const group = well.wellType === 'treatment' && well.sirnaId !== null ? groups.ofSirna.get(well.sirnaId) : undefined;
+        const group =
+          well.wellType === 'treatment' && well.sirnaId !== null ? groups.ofSirna.get(well.sirnaId) : undefined;
         if (group !== undefined) votes[group]++;
       }
       const top = votes.indexOf(Math.max(...votes));
@@ -145,13 +163,21 @@ export class DatasetCatalog {
 
   queryWells(filter: WellFilter): WellRecord[] {
     const sets = {
-      experiment: filter.experiment && new Set(filter.experiment), plate: filter.plate && new Set(filter.plate), cellType: filter.cellType && new Set(filter.cellType),
-      wellType: filter.wellType && new Set<string>(filter.wellType), sirnaId: filter.sirnaId && new Set(filter.sirnaId), dataset: filter.dataset && new Set<string>(filter.dataset),
+      experiment: filter.experiment && new Set(filter.experiment),
+      plate: filter.plate && new Set(filter.plate),
+      cellType: filter.cellType && new Set(filter.cellType),
+      wellType: filter.wellType && new Set<string>(filter.wellType),
+      sirnaId: filter.sirnaId && new Set(filter.sirnaId),
+      dataset: filter.dataset && new Set<string>(filter.dataset),
     };
     return this.wells.filter(
       (w) =>
-        (!sets.experiment || sets.experiment.has(w.experiment)) && (!sets.plate || sets.plate.has(w.plate)) && (!sets.cellType || sets.cellType.has(w.cellType)) &&
-        (!sets.wellType || sets.wellType.has(w.wellType)) && (!sets.sirnaId || (w.sirnaId !== null && sets.sirnaId.has(w.sirnaId))) && (!sets.dataset || sets.dataset.has(w.dataset)),
+        (!sets.experiment || sets.experiment.has(w.experiment)) &&
+        (!sets.plate || sets.plate.has(w.plate)) &&
+        (!sets.cellType || sets.cellType.has(w.cellType)) &&
+        (!sets.wellType || sets.wellType.has(w.wellType)) &&
+        (!sets.sirnaId || (w.sirnaId !== null && sets.sirnaId.has(w.sirnaId))) &&
+        (!sets.dataset || sets.dataset.has(w.dataset)),
     );
   }
 }

@@ -43,7 +43,13 @@ export class ImageService {
     options: ImageServiceOptions = {},
   ) {
     const threads = options.threads ?? Math.min(4, Math.max(1, os.availableParallelism() - 1));
-    this.#pool = new Piscina({ filename: new URL('./renderWorker.js', import.meta.url).href, name: 'render', minThreads: threads, maxThreads: threads, idleTimeout: 60_000 });
+    this.#pool = new Piscina({
+      filename: new URL('./renderWorker.js', import.meta.url).href,
+      name: 'render',
+      minThreads: threads,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    });
     const cacheBytes = options.cacheBytes ?? 128 * 1024 * 1024;
     this.cacheEnabled = cacheBytes > 0;
     this.#cache = new LruCache<Buffer>(cacheBytes, 4096, (png) => png.byteLength);
@@ -73,9 +79,17 @@ export class ImageService {
     const files = await this.channelFiles(site);
     const missing = channels.filter((channel) => !files[channel - 1]);
     if (missing.length > 0) {
-      throw new HttpError(404, `site ${site.siteId}: no image file for channel(s) ${missing.join(', ')} (present: ${files.flatMap((f, i) => (f ? [i + 1] : [])).join(', ') || 'none'})`);
+      throw new HttpError(
+        404,
+        `site ${site.siteId}: no image file for channel(s) ${missing.join(', ')} (present: ${files.flatMap((f, i) => (f ? [i + 1] : [])).join(', ') || 'none'})`,
+      );
     }
-    const identity = JSON.stringify({ v: RENDER_VERSION, site: site.siteId, request, files: channels.map((channel) => files[channel - 1]) });
+    const identity = JSON.stringify({
+      v: RENDER_VERSION,
+      site: site.siteId,
+      request,
+      files: channels.map((channel) => files[channel - 1]),
+    });
     return `"${crypto.createHash('sha1').update(identity).digest('base64url')}"`;
   }
 
@@ -84,24 +98,51 @@ export class ImageService {
     return this.etag(site, { kind: 'composite', ...request }, request.channels);
   }
 
-  channelTag(site: SiteRecord, request: { channel: number; size: number; percentiles?: [number, number] }): Promise<string> {
+  channelTag(
+    site: SiteRecord,
+    request: { channel: number; size: number; percentiles?: [number, number] },
+  ): Promise<string> {
     return this.etag(site, { kind: 'channel', ...request }, [request.channel]);
   }
 
   /** The composite PNG (from the cache when it holds `etag`, else rendered on the pool). */
-  async composite(site: SiteRecord, request: CompositeRequest & { size: number }, etag?: string): Promise<RenderedImage> {
+  async composite(
+    site: SiteRecord,
+    request: CompositeRequest & { size: number },
+    etag?: string,
+  ): Promise<RenderedImage> {
     etag ??= await this.compositeTag(site, request);
-    return { etag, png: await this.#cached(etag, () => this.#render({ kind: 'composite', imageRoot: this.imageRoot, site: location(site), ...request })) };
+    return {
+      etag,
+      png: await this.#cached(etag, () =>
+        this.#render({ kind: 'composite', imageRoot: this.imageRoot, site: location(site), ...request }),
+      ),
+    };
   }
 
-  async channel(site: SiteRecord, request: { channel: number; size: number; percentiles?: [number, number] }, etag?: string): Promise<RenderedImage> {
+  async channel(
+    site: SiteRecord,
+    request: { channel: number; size: number; percentiles?: [number, number] },
+    etag?: string,
+  ): Promise<RenderedImage> {
     etag ??= await this.channelTag(site, request);
-    return { etag, png: await this.#cached(etag, () => this.#render({ kind: 'channel', imageRoot: this.imageRoot, site: location(site), ...request })) };
+    return {
+      etag,
+      png: await this.#cached(etag, () =>
+        this.#render({ kind: 'channel', imageRoot: this.imageRoot, site: location(site), ...request }),
+      ),
+    };
   }
 
   async stats(site: SiteRecord, channels: number[]): Promise<ChannelStats[]> {
     if (channels.length === 0) return [];
-    const result = await this.#pool.run({ kind: 'stats', imageRoot: this.imageRoot, site: location(site), channels, percentiles: STATS_PERCENTILES });
+    const result = await this.#pool.run({
+      kind: 'stats',
+      imageRoot: this.imageRoot,
+      site: location(site),
+      channels,
+      percentiles: STATS_PERCENTILES,
+    });
     if ('failure' in result) throw loadFailure(result.failure);
     if (!('stats' in result)) throw new Error('render worker: expected stats');
     return result.stats;
@@ -122,7 +163,10 @@ export class ImageService {
     if (!pending) {
       pending = render().finally(() => this.#inFlight.delete(etag));
       this.#inFlight.set(etag, pending);
-      pending.then((png) => this.#cache.set(etag, png), () => undefined);
+      pending.then(
+        (png) => this.#cache.set(etag, png),
+        () => undefined,
+      );
     }
     return pending;
   }
@@ -140,5 +184,8 @@ function location(site: SiteRecord) {
 function loadFailure(failure: { siteId: string; problems: { file: string; reason: string }[] }): HttpError {
   // Paths are reported relative to nothing: the client learns which channel is bad, not where the data lives.
   const detail = failure.problems.map((p) => `${path.basename(p.file)}: ${p.reason}`).join('; ');
-  return new HttpError(failure.problems.every((p) => p.reason === 'missing file') ? 404 : 422, `site ${failure.siteId}: ${detail}`);
+  return new HttpError(
+    failure.problems.every((p) => p.reason === 'missing file') ? 404 : 422,
+    `site ${failure.siteId}: ${detail}`,
+  );
 }

@@ -70,15 +70,27 @@ export function defaultDbPath(catalog: DatasetCatalog): string {
   return path.join(path.dirname(defaultIndexPath(catalog.layout)), 'phenomap.sqlite');
 }
 
-async function openCompetition(db: Db, catalog: DatasetCatalog, options: CompetitionServeOptions | false | undefined): Promise<{ competition: Competition | null; reason: string }> {
+async function openCompetition(
+  db: Db,
+  catalog: DatasetCatalog,
+  options: CompetitionServeOptions | false | undefined,
+): Promise<{ competition: Competition | null; reason: string }> {
   if (options === false) return { competition: null, reason: 'disabled by the server options' };
   const settings = options ?? {};
   let key: SolutionKey | null;
   if (settings.key) key = parseKey(fs.readFileSync(settings.key, 'utf8'), settings.key);
   else key = demoKey(catalog.sites, { seed: settings.seed, publicFraction: settings.publicFraction });
-  if (!key) return { competition: null, reason: 'the dataset has no labelled test treatment wells (give a solution key: serve --key key.csv)' };
+  if (!key)
+    return {
+      competition: null,
+      reason: 'the dataset has no labelled test treatment wells (give a solution key: serve --key key.csv)',
+    };
   const competition = await Competition.open(db, {
-    key, name: settings.name, dailyLimit: settings.dailyLimit, maxBytes: settings.maxBytes, now: settings.now,
+    key,
+    name: settings.name,
+    dailyLimit: settings.dailyLimit,
+    maxBytes: settings.maxBytes,
+    now: settings.now,
     organizerToken: settings.organizerToken ?? process.env.PHENOMAP_ORGANIZER_TOKEN,
   });
   return { competition, reason: '' };
@@ -87,7 +99,10 @@ async function openCompetition(db: Db, catalog: DatasetCatalog, options: Competi
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const catalog = await DatasetCatalog.open(options.datasetDir, { indexFile: options.indexFile });
   const db = await openDb(options.db ?? defaultDbPath(catalog), { schema: options.dbSchema });
-  const images = new ImageService(catalog.layout.imageRoot, { threads: options.threads, cacheBytes: options.imageCacheBytes });
+  const images = new ImageService(catalog.layout.imageRoot, {
+    threads: options.threads,
+    cacheBytes: options.imageCacheBytes,
+  });
   const runs = new RunsService(options.runsDir ? path.resolve(options.runsDir) : undefined);
   let competition: Awaited<ReturnType<typeof openCompetition>>;
   try {
@@ -104,46 +119,69 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     await db.close();
   });
 
-  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) => done(null, body));
-  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser(['text/csv', 'application/csv'], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, (_request, body, done) =>
+    done(null, body),
+  );
   await app.register(fastifyMultipart, { limits: { fileSize: bodyLimit, files: 1, fields: 10, parts: 20 } });
   if (options.rateLimit !== false) {
     const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
     await app.register(fastifyRateLimit, {
       max: limit.max,
       timeWindow: limit.timeWindow ?? '1 minute',
-      errorResponseBuilder: (_request, context) => ({ statusCode: 429, error: `rate limit exceeded: at most ${context.max} requests per ${context.after} window; retry later` }),
+      errorResponseBuilder: (_request, context) => ({
+        statusCode: 429,
+        error: `rate limit exceeded: at most ${context.max} requests per ${context.after} window; retry later`,
+      }),
     });
   }
 
-  app.setErrorHandler((error: FastifyError | HttpError | CompetitionError | { statusCode?: number; error?: string }, request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error(error);
-      return reply.code(status).send({ error: 'internal server error' });
-    }
-    let message = (error as { error?: string }).error ?? (error as Error).message;
-    const code = (error as FastifyError).code;
-    if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_REQ_FILE_TOO_LARGE') message = `body: larger than the limit of ${bodyLimit} bytes`;
-    else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') message = `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (send application/json, text/csv or multipart/form-data)`;
-    else if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (error instanceof SyntaxError && status === 400)) message = `body: not valid JSON (${(error as Error).message})`;
-    return reply.code(status).send({ error: message });
-  });
+  app.setErrorHandler(
+    (error: FastifyError | HttpError | CompetitionError | { statusCode?: number; error?: string }, request, reply) => {
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) {
+        request.log.error(error);
+        return reply.code(status).send({ error: 'internal server error' });
+      }
+      let message = (error as { error?: string }).error ?? (error as Error).message;
+      const code = (error as FastifyError).code;
+      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_REQ_FILE_TOO_LARGE')
+        message = `body: larger than the limit of ${bodyLimit} bytes`;
+      else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+        message = `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (send application/json, text/csv or multipart/form-data)`;
+      else if (
+        code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+        code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+        (error instanceof SyntaxError && status === 400)
+      )
+        message = `body: not valid JSON (${(error as Error).message})`;
+      return reply.code(status).send({ error: message });
+    },
+  );
 
   app.get('/api/health', async () => ({
-    status: 'ok', dataset: catalog.layout.root, layout: catalog.layout.kind, sites: catalog.sites.length,
-    db: db.dialect, competition: competition.competition !== null, runs: runs.runsDir !== undefined,
+    status: 'ok',
+    dataset: catalog.layout.root,
+    layout: catalog.layout.kind,
+    sites: catalog.sites.length,
+    db: db.dialect,
+    competition: competition.competition !== null,
+    runs: runs.runsDir !== undefined,
   }));
   dataRoutes(app, catalog, images, runs);
   runRoutes(app, runs);
   competitionRoutes(app, competition.competition, competition.reason);
 
-  const webDir = options.webDir && fs.existsSync(path.join(options.webDir, 'index.html')) ? path.resolve(options.webDir) : null;
+  const webDir =
+    options.webDir && fs.existsSync(path.join(options.webDir, 'index.html')) ? path.resolve(options.webDir) : null;
   if (webDir) await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
   app.setNotFoundHandler((request, reply) => {
     const url = request.url.split('?')[0];
     // The front end routes in the browser: any other GET of a page gets index.html.
-    if (webDir && request.method === 'GET' && !url.startsWith('/api/') && url !== '/api') return reply.type('text/html; charset=utf-8').send(fs.createReadStream(path.join(webDir, 'index.html')));
+    if (webDir && request.method === 'GET' && !url.startsWith('/api/') && url !== '/api')
+      return reply.type('text/html; charset=utf-8').send(fs.createReadStream(path.join(webDir, 'index.html')));
     return reply.code(404).send({ error: `not found: ${request.method} ${url}` });
   });
   return app;

@@ -21,7 +21,10 @@ export interface Projection {
   features: number;
 }
 
-export function pca2(table: ProfileTable, options: { oversample?: number; iterations?: number; seed?: number } = {}): Projection {
+export function pca2(
+  table: ProfileTable,
+  options: { oversample?: number; iterations?: number; seed?: number } = {},
+): Projection {
   const n = table.rows;
   const empty: Projection = { x: new Float64Array(n), y: new Float64Array(n), explained: [0, 0], features: 0 };
   if (n < 2) return empty;
@@ -39,7 +42,7 @@ export function pca2(table: ProfileTable, options: { oversample?: number; iterat
     const sd = Math.sqrt(squares / Math.max(1, n - 1));
     if (!(sd > 1e-12)) continue;
     usable.push({ column, mean, sd });
-    totalVariance += (squares / Math.max(1, n - 1)) / (sd * sd);
+    totalVariance += squares / Math.max(1, n - 1) / (sd * sd);
   }
   const p = usable.length;
   if (p === 0) return empty;
@@ -50,7 +53,15 @@ export function pca2(table: ProfileTable, options: { oversample?: number; iterat
   const k = Math.min(2, p, n);
   const l = Math.min(p, n, k + (options.oversample ?? 8));
   const rng = new Rng(options.seed ?? 12345);
-  let Q = new QrDecomposition(X.mmul(Matrix.from1DArray(p, l, Array.from({ length: p * l }, () => rng.normal())))).orthogonalMatrix;
+  let Q = new QrDecomposition(
+    X.mmul(
+      Matrix.from1DArray(
+        p,
+        l,
+        Array.from({ length: p * l }, () => rng.normal()),
+      ),
+    ),
+  ).orthogonalMatrix;
   for (let q = 0; q < (options.iterations ?? 4); q++) {
     const Z = new QrDecomposition(X.transpose().mmul(Q)).orthogonalMatrix;
     Q = new QrDecomposition(X.mmul(Z)).orthogonalMatrix;
@@ -63,7 +74,8 @@ export function pca2(table: ProfileTable, options: { oversample?: number; iterat
   for (let c = 0; c < k; c++) {
     let sign = 1;
     let largest = 0;
-    for (let j = 0; j < p; j++) if (Math.abs(V.get(j, c)) > largest) (largest = Math.abs(V.get(j, c))), (sign = Math.sign(V.get(j, c)) || 1);
+    for (let j = 0; j < p; j++)
+      if (Math.abs(V.get(j, c)) > largest) (largest = Math.abs(V.get(j, c))), (sign = Math.sign(V.get(j, c)) || 1);
     const out = c === 0 ? x : y;
     for (let i = 0; i < n; i++) {
       let s = 0;

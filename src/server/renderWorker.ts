@@ -17,10 +17,20 @@ export const SERVER_PNG_LEVEL = 3;
 
 export type RenderTask =
   | ({ kind: 'composite'; imageRoot: string; site: SiteLocation; size: number } & CompositeRequest)
-  | { kind: 'channel'; imageRoot: string; site: SiteLocation; channel: number; percentiles?: [number, number]; size: number }
+  | {
+      kind: 'channel';
+      imageRoot: string;
+      site: SiteLocation;
+      channel: number;
+      percentiles?: [number, number];
+      size: number;
+    }
   | { kind: 'stats'; imageRoot: string; site: SiteLocation; channels: number[]; percentiles: number[] };
 
-export type RenderResult = { png: Uint8Array } | { stats: ChannelStats[] } | { failure: { siteId: string; problems: SiteLoadProblem[] } };
+export type RenderResult =
+  | { png: Uint8Array }
+  | { stats: ChannelStats[] }
+  | { failure: { siteId: string; problems: SiteLoadProblem[] } };
 
 export function render(task: RenderTask): RenderResult {
   try {

@@ -46,13 +46,26 @@ export interface Embedding {
   points: EmbeddingPoint[];
 }
 
-const PROFILE_NAMES = ['well_profiles', 'profiles_well', 'wells', 'profiles', 'site_profiles', 'profiles_site', 'sites', 'features', 'embeddings'];
+const PROFILE_NAMES = [
+  'well_profiles',
+  'profiles_well',
+  'wells',
+  'profiles',
+  'site_profiles',
+  'profiles_site',
+  'sites',
+  'features',
+  'embeddings',
+];
 /** Where cell counts may be, in order: a feature, a metadata column, CellProfiler-style names. */
 const CELL_COUNT_COLUMNS = ['cell_count', 'Metadata_cell_count', 'Count_Cells', 'Cells_Count', 'n_cells'];
 
 /** The optional batch-correction module (src/correct), loaded when present. */
 interface CorrectModule {
-  correctProfiles(table: ProfileTable, options: { method: string; batch: string; controls?: FitOn }): ProfileTable | Promise<ProfileTable>;
+  correctProfiles(
+    table: ProfileTable,
+    options: { method: string; batch: string; controls?: FitOn },
+  ): ProfileTable | Promise<ProfileTable>;
   methods: string[];
 }
 
@@ -64,7 +77,9 @@ function loadCorrectModule(): Promise<CorrectModule | null> {
   correctModule ??= import(specifier)
     .then((module: Record<string, unknown>) => {
       if (typeof module.correctProfiles !== 'function') return null;
-      const listed = [module.CORRECTION_METHODS, module.CORRECT_METHODS, module.METHODS].find((value) => Array.isArray(value)) as unknown[] | undefined;
+      const listed = [module.CORRECTION_METHODS, module.CORRECT_METHODS, module.METHODS].find((value) =>
+        Array.isArray(value),
+      ) as unknown[] | undefined;
       const methods = (listed ?? []).filter((m): m is string => typeof m === 'string' && m !== 'none');
       return { correctProfiles: module.correctProfiles as CorrectModule['correctProfiles'], methods };
     })
@@ -85,16 +100,25 @@ function isTable(candidate: string): boolean {
 /** The profile table of a run folder, or null. */
 export function findProfileTable(runDir: string): string | null {
   for (const name of PROFILE_NAMES) {
-    for (const candidate of [path.join(runDir, `${name}.parquet`), path.join(runDir, name)]) if (isTable(candidate)) return candidate;
+    for (const candidate of [path.join(runDir, `${name}.parquet`), path.join(runDir, name)])
+      if (isTable(candidate)) return candidate;
   }
-  const others = fs.readdirSync(runDir).filter((name) => !name.startsWith('.')).sort();
+  const others = fs
+    .readdirSync(runDir)
+    .filter((name) => !name.startsWith('.'))
+    .sort();
   const found = others.map((name) => path.join(runDir, name)).find(isTable);
   return found ?? null;
 }
 
 /** Newest modification time of a table (file or parts), for cache keys. */
 function tableVersion(tablePath: string): string {
-  const files = exists(tablePath, 'dir') ? fs.readdirSync(tablePath).filter((n) => n.endsWith('.parquet')).map((n) => path.join(tablePath, n)) : [tablePath];
+  const files = exists(tablePath, 'dir')
+    ? fs
+        .readdirSync(tablePath)
+        .filter((n) => n.endsWith('.parquet'))
+        .map((n) => path.join(tablePath, n))
+    : [tablePath];
   return files.map((file) => `${path.basename(file)}:${fs.statSync(file).mtimeMs}:${fs.statSync(file).size}`).join('|');
 }
 
@@ -116,7 +140,11 @@ export class RunsService {
 
   /** The folder of a listed run; 404 otherwise. */
   dir(name: string): string {
-    if (!this.names().includes(name)) throw new HttpError(404, `run "${name}" not found${this.runsDir ? '' : ' (the server has no runs folder: serve --runs DIR)'}`);
+    if (!this.names().includes(name))
+      throw new HttpError(
+        404,
+        `run "${name}" not found${this.runsDir ? '' : ' (the server has no runs folder: serve --runs DIR)'}`,
+      );
     return path.join(this.runsDir!, name);
   }
 
@@ -126,7 +154,10 @@ export class RunsService {
       const dir = path.join(this.runsDir!, name);
       const hasProfiles = findProfileTable(dir) !== null;
       return {
-        name, hasReport: exists(path.join(dir, 'report.html'), 'file'), hasMetrics: exists(path.join(dir, 'metrics.json'), 'file'), hasProfiles,
+        name,
+        hasReport: exists(path.join(dir, 'report.html'), 'file'),
+        hasMetrics: exists(path.join(dir, 'metrics.json'), 'file'),
+        hasProfiles,
         methods: hasProfiles ? ['none', ...(correct?.methods ?? [])] : [],
       };
     });
@@ -158,12 +189,21 @@ export class RunsService {
   }
 
   /** Per-well values of a feature (or cell_count) on one plate. */
-  plateValues(name: string, experiment: string, plate: number, field: string): { well: string; value: number | null }[] {
+  plateValues(
+    name: string,
+    experiment: string,
+    plate: number,
+    field: string,
+  ): { well: string; value: number | null }[] {
     const table = this.wellTable(name);
     const experiments = table.metadata[META.experiment];
     const plates = table.metadata[META.plate];
     const wells = table.metadata[META.well];
-    if (!experiments || !plates || !wells) throw new HttpError(422, `run "${name}": its profile table lacks ${META.experiment}, ${META.plate} or ${META.well}`);
+    if (!experiments || !plates || !wells)
+      throw new HttpError(
+        422,
+        `run "${name}": its profile table lacks ${META.experiment}, ${META.plate} or ${META.well}`,
+      );
     let values: ArrayLike<number | string | null> | undefined;
     const candidates = field === 'cell_count' ? CELL_COUNT_COLUMNS : [field];
     for (const column of candidates) {
@@ -179,7 +219,10 @@ export class RunsService {
     }
     if (!values) {
       const shown = table.features.slice(0, 5).join(', ');
-      throw new HttpError(400, `field: "${field}" is not a metadata field, cell_count or a feature of run "${name}" (features: ${shown}${table.features.length > 5 ? `, ... ${table.features.length} in all` : ''})`);
+      throw new HttpError(
+        400,
+        `field: "${field}" is not a metadata field, cell_count or a feature of run "${name}" (features: ${shown}${table.features.length > 5 ? `, ... ${table.features.length} in all` : ''})`,
+      );
     }
     const out: { well: string; value: number | null }[] = [];
     for (let i = 0; i < table.rows; i++) {
@@ -200,8 +243,13 @@ export class RunsService {
     let fittedOn: Embedding['fittedOn'] = null;
     if (method !== 'none') {
       const correct = await loadCorrectModule();
-      if (!correct) throw new HttpError(400, `method: "${method}" is not available (batch correction, src/correct, is not installed; use none)`);
-      if (correct.methods.length > 0 && !correct.methods.includes(method)) throw new HttpError(400, `method: "${method}" is unknown (expected none, ${correct.methods.join(', ')})`);
+      if (!correct)
+        throw new HttpError(
+          400,
+          `method: "${method}" is not available (batch correction, src/correct, is not installed; use none)`,
+        );
+      if (correct.methods.length > 0 && !correct.methods.includes(method))
+        throw new HttpError(400, `method: "${method}" is unknown (expected none, ${correct.methods.join(', ')})`);
       try {
         // Fit on the narrowest rows that suffice: negative controls, then all controls, then every well.
         for (const controls of FIT_ON) {
@@ -233,7 +281,15 @@ export class RunsService {
       sirnaId: sirnaIds[i] === null || sirnaIds[i] === undefined ? null : Number(sirnaIds[i]),
       wellType: (wellTypes[i] as string | null) ?? null,
     }));
-    const embedding: Embedding = { run: name, method, projection: 'pca', features: projection.features, explained: projection.explained, fittedOn, points };
+    const embedding: Embedding = {
+      run: name,
+      method,
+      projection: 'pca',
+      features: projection.features,
+      explained: projection.explained,
+      fittedOn,
+      points,
+    };
     this.#embeddings.set(cacheKey, embedding);
     return embedding;
   }

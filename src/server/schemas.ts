@@ -52,9 +52,17 @@ export const SITE_ID_PATTERN = /^[A-Za-z0-9]{1,16}-\d{1,4}_\d_[A-P]\d{2}_\d$/;
 /** A run is a folder name: letters, digits, dot, underscore, hyphen; no leading dot, so never `..`. */
 export const RUN_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
-const experiment = z.string().regex(EXPERIMENT_PATTERN, { error: 'expected an experiment name {cell type}-{NN}, e.g. HEPG2-01' });
-const plate = z.coerce.number({ error: 'expected a plate number 1..4' }).int({ error: 'expected a plate number 1..4' }).min(1, { error: 'expected a plate number 1..4' }).max(4, { error: 'expected a plate number 1..4' });
-export const runName = z.string().regex(RUN_PATTERN, { error: 'expected a run folder name (letters, digits, ".", "_", "-", not starting with ".")' });
+const experiment = z
+  .string()
+  .regex(EXPERIMENT_PATTERN, { error: 'expected an experiment name {cell type}-{NN}, e.g. HEPG2-01' });
+const plate = z.coerce
+  .number({ error: 'expected a plate number 1..4' })
+  .int({ error: 'expected a plate number 1..4' })
+  .min(1, { error: 'expected a plate number 1..4' })
+  .max(4, { error: 'expected a plate number 1..4' });
+export const runName = z
+  .string()
+  .regex(RUN_PATTERN, { error: 'expected a run folder name (letters, digits, ".", "_", "-", not starting with ".")' });
 
 export const wellsQuery = z
   .object({
@@ -70,15 +78,30 @@ export const wellsQuery = z
       if (text !== 'train' && text !== 'test') throw new Error();
       return text as Dataset;
     }).optional(),
-    limit: z.coerce.number({ error: 'expected an integer >= 1' }).int({ error: 'expected an integer >= 1' }).min(1, { error: 'expected an integer >= 1' }).optional(),
-    offset: z.coerce.number({ error: 'expected an integer >= 0' }).int({ error: 'expected an integer >= 0' }).min(0, { error: 'expected an integer >= 0' }).optional(),
+    limit: z.coerce
+      .number({ error: 'expected an integer >= 1' })
+      .int({ error: 'expected an integer >= 1' })
+      .min(1, { error: 'expected an integer >= 1' })
+      .optional(),
+    offset: z.coerce
+      .number({ error: 'expected an integer >= 0' })
+      .int({ error: 'expected an integer >= 0' })
+      .min(0, { error: 'expected an integer >= 0' })
+      .optional(),
   })
   .strict();
 
-export const siteParams = z.object({ siteId: z.string().regex(SITE_ID_PATTERN, { error: 'expected a site id {experiment}_{plate}_{well}_{site}, e.g. HEPG2-01_1_B02_1' }) });
+export const siteParams = z.object({
+  siteId: z
+    .string()
+    .regex(SITE_ID_PATTERN, { error: 'expected a site id {experiment}_{plate}_{well}_{site}, e.g. HEPG2-01_1_B02_1' }),
+});
 
 export const channelParams = siteParams.extend({
-  file: z.string().regex(/^[1-6]\.png$/, { error: 'expected {channel}.png with channel 1..6, e.g. 1.png' }).transform((text) => Number(text[0])),
+  file: z
+    .string()
+    .regex(/^[1-6]\.png$/, { error: 'expected {channel}.png with channel 1..6, e.g. 1.png' })
+    .transform((text) => Number(text[0])),
 });
 
 const SIZES = [512, 256, 128, 64] as const;
@@ -92,15 +115,26 @@ const percentiles = z.preprocess(
   z.string().transform((text, context) => {
     const parts = text.split(',').map((p) => p.trim());
     const values = parts.map(Number);
-    if (parts.length !== 2 || parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v) || v < 0 || v > 100) || values[0] >= values[1]) {
-      context.addIssue({ code: 'custom', message: `"${text}": expected LOW,HIGH percentiles in 0..100 with LOW < HIGH, e.g. 0.1,99.9` });
+    if (
+      parts.length !== 2 ||
+      parts.some((p) => p === '') ||
+      values.some((v) => !Number.isFinite(v) || v < 0 || v > 100) ||
+      values[0] >= values[1]
+    ) {
+      context.addIssue({
+        code: 'custom',
+        message: `"${text}": expected LOW,HIGH percentiles in 0..100 with LOW < HIGH, e.g. 0.1,99.9`,
+      });
       return z.NEVER;
     }
     return [values[0], values[1]] as [number, number];
   }),
 );
 
-const channelList = list('channels 1..6, e.g. 1,2,3', integerIn(1, 6)).refine((channels) => new Set(channels).size === channels.length, { error: 'each channel may appear once' });
+const channelList = list('channels 1..6, e.g. 1,2,3', integerIn(1, 6)).refine(
+  (channels) => new Set(channels).size === channels.length,
+  { error: 'each channel may appear once' },
+);
 
 function channelMap<T>(description: string, value: (text: string) => T) {
   return list(description, (text) => {
@@ -126,9 +160,18 @@ const colors = channelMap('CHANNEL:RRGGBB colours, e.g. 1:1300f9,2:2aff1f', (tex
 });
 
 export const compositeQuery = z
-  .object({ channels: channelList.optional(), percentiles: percentiles.optional(), ranges: ranges.optional(), colors: colors.optional(), size })
+  .object({
+    channels: channelList.optional(),
+    percentiles: percentiles.optional(),
+    ranges: ranges.optional(),
+    colors: colors.optional(),
+    size,
+  })
   .strict()
-  .refine((q) => !(q.percentiles && q.ranges), { error: 'give either ranges or percentiles, not both', path: ['ranges'] });
+  .refine((q) => !(q.percentiles && q.ranges), {
+    error: 'give either ranges or percentiles, not both',
+    path: ['ranges'],
+  });
 
 export const channelQuery = z.object({ size, percentiles: percentiles.optional() }).strict();
 
@@ -138,7 +181,11 @@ export const METADATA_FIELDS = ['well_type', 'sirna_group', 'sirna_id', 'sirna',
 
 export const plateValuesQuery = z
   .object({
-    field: z.string().regex(/^[A-Za-z0-9_.:/-]{1,128}$/, { error: `expected a metadata field (${METADATA_FIELDS.join(', ')}), cell_count or a feature name` }),
+    field: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:/-]{1,128}$/, {
+        error: `expected a metadata field (${METADATA_FIELDS.join(', ')}), cell_count or a feature name`,
+      }),
     run: runName.optional(),
   })
   .strict();
@@ -147,17 +194,24 @@ export const runParams = z.object({ run: runName });
 
 export const embeddingQuery = z
   .object({
-    method: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'expected none or a correction method name' }).default('none'),
+    method: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'expected none or a correction method name' })
+      .default('none'),
     projection: z.enum(['pca'], { error: 'expected pca' }).default('pca'),
   })
   .strict();
 
-export const leaderboardQuery = z.object({ board: z.enum(['public', 'private'], { error: 'expected public or private' }).default('public') }).strict();
+export const leaderboardQuery = z
+  .object({ board: z.enum(['public', 'private'], { error: 'expected public or private' }).default('public') })
+  .strict();
 
 export const teamBody = z.object({ name: z.string({ error: 'expected a team name (a string)' }) }).strict();
 
 export const runFileParams = runParams.extend({
   '*': z
     .string()
-    .refine((p) => p.split('/').every((segment) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(segment)), { error: 'expected a relative file path of plain names (no "..", no hidden files)' }),
+    .refine((p) => p.split('/').every((segment) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(segment)), {
+      error: 'expected a relative file path of plain names (no "..", no hidden files)',
+    }),
 });

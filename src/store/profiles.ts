@@ -44,28 +44,48 @@ export const META = {
 /** The metadata values of one site, keyed by the META column names. */
 export function siteMetadata(site: SiteRecord): Record<string, MetadataValue> {
   return {
-    [META.siteId]: site.siteId, [META.wellId]: site.wellId, [META.dataset]: site.dataset, [META.experiment]: site.experiment,
-    [META.plate]: site.plate, [META.well]: site.well, [META.site]: site.site, [META.cellType]: site.cellType,
-    [META.wellType]: site.wellType, [META.sirna]: site.sirna, [META.sirnaId]: site.sirnaId,
+    [META.siteId]: site.siteId,
+    [META.wellId]: site.wellId,
+    [META.dataset]: site.dataset,
+    [META.experiment]: site.experiment,
+    [META.plate]: site.plate,
+    [META.well]: site.well,
+    [META.site]: site.site,
+    [META.cellType]: site.cellType,
+    [META.wellType]: site.wellType,
+    [META.sirna]: site.sirna,
+    [META.sirnaId]: site.sirnaId,
   };
 }
 
 /** Checks the shape contract; throws naming the offending column. */
 export function validateTable(table: ProfileTable): void {
-  if (table.features.length !== table.columns.length) throw new Error(`profile table: ${table.features.length} feature names but ${table.columns.length} columns`);
+  if (table.features.length !== table.columns.length)
+    throw new Error(`profile table: ${table.features.length} feature names but ${table.columns.length} columns`);
   for (const [name, values] of Object.entries(table.metadata)) {
-    if (!name.startsWith(METADATA_PREFIX)) throw new Error(`profile table: metadata column "${name}" must start with ${METADATA_PREFIX}`);
-    if (values.length !== table.rows) throw new Error(`profile table: metadata column "${name}" has ${values.length} values, expected ${table.rows}`);
+    if (!name.startsWith(METADATA_PREFIX))
+      throw new Error(`profile table: metadata column "${name}" must start with ${METADATA_PREFIX}`);
+    if (values.length !== table.rows)
+      throw new Error(`profile table: metadata column "${name}" has ${values.length} values, expected ${table.rows}`);
   }
   table.columns.forEach((column, j) => {
-    if (column.length !== table.rows) throw new Error(`profile table: feature column "${table.features[j]}" has ${column.length} values, expected ${table.rows}`);
-    if (table.features[j].startsWith(METADATA_PREFIX)) throw new Error(`profile table: feature column "${table.features[j]}" must not start with ${METADATA_PREFIX}`);
+    if (column.length !== table.rows)
+      throw new Error(
+        `profile table: feature column "${table.features[j]}" has ${column.length} values, expected ${table.rows}`,
+      );
+    if (table.features[j].startsWith(METADATA_PREFIX))
+      throw new Error(`profile table: feature column "${table.features[j]}" must not start with ${METADATA_PREFIX}`);
   });
 }
 
 function metadataVector(values: MetadataValue[]): arrow.Vector {
   const numeric = values.every((v) => v === null || (typeof v === 'number' && Number.isInteger(v)));
-  return numeric ? arrow.vectorFromArray(values as (number | null)[], new arrow.Int32()) : arrow.vectorFromArray(values.map((v) => (v === null ? null : String(v))), new arrow.Utf8());
+  return numeric
+    ? arrow.vectorFromArray(values as (number | null)[], new arrow.Int32())
+    : arrow.vectorFromArray(
+        values.map((v) => (v === null ? null : String(v))),
+        new arrow.Utf8(),
+      );
 }
 
 /** Writes a table as one Parquet file, atomically (temporary name, then rename). */
@@ -97,12 +117,17 @@ export function readProfileFile(file: string, options: { features?: string[] } =
   const result: ProfileTable = { rows: table.numRows, metadata: {}, features: [], columns: [] };
   for (const field of table.schema.fields) {
     if (!field.name.startsWith(METADATA_PREFIX)) continue;
-    result.metadata[field.name] = [...table.getChild(field.name)!].map((v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : String(v)));
+    result.metadata[field.name] = [...table.getChild(field.name)!].map((v) =>
+      v === null || v === undefined ? null : typeof v === 'number' ? v : String(v),
+    );
   }
   for (const name of wanted) {
     const column = table.getChild(name);
     if (!column) throw new Error(`${file}: no feature column "${name}"`);
-    if (!arrow.DataType.isFloat(column.type)) throw new Error(`${file}: column "${name}" is ${column.type}, expected float32 (feature columns follow the Metadata_* columns)`);
+    if (!arrow.DataType.isFloat(column.type))
+      throw new Error(
+        `${file}: column "${name}" is ${column.type}, expected float32 (feature columns follow the Metadata_* columns)`,
+      );
     result.features.push(name);
     result.columns.push(Float32Array.from(column.toArray() as ArrayLike<number>));
   }
@@ -114,7 +139,11 @@ export function profileParts(tablePath: string): string[] {
   const stat = fs.statSync(tablePath, { throwIfNoEntry: false });
   if (!stat) throw new Error(`${tablePath}: no such profile table (a .parquet file or a folder of them)`);
   if (stat.isFile()) return [tablePath];
-  const parts = fs.readdirSync(tablePath).filter((name) => name.endsWith('.parquet')).sort().map((name) => path.join(tablePath, name));
+  const parts = fs
+    .readdirSync(tablePath)
+    .filter((name) => name.endsWith('.parquet'))
+    .sort()
+    .map((name) => path.join(tablePath, name));
   if (parts.length === 0) throw new Error(`${tablePath}: folder holds no .parquet parts`);
   return parts;
 }
@@ -129,12 +158,14 @@ export function concatTables(tables: ProfileTable[]): ProfileTable {
   if (tables.length === 0) return { rows: 0, metadata: {}, features: [], columns: [] };
   const features = tables[0].features;
   for (const t of tables) {
-    if (t.features.length !== features.length || t.features.some((f, j) => f !== features[j])) throw new Error('concatTables: parts have different feature columns');
+    if (t.features.length !== features.length || t.features.some((f, j) => f !== features[j]))
+      throw new Error('concatTables: parts have different feature columns');
   }
   const rows = tables.reduce((sum, t) => sum + t.rows, 0);
   const metadataNames = [...new Set(tables.flatMap((t) => Object.keys(t.metadata)))];
   const metadata: Record<string, MetadataValue[]> = {};
-  for (const name of metadataNames) metadata[name] = tables.flatMap((t) => t.metadata[name] ?? new Array<MetadataValue>(t.rows).fill(null));
+  for (const name of metadataNames)
+    metadata[name] = tables.flatMap((t) => t.metadata[name] ?? new Array<MetadataValue>(t.rows).fill(null));
   const columns = features.map((_, j) => {
     const out = new Float32Array(rows);
     let offset = 0;
@@ -156,7 +187,8 @@ export function readProfiles(tablePath: string, options: { features?: string[] }
 export function selectRows(table: ProfileTable, indices: ArrayLike<number>): ProfileTable {
   const n = indices.length;
   const metadata: Record<string, MetadataValue[]> = {};
-  for (const [name, values] of Object.entries(table.metadata)) metadata[name] = Array.from({ length: n }, (_, i) => values[indices[i]]);
+  for (const [name, values] of Object.entries(table.metadata))
+    metadata[name] = Array.from({ length: n }, (_, i) => values[indices[i]]);
   const columns = table.columns.map((column) => {
     const out = new Float32Array(n);
     for (let i = 0; i < n; i++) out[i] = column[indices[i]];

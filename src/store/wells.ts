@@ -15,7 +15,10 @@ function wellKeys(table: ProfileTable): string[] {
   const well = table.metadata[META.well];
   return Array.from({ length: table.rows }, (_, i) => {
     if (ids && ids[i] !== null && ids[i] !== undefined) return String(ids[i]);
-    if (!experiment || !plate || !well) throw new Error(`aggregateToWells: row ${i} has no ${META.wellId} and the table lacks ${META.experiment}/${META.plate}/${META.well} to build one`);
+    if (!experiment || !plate || !well)
+      throw new Error(
+        `aggregateToWells: row ${i} has no ${META.wellId} and the table lacks ${META.experiment}/${META.plate}/${META.well} to build one`,
+      );
     return `${experiment[i]}_${plate[i]}_${well[i]}`;
   });
 }

@@ -76,7 +76,11 @@ export function App() {
         </a>
         <nav aria-label="Views" className="app-nav">
           {VIEWS.map((v) => (
-            <a key={v.view} href={v.view === 'site' && lastSite.current ? href('site', lastSite.current) : `#/${v.view}`} aria-current={route.view === v.view ? 'page' : undefined}>
+            <a
+              key={v.view}
+              href={v.view === 'site' && lastSite.current ? href('site', lastSite.current) : `#/${v.view}`}
+              aria-current={route.view === v.view ? 'page' : undefined}
+            >
               {v.label}
             </a>
           ))}
@@ -84,7 +88,8 @@ export function App() {
         <div className="dataset-info" aria-live="polite">
           {dataset.data && (
             <span title={dataset.data.root}>
-              {dataset.data.layout} · {dataset.data.experiments.length} experiments · {dataset.data.sites.toLocaleString('en-US')} sites
+              {dataset.data.layout} · {dataset.data.experiments.length} experiments ·{' '}
+              {dataset.data.sites.toLocaleString('en-US')} sites
             </span>
           )}
         </div>

@@ -181,7 +181,12 @@ async function errorOf(response: Response): Promise<ApiError> {
   let message = text.trim() || `${response.status} ${response.statusText}`;
   if (body && typeof body.error === 'string' && body.error) message = body.error;
   else if (body && typeof body.message === 'string' && body.message) message = body.message;
-  else if (body?.error && typeof body.error === 'object' && typeof (body.error as { message?: unknown }).message === 'string') message = (body.error as { message: string }).message;
+  else if (
+    body?.error &&
+    typeof body.error === 'object' &&
+    typeof (body.error as { message?: unknown }).message === 'string'
+  )
+    message = (body.error as { message: string }).message;
   return new ApiError(response.status, message, body);
 }
 
@@ -198,7 +203,8 @@ export async function request<T>(url: string, init?: RequestInit): Promise<T> {
 
 function query(params: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
   const text = search.toString();
   return text ? `?${text}` : '';
 }
@@ -213,7 +219,8 @@ export const api = {
   embedding: (run: string, method: string, projection: string) =>
     request<Embedding>(`/api/runs/${encodeURIComponent(run)}/embedding${query({ method, projection })}`),
   competition: () => request<CompetitionInfo>('/api/competition'),
-  leaderboard: (board: 'public' | 'private') => request<Leaderboard | LeaderboardRow[]>(`/api/competition/leaderboard${query({ board })}`),
+  leaderboard: (board: 'public' | 'private') =>
+    request<Leaderboard | LeaderboardRow[]>(`/api/competition/leaderboard${query({ board })}`),
   registerTeam: (name: string) =>
     request<{ team: Team | string; token: string }>('/api/competition/teams', {
       method: 'POST',
@@ -227,7 +234,9 @@ export const api = {
       body: file,
     }),
   mySubmissions: (token: string) =>
-    request<{ team: Team; submissions: SubmissionRecord[]; quota: Quota }>('/api/competition/submissions', { headers: { Authorization: `Bearer ${token}` } }),
+    request<{ team: Team; submissions: SubmissionRecord[]; quota: Quota }>('/api/competition/submissions', {
+      headers: { Authorization: `Bearer ${token}` },
+    }),
 };
 
 export function siteImageUrl(siteId: string, query = ''): string {

@@ -1,7 +1,18 @@
 /** Colour scales for plate maps and scatter plots. */
 
 /** Tableau 10, then golden-angle hues: distinguishable categories with stable colours. */
-const CATEGORICAL = ['#4e79a7', '#f28e2b', '#e15759', '#76b7b2', '#59a14f', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
+const CATEGORICAL = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+];
 
 export function categoricalColor(index: number): string {
   if (index < CATEGORICAL.length) return CATEGORICAL[index];
@@ -20,7 +31,8 @@ export const WELL_TYPE_COLORS: Record<string, string> = {
 /** Colour of a category, by a field-aware rule: well types fixed, siRNA ids by id, else by order of first appearance. */
 export function categoryColor(field: string, value: string | number, order: Map<string, number>): string {
   const key = String(value);
-  if (field === 'well_type' || field === 'wellType') return WELL_TYPE_COLORS[key] ?? categoricalColor(order.get(key) ?? 0);
+  if (field === 'well_type' || field === 'wellType')
+    return WELL_TYPE_COLORS[key] ?? categoricalColor(order.get(key) ?? 0);
   if ((field === 'sirna_id' || field === 'sirnaId') && typeof value === 'number') return sirnaColor(value);
   return categoricalColor(order.get(key) ?? 0);
 }
@@ -28,7 +40,7 @@ export function categoryColor(field: string, value: string | number, order: Map<
 /** siRNA ids 0..1138: controls (>= 1108) get the well-type colours, treatments a hue per id. */
 export function sirnaColor(id: number): string {
   if (id === 1138) return WELL_TYPE_COLORS.negative_control;
-  if (id >= 1108) return `hsl(${20 + (id - 1108) * 1.2} 85% ${45 + ((id % 3) * 6)}%)`;
+  if (id >= 1108) return `hsl(${20 + (id - 1108) * 1.2} 85% ${45 + (id % 3) * 6}%)`;
   const hue = (id * 137.508) % 360;
   return `hsl(${hue.toFixed(1)} 65% ${40 + (id % 4) * 8}%)`;
 }

@@ -32,7 +32,11 @@ export const DEFAULT_CHANNELS: readonly ChannelSetting[] = [
   { channel: 6, enabled: true, color: '#feff28', low: 0, high: 191 },
 ];
 
-export const DEFAULT_SETTINGS: DisplaySettings = { channels: DEFAULT_CHANNELS.map((c) => ({ ...c })), contrast: 'fixed', percentiles: [0.1, 99.9] };
+export const DEFAULT_SETTINGS: DisplaySettings = {
+  channels: DEFAULT_CHANNELS.map((c) => ({ ...c })),
+  contrast: 'fixed',
+  percentiles: [0.1, 99.9],
+};
 
 /**
  * The composite endpoint's query string for these settings: only what differs from the defaults, so the
@@ -40,19 +44,27 @@ export const DEFAULT_SETTINGS: DisplaySettings = { channels: DEFAULT_CHANNELS.ma
  * `missing` are channels the site has no file for: never requested (the default composite of an incomplete
  * site draws the channels it has).
  */
-export function compositeQuery(settings: DisplaySettings, missing: ReadonlySet<number> = new Set(), size?: number): string | null {
+export function compositeQuery(
+  settings: DisplaySettings,
+  missing: ReadonlySet<number> = new Set(),
+  size?: number,
+): string | null {
   const available = settings.channels.filter((c) => !missing.has(c.channel));
   const enabled = available.filter((c) => c.enabled);
   if (enabled.length === 0) return null;
   const parts: string[] = [];
   if (enabled.length !== available.length) parts.push(`channels=${enabled.map((c) => c.channel).join(',')}`);
-  const colors = enabled.filter((c) => c.color.toLowerCase() !== DEFAULT_CHANNELS[c.channel - 1].color).map((c) => `${c.channel}:${c.color.slice(1).toLowerCase()}`);
+  const colors = enabled
+    .filter((c) => c.color.toLowerCase() !== DEFAULT_CHANNELS[c.channel - 1].color)
+    .map((c) => `${c.channel}:${c.color.slice(1).toLowerCase()}`);
   if (colors.length) parts.push(`colors=${colors.join(',')}`);
   if (settings.contrast === 'percentiles') {
     parts.push(`percentiles=${settings.percentiles[0]},${settings.percentiles[1]}`);
   } else {
     const defaults = DEFAULT_CHANNELS;
-    const ranges = enabled.filter((c) => c.low !== defaults[c.channel - 1].low || c.high !== defaults[c.channel - 1].high).map((c) => `${c.channel}:${c.low}-${c.high}`);
+    const ranges = enabled
+      .filter((c) => c.low !== defaults[c.channel - 1].low || c.high !== defaults[c.channel - 1].high)
+      .map((c) => `${c.channel}:${c.low}-${c.high}`);
     if (ranges.length) parts.push(`ranges=${ranges.join(',')}`);
   }
   if (size && size !== 512) parts.push(`size=${size}`);

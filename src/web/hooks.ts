@@ -25,7 +25,8 @@ export function useAsync<T>(load: () => Promise<T> | undefined, deps: readonly u
     setState((previous) => ({ data: previous.data, loading: true }));
     promise.then(
       (data) => current && setState({ data, loading: false }),
-      (error: unknown) => current && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
+      (error: unknown) =>
+        current && setState({ error: error instanceof Error ? error : new Error(String(error)), loading: false }),
     );
     return () => {
       current = false;
@@ -52,7 +53,11 @@ export function parseHash(hash: string): Route {
   const text = hash.replace(/^#\/?/, '');
   const [pathPart, queryPart = ''] = text.split('?', 2);
   const [view = '', ...rest] = pathPart.split('/');
-  return { view: view || 'plate', rest: rest.map(decodeURIComponent).join('/'), params: new URLSearchParams(queryPart) };
+  return {
+    view: view || 'plate',
+    rest: rest.map(decodeURIComponent).join('/'),
+    params: new URLSearchParams(queryPart),
+  };
 }
 
 export function useRoute(): Route {
@@ -63,12 +68,18 @@ export function useRoute(): Route {
 /** Hash for a view, an optional path segment and query parameters (empty values are left out). */
 export function href(view: string, rest?: string, params?: Record<string, string | number | undefined | null>): string {
   const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params ?? {})) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  for (const [key, value] of Object.entries(params ?? {}))
+    if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
   const query = search.toString();
   return `#/${view}${rest ? `/${encodeURIComponent(rest)}` : ''}${query ? `?${query}` : ''}`;
 }
 
-export function navigate(view: string, rest?: string, params?: Record<string, string | number | undefined | null>, replace = false): void {
+export function navigate(
+  view: string,
+  rest?: string,
+  params?: Record<string, string | number | undefined | null>,
+  replace = false,
+): void {
   const target = href(view, rest, params);
   if (replace) window.history.replaceState(null, '', target);
   else window.location.hash = target;

@@ -64,7 +64,12 @@ export function noiseAt(strength: number): Noise {
  * Gain and offset putting offset + gain * illumination * clean (+ noise) at the target mean, and at the
  * target std where that leaves a non-negative offset of at most half the mean (else the std is given up).
  */
-export function calibrate(target: { mean: number[]; std: number[] }, clean: CleanStats, illumination: { mean: number; meanSquare: number }, noise: Noise): Photometry {
+export function calibrate(
+  target: { mean: number[]; std: number[] },
+  clean: CleanStats,
+  illumination: { mean: number; meanSquare: number },
+  noise: Noise,
+): Photometry {
   const gain: number[] = [];
   const offset: number[] = [];
   for (let c = 0; c < CHANNEL_COUNT; c++) {
@@ -158,7 +163,13 @@ export function plateGain(seed: number, experiment: string, plate: number, stren
 }
 
 /** Per-channel gain and cell density factor of one well: edge effect, technical jitter, biological jitter. */
-export function wellEffect(seed: number, batch: ExperimentBatch, wellId: string, well: string, strength: number): { gain: number[]; density: number } {
+export function wellEffect(
+  seed: number,
+  batch: ExperimentBatch,
+  wellId: string,
+  well: string,
+  strength: number,
+): { gain: number[]; density: number } {
   const rng = rngFor(seed, 'well', wellId);
   const nearEdge = Math.exp(-edgeDistance(well));
   return {

@@ -32,14 +32,62 @@ export interface CellTypeProfile {
 }
 
 export const CELL_TYPE_PROFILES: Readonly<Record<CellType, CellTypeProfile>> = {
-  HEPG2: { density: 650, nucleusRadius: 6, aspect: 1.25, cellScale: 2.2, elongation: 1, clumping: 0.8, chromatin: 0.35, fibres: 0.2, stain: [1.1, 1.0, 0.9, 1.1, 1.2, 0.9], sensitivity: 0.8 },
-  HUVEC: { density: 150, nucleusRadius: 9.5, aspect: 1.55, cellScale: 2.8, elongation: 1.6, clumping: 0.3, chromatin: 0.25, fibres: 0.8, stain: [1.0, 1.2, 1.0, 1.0, 0.8, 1.0], sensitivity: 1.0 },
-  RPE: { density: 95, nucleusRadius: 11, aspect: 1.35, cellScale: 3.2, elongation: 1.1, clumping: 0.4, chromatin: 0.3, fibres: 1.0, stain: [0.9, 0.9, 1.2, 0.9, 1.0, 1.1], sensitivity: 1.0 },
-  U2OS: { density: 130, nucleusRadius: 10, aspect: 1.2, cellScale: 2.7, elongation: 1.2, clumping: 0.3, chromatin: 0.3, fibres: 0.5, stain: [1.0, 0.9, 0.9, 1.0, 0.9, 1.1], sensitivity: 1.15 },
+  HEPG2: {
+    density: 650,
+    nucleusRadius: 6,
+    aspect: 1.25,
+    cellScale: 2.2,
+    elongation: 1,
+    clumping: 0.8,
+    chromatin: 0.35,
+    fibres: 0.2,
+    stain: [1.1, 1.0, 0.9, 1.1, 1.2, 0.9],
+    sensitivity: 0.8,
+  },
+  HUVEC: {
+    density: 150,
+    nucleusRadius: 9.5,
+    aspect: 1.55,
+    cellScale: 2.8,
+    elongation: 1.6,
+    clumping: 0.3,
+    chromatin: 0.25,
+    fibres: 0.8,
+    stain: [1.0, 1.2, 1.0, 1.0, 0.8, 1.0],
+    sensitivity: 1.0,
+  },
+  RPE: {
+    density: 95,
+    nucleusRadius: 11,
+    aspect: 1.35,
+    cellScale: 3.2,
+    elongation: 1.1,
+    clumping: 0.4,
+    chromatin: 0.3,
+    fibres: 1.0,
+    stain: [0.9, 0.9, 1.2, 0.9, 1.0, 1.1],
+    sensitivity: 1.0,
+  },
+  U2OS: {
+    density: 130,
+    nucleusRadius: 10,
+    aspect: 1.2,
+    cellScale: 2.7,
+    elongation: 1.2,
+    clumping: 0.3,
+    chromatin: 0.3,
+    fibres: 0.5,
+    stain: [1.0, 0.9, 0.9, 1.0, 0.9, 1.1],
+    sensitivity: 1.15,
+  },
 };
 
 /** Cell geometry and stain look of one site: the cell type's baseline changed by a (cell-type-scaled) phenotype. */
-export function siteBiology(profile: CellTypeProfile, phenotype: Phenotype, densityFactor: number): { placement: PlacementParams; look: StainLook } {
+export function siteBiology(
+  profile: CellTypeProfile,
+  phenotype: Phenotype,
+  densityFactor: number,
+): { placement: PlacementParams; look: StainLook } {
   return {
     placement: {
       count: Math.round(profile.density * Math.exp(phenotype.cellCount) * densityFactor),

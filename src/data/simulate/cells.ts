@@ -58,7 +58,12 @@ const BUCKET = 32;
 const BUCKETS = SITE_SIZE / BUCKET;
 
 /** Places the nuclei of one site; `coarse` (mean-1 texture read at `offset`) decides where colonies grow. */
-export function placeCells(params: PlacementParams, rng: Rng, coarse: Float32Array, offset: { x: number; y: number }): Cell[] {
+export function placeCells(
+  params: PlacementParams,
+  rng: Rng,
+  coarse: Float32Array,
+  offset: { x: number; y: number },
+): Cell[] {
   const cells: Cell[] = [];
   const buckets: number[][] = Array.from({ length: BUCKETS * BUCKETS }, () => []);
   let largest = 0;
@@ -68,7 +73,13 @@ export function placeCells(params: PlacementParams, rng: Rng, coarse: Float32Arr
   for (let attempt = 0; attempt < count * ATTEMPTS_PER_CELL && cells.length < count; attempt++) {
     const x = rng.next() * SITE_SIZE;
     const y = rng.next() * SITE_SIZE;
-    const field = Math.min(1, 0.5 * coarse[((Math.floor(y) + offset.y) & TEXTURE_MASK) * TEXTURE_SIZE + ((Math.floor(x) + offset.x) & TEXTURE_MASK)]);
+    const field = Math.min(
+      1,
+      0.5 *
+        coarse[
+          ((Math.floor(y) + offset.y) & TEXTURE_MASK) * TEXTURE_SIZE + ((Math.floor(x) + offset.x) & TEXTURE_MASK)
+        ],
+    );
     const keep = 1 - params.clumping * (1 - field) ** 2;
     if (rng.next() >= keep) continue;
     const mitotic = rng.next() < MITOTIC_FRACTION;
@@ -95,13 +106,22 @@ export function placeCells(params: PlacementParams, rng: Rng, coarse: Float32Arr
       nucleoli.push(x + u * cos - v * sin, y + u * sin + v * cos, (0.1 + 0.08 * rng.next()) * radius);
     }
     const cell: Cell = {
-      x, y, a, b, cos, sin,
+      x,
+      y,
+      a,
+      b,
+      cos,
+      sin,
       territory: Math.exp(0.12 * rng.normal()),
       dna: Math.exp(0.15 * rng.normal()) * (mitotic ? 1.8 : 1),
       stain: Math.exp(0.2 * rng.normal()),
       mito: Math.exp(0.35 * rng.normal()),
-      fibreCos: Math.cos(fibreAngle), fibreSin: Math.sin(fibreAngle), fibrePhase: rng.next(),
-      golgiX: x + golgiDistance * Math.cos(golgiAngle), golgiY: y + golgiDistance * Math.sin(golgiAngle), golgiRadius: 0.55 * radius,
+      fibreCos: Math.cos(fibreAngle),
+      fibreSin: Math.sin(fibreAngle),
+      fibrePhase: rng.next(),
+      golgiX: x + golgiDistance * Math.cos(golgiAngle),
+      golgiY: y + golgiDistance * Math.sin(golgiAngle),
+      golgiRadius: 0.55 * radius,
       nucleoli,
     };
     buckets[Math.floor(y / BUCKET) * BUCKETS + Math.floor(x / BUCKET)].push(cells.length);
@@ -132,7 +152,11 @@ function overlaps(cells: readonly Cell[], buckets: number[][], candidate: Ellips
         const dy = other.y - y;
         const distance = Math.hypot(dx, dy);
         if (distance >= a + other.a + GAP) continue;
-        if (distance < 1e-6 || distance < radiusToward(candidate, dx, dy, distance) + radiusToward(other, dx, dy, distance) + GAP) return true;
+        if (
+          distance < 1e-6 ||
+          distance < radiusToward(candidate, dx, dy, distance) + radiusToward(other, dx, dy, distance) + GAP
+        )
+          return true;
       }
     }
   }

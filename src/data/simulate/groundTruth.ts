@@ -49,7 +49,15 @@ export interface GroundTruth {
    * for channel c is experiment.gain[c] * plate.gain[c] * (1 + edge[c] * exp(-edgeDistance(well))) times a
    * small per-well jitter; its offset is experiment.offset[c].
    */
-  experiments: Record<string, { cellType: CellType; dataset: Dataset; batch: ExperimentBatch; plates: Record<string, { group: number; gain: number[] }> }>;
+  experiments: Record<
+    string,
+    {
+      cellType: CellType;
+      dataset: Dataset;
+      batch: ExperimentBatch;
+      plates: Record<string, { group: number; gain: number[] }>;
+    }
+  >;
   /** Per site id: the true number of nuclei drawn and their mean area in pixels. */
   sites: Record<string, SiteOutcome>;
 }

@@ -74,7 +74,13 @@ export function illuminationMoments(illumination: Illumination): { mean: number;
  * Exposes the clean channels into 8-bit images. Normal deviates come from the Irwin-Hall sum of the four
  * bytes of one 32-bit draw per pixel (tails cut at 3.5 sd, ample for camera noise).
  */
-export function expose(clean: readonly Float32Array[], imaging: SiteImaging, field: Float32Array, rng: Rng, out: readonly Uint8Array[]): void {
+export function expose(
+  clean: readonly Float32Array[],
+  imaging: SiteImaging,
+  field: Float32Array,
+  rng: Rng,
+  out: readonly Uint8Array[],
+): void {
   illuminationField(imaging.illumination, field);
   const read2 = imaging.noise.read * imaging.noise.read;
   const shot = imaging.noise.shot;

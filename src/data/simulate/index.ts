@@ -19,7 +19,17 @@ import { OFFICIAL_COLUMNS } from '../metadata.js';
 import { loadRxrx1Structure, type Rxrx1Structure } from '../rxrx1Structure.js';
 import { CELL_TYPES, channelPath, siteId, wellId, type CellType, type SiteRecord } from '../site.js';
 import { SITES_PER_WELL } from '../plate.js';
-import { experimentBatch, noiseAt, plateGain, referencePhotometry, siteIllumination, wellEffect, type BatchStrengths, type CleanStats, type ExperimentBatch } from './batch.js';
+import {
+  experimentBatch,
+  noiseAt,
+  plateGain,
+  referencePhotometry,
+  siteIllumination,
+  wellEffect,
+  type BatchStrengths,
+  type CleanStats,
+  type ExperimentBatch,
+} from './batch.js';
 import { CELL_TYPE_PROFILES, siteBiology } from './cellTypes.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { SIMULATOR_VERSION, type GroundTruth } from './groundTruth.js';
@@ -88,20 +98,23 @@ function settingsOf(options: SimulateOptions): Settings {
     return Number.isFinite(value) && value >= 0 ? value : fail(field, value, 'a number >= 0');
   };
   if (typeof options.out !== 'string' || options.out === '') fail('out', options.out, 'a folder path');
-  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) fail('seed', options.seed, 'an integer in 0..4294967295');
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff)
+    fail('seed', options.seed, 'an integer in 0..4294967295');
   const threads = options.threads ?? os.availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) fail('threads', threads, 'an integer >= 1');
   const pngLevel = options.pngLevel ?? 1;
   if (!Number.isInteger(pngLevel) || pngLevel < 0 || pngLevel > 9) fail('pngLevel', pngLevel, 'an integer in 0..9');
   let preset: Preset;
   if (typeof options.preset === 'string') {
-    if (!Object.hasOwn(PRESETS, options.preset)) fail('preset', options.preset, `one of ${Object.keys(PRESETS).join(', ')} or a preset object`);
+    if (!Object.hasOwn(PRESETS, options.preset))
+      fail('preset', options.preset, `one of ${Object.keys(PRESETS).join(', ')} or a preset object`);
     preset = PRESETS[options.preset];
   } else {
     preset = options.preset;
   }
   const batchStrength = strength('batchStrength', options.batchStrength);
-  const component = (name: keyof BatchStrengths) => batchStrength * strength(`strengths.${name}`, options.strengths?.[name]);
+  const component = (name: keyof BatchStrengths) =>
+    batchStrength * strength(`strengths.${name}`, options.strengths?.[name]);
   return {
     out: path.resolve(options.out),
     presetName: typeof options.preset === 'string' ? options.preset : 'custom',
@@ -109,7 +122,12 @@ function settingsOf(options: SimulateOptions): Settings {
     seed: options.seed,
     threads,
     batchStrength,
-    strengths: { experiment: component('experiment'), plate: component('plate'), well: component('well'), illumination: component('illumination') },
+    strengths: {
+      experiment: component('experiment'),
+      plate: component('plate'),
+      well: component('well'),
+      illumination: component('illumination'),
+    },
     noise: strength('noise', options.noise),
     pngLevel,
   };
@@ -137,9 +155,13 @@ async function calibrateCellTypes(pool: Piscina, seed: number): Promise<Record<C
   const perType = await Promise.all(
     CELL_TYPES.map(async (cellType): Promise<[CellType, CleanStats]> => {
       const { placement, look } = siteBiology(CELL_TYPE_PROFILES[cellType], NO_EFFECT, 1);
-      const tasks = Array.from({ length: CALIBRATION_SITES }, (_, i): CleanTask => ({ seed, key: `calibration/${cellType}/${i}`, placement, look }));
+      const tasks = Array.from(
+        { length: CALIBRATION_SITES },
+        (_, i): CleanTask => ({ seed, key: `calibration/${cellType}/${i}`, placement, look }),
+      );
       const stats: CleanStats[] = await Promise.all(tasks.map((task) => pool.run(task, { name: 'measureClean' })));
-      const average = (pick: (s: CleanStats) => number[]) => Array.from({ length: CHANNEL_COUNT }, (_, c) => stats.reduce((sum, s) => sum + pick(s)[c], 0) / stats.length);
+      const average = (pick: (s: CleanStats) => number[]) =>
+        Array.from({ length: CHANNEL_COUNT }, (_, c) => stats.reduce((sum, s) => sum + pick(s)[c], 0) / stats.length);
       return [cellType, { mean: average((s) => s.mean), meanSquare: average((s) => s.meanSquare) }];
     }),
   );
@@ -169,23 +191,60 @@ function* plannedSites(
       const truth = sirnas.get(sirnaId)!;
       const id = wellId(experiment.name, plate, well);
       const effect = wellEffect(seed, batch, id, well, strengths.well);
-      const { placement, look } = siteBiology(profile, addPhenotypes(scalePhenotype(truth.phenotype, profile.sensitivity), batch.culture), effect.density);
+      const { placement, look } = siteBiology(
+        profile,
+        addPhenotypes(scalePhenotype(truth.phenotype, profile.sensitivity), batch.culture),
+        effect.density,
+      );
       const gain = batch.gain.map((g, c) => g * gainOfPlate[c] * effect.gain[c]);
       for (let site = 1; site <= SITES_PER_WELL; site++) {
         const record: SiteRecord = {
-          siteId: siteId(experiment.name, plate, well, site), wellId: id, cellType: experiment.cellType, dataset: experiment.dataset,
-          experiment: experiment.name, plate, well, site, wellType: truth.wellType, sirna: truth.sirna, sirnaId,
+          siteId: siteId(experiment.name, plate, well, site),
+          wellId: id,
+          cellType: experiment.cellType,
+          dataset: experiment.dataset,
+          experiment: experiment.name,
+          plate,
+          well,
+          site,
+          wellType: truth.wellType,
+          sirna: truth.sirna,
+          sirnaId,
         };
-        const files = Array.from({ length: CHANNEL_COUNT }, (_, c) => path.join(settings.out, 'images', channelPath(record, c + 1)));
-        const imaging = { gain, offset: batch.offset, illumination: siteIllumination(seed, batch, record.siteId, strengths.illumination), noise };
-        yield { record, task: { seed, key: record.siteId, placement, look, imaging, files, pngLevel: settings.pngLevel } };
+        const files = Array.from({ length: CHANNEL_COUNT }, (_, c) =>
+          path.join(settings.out, 'images', channelPath(record, c + 1)),
+        );
+        const imaging = {
+          gain,
+          offset: batch.offset,
+          illumination: siteIllumination(seed, batch, record.siteId, strengths.illumination),
+          noise,
+        };
+        yield {
+          record,
+          task: { seed, key: record.siteId, placement, look, imaging, files, pngLevel: settings.pngLevel },
+        };
       }
     }
   }
 }
 
 function metadataCsv(records: readonly SiteRecord[]): string {
-  const rows = records.map((r) => [r.siteId, r.wellId, r.cellType, r.dataset, r.experiment, r.plate, r.well, r.site, r.wellType, r.sirna, r.sirnaId].join(','));
+  const rows = records.map((r) =>
+    [
+      r.siteId,
+      r.wellId,
+      r.cellType,
+      r.dataset,
+      r.experiment,
+      r.plate,
+      r.well,
+      r.site,
+      r.wellType,
+      r.sirna,
+      r.sirnaId,
+    ].join(','),
+  );
   return [OFFICIAL_COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
 
@@ -206,28 +265,46 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
   fs.mkdirSync(settings.out, { recursive: true });
   for (const marker of [METADATA_FILE, GROUND_TRUTH_FILE]) fs.rmSync(path.join(settings.out, marker), { force: true });
   for (const { experiment, plate } of plates) {
-    fs.mkdirSync(path.join(settings.out, 'images', experiment.dataset, experiment.name, `Plate${plate}`), { recursive: true });
+    fs.mkdirSync(path.join(settings.out, 'images', experiment.dataset, experiment.name, `Plate${plate}`), {
+      recursive: true,
+    });
   }
 
   // Naming an export for the start-up preload keeps piscina from falling back to import() after require()
   // found no default export, which races with Node 20's require(esm) (ERR_INTERNAL_ASSERTION).
-  const pool = new Piscina({ filename: new URL('./worker.js', import.meta.url).href, name: 'renderSiteFiles', minThreads: settings.threads, maxThreads: settings.threads });
+  const pool = new Piscina({
+    filename: new URL('./worker.js', import.meta.url).href,
+    name: 'renderSiteFiles',
+    minThreads: settings.threads,
+    maxThreads: settings.threads,
+  });
   try {
     const clean = await calibrateCellTypes(pool, seed);
     const reference = referencePhotometry(structure, Object.values(clean), noise);
     const experiments = [...new Map(plates.map((p) => [p.experiment.name, p.experiment])).values()];
-    const batches = new Map(experiments.map((e) => [e.name, experimentBatch(seed, e, clean[e.cellType], reference, strengths, noise)]));
-    const plateGains = new Map(plates.map((p) => [`${p.experiment.name}/${p.plate}`, plateGain(seed, p.experiment.name, p.plate, strengths.plate)]));
+    const batches = new Map(
+      experiments.map((e) => [e.name, experimentBatch(seed, e, clean[e.cellType], reference, strengths, noise)]),
+    );
+    const plateGains = new Map(
+      plates.map((p) => [
+        `${p.experiment.name}/${p.plate}`,
+        plateGain(seed, p.experiment.name, p.plate, strengths.plate),
+      ]),
+    );
 
     const total = plates.reduce((sum, p) => sum + p.wells.length, 0) * SITES_PER_WELL;
     const records: SiteRecord[] = [];
     const outcomes = new Map<string, SiteOutcome>();
     options.onProgress?.(0, total);
-    await forEachBounded(plannedSites(settings, plates, batches, plateGains, sirnas, noise), 2 * settings.threads, async ({ record, task }) => {
-      records.push(record);
-      outcomes.set(record.siteId, (await pool.run(task, { name: 'renderSiteFiles' })) as SiteOutcome);
-      options.onProgress?.(outcomes.size, total);
-    });
+    await forEachBounded(
+      plannedSites(settings, plates, batches, plateGains, sirnas, noise),
+      2 * settings.threads,
+      async ({ record, task }) => {
+        records.push(record);
+        outcomes.set(record.siteId, (await pool.run(task, { name: 'renderSiteFiles' })) as SiteOutcome);
+        options.onProgress?.(outcomes.size, total);
+      },
+    );
 
     const usedCellTypes = new Set(experiments.map((e) => e.cellType));
     const groundTruth: GroundTruth = {
@@ -236,9 +313,19 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
       seed,
       preset: settings.presetName,
       presetSpec: preset,
-      parameters: { batchStrength: settings.batchStrength, strengths, noise: settings.noise, pngLevel: settings.pngLevel },
+      parameters: {
+        batchStrength: settings.batchStrength,
+        strengths,
+        noise: settings.noise,
+        pngLevel: settings.pngLevel,
+      },
       structure: { source: structure.source, license: structure.license },
-      cellTypes: Object.fromEntries(CELL_TYPES.filter((t) => usedCellTypes.has(t)).map((t) => [t, { profile: CELL_TYPE_PROFILES[t], clean: clean[t] }])),
+      cellTypes: Object.fromEntries(
+        CELL_TYPES.filter((t) => usedCellTypes.has(t)).map((t) => [
+          t,
+          { profile: CELL_TYPE_PROFILES[t], clean: clean[t] },
+        ]),
+      ),
       reference,
       kept,
       sirnas: Object.fromEntries(sirnaIds.map((id) => [String(id), sirnas.get(id)!])),
@@ -246,8 +333,14 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
         experiments.map((e) => [
           e.name,
           {
-            cellType: e.cellType, dataset: e.dataset, batch: batches.get(e.name)!,
-            plates: Object.fromEntries(plates.filter((p) => p.experiment === e).map((p) => [String(p.plate), { group: p.group, gain: plateGains.get(`${e.name}/${p.plate}`)! }])),
+            cellType: e.cellType,
+            dataset: e.dataset,
+            batch: batches.get(e.name)!,
+            plates: Object.fromEntries(
+              plates
+                .filter((p) => p.experiment === e)
+                .map((p) => [String(p.plate), { group: p.group, gain: plateGains.get(`${e.name}/${p.plate}`)! }]),
+            ),
           },
         ]),
       ),

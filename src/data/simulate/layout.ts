@@ -4,7 +4,13 @@
  * real screen randomised treatment positions per plate.
  */
 import { USED_WELLS } from '../plate.js';
-import { FIRST_POSITIVE_CONTROL, LAST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA, type Rxrx1Experiment, type Rxrx1Structure } from '../rxrx1Structure.js';
+import {
+  FIRST_POSITIVE_CONTROL,
+  LAST_POSITIVE_CONTROL,
+  NEGATIVE_CONTROL_SIRNA,
+  type Rxrx1Experiment,
+  type Rxrx1Structure,
+} from '../rxrx1Structure.js';
 import type { Preset } from './presets.js';
 import { rngFor } from '../../util/random.js';
 import { sirnaTruth } from './phenotype.js';
@@ -41,8 +47,14 @@ export function keptSirnas(structure: Rxrx1Structure, preset: Preset, seed: numb
     for (const id of shuffled) if (chosen.size < preset.sirnasPerGroup) chosen.add(id);
     return [...chosen].sort((a, b) => a - b);
   });
-  const positives = Array.from({ length: LAST_POSITIVE_CONTROL - FIRST_POSITIVE_CONTROL + 1 }, (_, i) => FIRST_POSITIVE_CONTROL + i);
-  const positiveControls = rngFor(seed, 'kept-positive-controls').shuffle(positives).slice(0, preset.positiveControls).sort((a, b) => a - b);
+  const positives = Array.from(
+    { length: LAST_POSITIVE_CONTROL - FIRST_POSITIVE_CONTROL + 1 },
+    (_, i) => FIRST_POSITIVE_CONTROL + i,
+  );
+  const positiveControls = rngFor(seed, 'kept-positive-controls')
+    .shuffle(positives)
+    .slice(0, preset.positiveControls)
+    .sort((a, b) => a - b);
   return { treatments, positiveControls };
 }
 
@@ -61,7 +73,9 @@ export function planPlates(structure: Rxrx1Structure, preset: Preset, kept: Kept
       const free = rngFor(seed, 'layout', name, plate).shuffle(USED_WELLS.filter((well) => !(well in controls)));
       const treatments = kept.treatments[group].flatMap((sirnaId) => Array<number>(preset.replicates).fill(sirnaId));
       if (treatments.length > free.length) {
-        throw new Error(`preset: ${treatments.length} treatment wells (sirnasPerGroup x replicates) do not fit the ${free.length} non-control wells of ${name} plate ${plate}`);
+        throw new Error(
+          `preset: ${treatments.length} treatment wells (sirnasPerGroup x replicates) do not fit the ${free.length} non-control wells of ${name} plate ${plate}`,
+        );
       }
       treatments.forEach((sirnaId, i) => wells.push({ well: free[i], sirnaId }));
       wells.sort((a, b) => wellOrder.get(a.well)! - wellOrder.get(b.well)!);

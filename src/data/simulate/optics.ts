@@ -11,7 +11,8 @@ export function blurBinomial(image: Float32Array, scratch: Float32Array): void {
   for (let y = 0; y < n; y++) {
     const row = y * n;
     scratch[row] = 0.75 * image[row] + 0.25 * image[row + 1];
-    for (let x = 1; x < n - 1; x++) scratch[row + x] = 0.25 * (image[row + x - 1] + image[row + x + 1]) + 0.5 * image[row + x];
+    for (let x = 1; x < n - 1; x++)
+      scratch[row + x] = 0.25 * (image[row + x - 1] + image[row + x + 1]) + 0.5 * image[row + x];
     scratch[row + n - 1] = 0.75 * image[row + n - 1] + 0.25 * image[row + n - 2];
   }
   for (let x = 0; x < n; x++) {
@@ -20,6 +21,7 @@ export function blurBinomial(image: Float32Array, scratch: Float32Array): void {
   }
   for (let y = 1; y < n - 1; y++) {
     const row = y * n;
-    for (let x = 0; x < n; x++) image[row + x] = 0.25 * (scratch[row - n + x] + scratch[row + n + x]) + 0.5 * scratch[row + x];
+    for (let x = 0; x < n; x++)
+      image[row + x] = 0.25 * (scratch[row - n + x] + scratch[row + n + x]) + 0.5 * scratch[row + x];
   }
 }

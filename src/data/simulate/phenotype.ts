@@ -39,10 +39,20 @@ const EFFECT_PROBABILITY = 0.4;
 const DIMENSION_SCALE = { cellCount: 0.6, nucleusSize: 0.25, eccentricity: 0.35, intensity: 0.45, texture: 0.6 };
 const DIMENSIONS = 3 + 2 * CHANNEL_COUNT;
 
-export const NO_EFFECT: Phenotype = { cellCount: 0, nucleusSize: 0, eccentricity: 0, intensity: Array(CHANNEL_COUNT).fill(0), texture: Array(CHANNEL_COUNT).fill(0) };
+export const NO_EFFECT: Phenotype = {
+  cellCount: 0,
+  nucleusSize: 0,
+  eccentricity: 0,
+  intensity: Array(CHANNEL_COUNT).fill(0),
+  texture: Array(CHANNEL_COUNT).fill(0),
+};
 
 function wellTypeOf(sirnaId: number): WellType {
-  return sirnaId === NEGATIVE_CONTROL_SIRNA ? 'negative_control' : sirnaId >= FIRST_POSITIVE_CONTROL ? 'positive_control' : 'treatment';
+  return sirnaId === NEGATIVE_CONTROL_SIRNA
+    ? 'negative_control'
+    : sirnaId >= FIRST_POSITIVE_CONTROL
+      ? 'positive_control'
+      : 'treatment';
 }
 
 /** Synthetic siRNA names ("EMPTY" for the negative control, as in RxRx1's metadata.csv); never real reagent ids. */
@@ -59,9 +69,11 @@ export function sirnaTruth(seed: number, sirnaId: number): SirnaTruth {
   // A sparse direction: knockdowns change a few aspects of the cell, not all at once.
   const active = wellType === 'positive_control' ? 3 + rng.int(4) : 1 + rng.int(4);
   const direction = new Array<number>(DIMENSIONS).fill(0);
-  for (const dimension of rng.shuffle(Array.from({ length: DIMENSIONS }, (_, i) => i)).slice(0, active)) direction[dimension] = rng.normal();
+  for (const dimension of rng.shuffle(Array.from({ length: DIMENSIONS }, (_, i) => i)).slice(0, active))
+    direction[dimension] = rng.normal();
   const norm = Math.hypot(...direction);
-  const strength = wellType === 'positive_control' ? rng.uniform(1.5, 2.5) : Math.min(2.5, 0.2 + -0.45 * Math.log(1 - rng.next()));
+  const strength =
+    wellType === 'positive_control' ? rng.uniform(1.5, 2.5) : Math.min(2.5, 0.2 + -0.45 * Math.log(1 - rng.next()));
   const v = direction.map((x) => (strength * x) / norm);
   // Knockdowns mostly slow growth or kill cells; few make more of them.
   if (v[0] > 0 && rng.next() < 0.75) v[0] = -v[0];

@@ -36,9 +36,28 @@ export interface Preset {
 }
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
-  tiny: { experiments: ['HEPG2-01', 'U2OS-02', 'HUVEC-17'], groups: [0], sirnasPerGroup: 8, replicates: 1, positiveControls: 6 },
+  tiny: {
+    experiments: ['HEPG2-01', 'U2OS-02', 'HUVEC-17'],
+    groups: [0],
+    sirnasPerGroup: 8,
+    replicates: 1,
+    positiveControls: 6,
+  },
   small: {
-    experiments: ['HEPG2-01', 'HEPG2-02', 'HEPG2-03', 'HEPG2-08', 'HUVEC-01', 'HUVEC-02', 'HUVEC-03', 'HUVEC-17', 'RPE-01', 'RPE-02', 'RPE-03', 'RPE-09'],
+    experiments: [
+      'HEPG2-01',
+      'HEPG2-02',
+      'HEPG2-03',
+      'HEPG2-08',
+      'HUVEC-01',
+      'HUVEC-02',
+      'HUVEC-03',
+      'HUVEC-17',
+      'RPE-01',
+      'RPE-02',
+      'RPE-03',
+      'RPE-09',
+    ],
     groups: [0],
     sirnasPerGroup: 30,
     replicates: 2,
@@ -47,10 +66,26 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   },
   medium: {
     experiments: [
-      'HEPG2-01', 'HEPG2-02', 'HEPG2-03', 'HEPG2-08', 'HEPG2-09',
-      'HUVEC-01', 'HUVEC-02', 'HUVEC-03', 'HUVEC-17', 'HUVEC-18',
-      'RPE-01', 'RPE-02', 'RPE-03', 'RPE-08', 'RPE-09',
-      'U2OS-01', 'U2OS-02', 'U2OS-03', 'U2OS-04', 'U2OS-05',
+      'HEPG2-01',
+      'HEPG2-02',
+      'HEPG2-03',
+      'HEPG2-08',
+      'HEPG2-09',
+      'HUVEC-01',
+      'HUVEC-02',
+      'HUVEC-03',
+      'HUVEC-17',
+      'HUVEC-18',
+      'RPE-01',
+      'RPE-02',
+      'RPE-03',
+      'RPE-08',
+      'RPE-09',
+      'U2OS-01',
+      'U2OS-02',
+      'U2OS-03',
+      'U2OS-04',
+      'U2OS-05',
     ],
     groups: [0, 1, 2, 3],
     sirnasPerGroup: 30,
@@ -65,18 +100,29 @@ export function validatePreset(preset: Preset, structure: Rxrx1Structure): void 
   const known = new Set(structure.experiments.map((e) => e.name));
   const unknown = preset.experiments.filter((name) => !known.has(name));
   if (preset.experiments.length === 0 || unknown.length > 0) {
-    throw new Error(`preset.experiments: ${unknown.length > 0 ? `unknown experiment(s) ${unknown.join(', ')}` : 'empty'}, expected RxRx1 experiment names such as HEPG2-01`);
+    throw new Error(
+      `preset.experiments: ${unknown.length > 0 ? `unknown experiment(s) ${unknown.join(', ')}` : 'empty'}, expected RxRx1 experiment names such as HEPG2-01`,
+    );
   }
-  if (new Set(preset.experiments).size !== preset.experiments.length) throw new Error('preset.experiments: expected no repeated experiment');
-  if (preset.groups.length === 0 || new Set(preset.groups).size !== preset.groups.length || !preset.groups.every((g) => Number.isInteger(g) && g >= 0 && g < GROUP_COUNT)) {
-    throw new Error(`preset.groups: [${preset.groups.join(', ')}], expected distinct group indices in 0..${GROUP_COUNT - 1}`);
+  if (new Set(preset.experiments).size !== preset.experiments.length)
+    throw new Error('preset.experiments: expected no repeated experiment');
+  if (
+    preset.groups.length === 0 ||
+    new Set(preset.groups).size !== preset.groups.length ||
+    !preset.groups.every((g) => Number.isInteger(g) && g >= 0 && g < GROUP_COUNT)
+  ) {
+    throw new Error(
+      `preset.groups: [${preset.groups.join(', ')}], expected distinct group indices in 0..${GROUP_COUNT - 1}`,
+    );
   }
   const integerIn = (field: keyof Preset, value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) throw new Error(`preset.${field}: ${value}, expected an integer in ${min}..${max}`);
+    if (!Number.isInteger(value) || value < min || value > max)
+      throw new Error(`preset.${field}: ${value}, expected an integer in ${min}..${max}`);
   };
   integerIn('sirnasPerGroup', preset.sirnasPerGroup, 1, GROUP_SIZE);
   integerIn('replicates', preset.replicates, 1, GROUP_SIZE);
   integerIn('positiveControls', preset.positiveControls, 0, LAST_POSITIVE_CONTROL - FIRST_POSITIVE_CONTROL + 1);
   const fraction = preset.minEffectFraction ?? 0;
-  if (!(fraction >= 0 && fraction <= 1)) throw new Error(`preset.minEffectFraction: ${fraction}, expected a number in 0..1`);
+  if (!(fraction >= 0 && fraction <= 1))
+    throw new Error(`preset.minEffectFraction: ${fraction}, expected a number in 0..1`);
 }

@@ -28,11 +28,25 @@ export function createRenderBuffers(): RenderBuffers {
 }
 
 /** Paints the clean, optically blurred channels of the site named `key` into `buffers.canvas.channels`; returns its cells. */
-export function paintSite(seed: number, key: string, placement: PlacementParams, look: StainLook, buffers: RenderBuffers): Cell[] {
+export function paintSite(
+  seed: number,
+  key: string,
+  placement: PlacementParams,
+  look: StainLook,
+  buffers: RenderBuffers,
+): Cell[] {
   const rng = rngFor(seed, 'cells', key);
   const textures = texturesFor(seed);
   const offset = () => rng.int(TEXTURE_SIZE) | (rng.int(TEXTURE_SIZE) << 9);
-  const offsets = { chromatin: offset(), rna: offset(), mito: offset(), er: offset(), waviness: offset(), fibrePatches: offset(), outline: offset() };
+  const offsets = {
+    chromatin: offset(),
+    rna: offset(),
+    mito: offset(),
+    er: offset(),
+    waviness: offset(),
+    fibrePatches: offset(),
+    outline: offset(),
+  };
   const colonies = { x: rng.int(TEXTURE_SIZE), y: rng.int(TEXTURE_SIZE) };
   const cells = placeCells(placement, rng, textures.coarse, colonies);
   paintCells(cells, look, textures, offsets, buffers.canvas);
@@ -41,7 +55,14 @@ export function paintSite(seed: number, key: string, placement: PlacementParams,
 }
 
 /** Renders the site named `key` into `buffers.images` (w1..w6, 8-bit); returns its cells. */
-export function renderSite(seed: number, key: string, placement: PlacementParams, look: StainLook, imaging: SiteImaging, buffers: RenderBuffers): Cell[] {
+export function renderSite(
+  seed: number,
+  key: string,
+  placement: PlacementParams,
+  look: StainLook,
+  imaging: SiteImaging,
+  buffers: RenderBuffers,
+): Cell[] {
   const cells = paintSite(seed, key, placement, look, buffers);
   expose(buffers.canvas.channels, imaging, buffers.illumination, rngFor(seed, 'noise', key), buffers.images);
   return cells;

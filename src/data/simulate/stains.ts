@@ -151,7 +151,13 @@ function addSpot(channel: Float32Array, x: number, y: number, radius: number, am
 }
 
 /** Paints `cells` into `canvas.channels` (overwriting them). */
-export function paintCells(cells: readonly Cell[], look: StainLook, textures: Textures, offsets: TextureOffsets, canvas: Canvas): void {
+export function paintCells(
+  cells: readonly Cell[],
+  look: StainLook,
+  textures: Textures,
+  offsets: TextureOffsets,
+  canvas: Canvas,
+): void {
   assignTerritories(cells, look, canvas);
   const [hoechst, cona, phalloidin, syto, mito, wga] = canvas.channels;
   const { owner, nearest, second } = canvas;
@@ -237,21 +243,44 @@ export function paintCells(cells: readonly Cell[], look: StainLook, textures: Te
       const s = stain[k];
 
       hoechst[i] = i1 * dna[k] * nucleus * Math.max(0, 1 + chromatin * (tChromatin - 1));
-      cona[i] = i2 * s * (cytoplasm * perinuclear * Math.max(0, 1 + reticulum * (tEr - 1)) + 0.45 * envelope + 0.1 * nucleus);
+      cona[i] =
+        i2 * s * (cytoplasm * perinuclear * Math.max(0, 1 + reticulum * (tEr - 1)) + 0.45 * envelope + 0.1 * nucleus);
       const phase = x * -fibreSin[k] + y * fibreCos[k] + fibrePhase[k] + 0.15 * tWave;
       const stripe = Math.floor(phase);
-      const fibre = FIBRE_PROFILE[((phase - stripe) * 256) | 0] * FIBRE_WEIGHT[Math.imul(stripe ^ Math.imul(k, 0x9e3779b9), 0x85ebca6b) >>> 24] * tPatch;
-      phalloidin[i] = i3 * s * (fibreLevel * body * (1 - 0.6 * nucleus) * Math.max(0, 1 + fibreContrast * (fibre - 1)) + 0.8 * membrane + 0.12 * cytoplasm);
-      syto[i] = i4 * s * (0.5 * nucleus * Math.max(0, 1 + granules * (tRna - 1)) + 0.3 * cytoplasm * spread * Math.max(0, 1 + 1.6 * granules * (tRna - 1)));
+      const fibre =
+        FIBRE_PROFILE[((phase - stripe) * 256) | 0] *
+        FIBRE_WEIGHT[Math.imul(stripe ^ Math.imul(k, 0x9e3779b9), 0x85ebca6b) >>> 24] *
+        tPatch;
+      phalloidin[i] =
+        i3 *
+        s *
+        (fibreLevel * body * (1 - 0.6 * nucleus) * Math.max(0, 1 + fibreContrast * (fibre - 1)) +
+          0.8 * membrane +
+          0.12 * cytoplasm);
+      syto[i] =
+        i4 *
+        s *
+        (0.5 * nucleus * Math.max(0, 1 + granules * (tRna - 1)) +
+          0.3 * cytoplasm * spread * Math.max(0, 1 + 1.6 * granules * (tRna - 1)));
       mito[i] = i5 * mitoLevel[k] * cytoplasm * spread * Math.max(0, 1 + mitoContrast * (tMito - 1));
-      wga[i] = i6 * s * (0.9 * membrane + 0.15 * cytoplasm * Math.max(0, 1 + 0.5 * golgiContrast * (tWave - 1)) + 0.12 * nucleus);
+      wga[i] =
+        i6 *
+        s *
+        (0.9 * membrane + 0.15 * cytoplasm * Math.max(0, 1 + 0.5 * golgiContrast * (tWave - 1)) + 0.12 * nucleus);
     }
   }
 
   for (const cell of cells) {
     const nucleolus = 1.4 * i4 * cell.stain * (1 + 0.5 * (look.texture[3] - 1));
-    for (let j = 0; j < cell.nucleoli.length; j += 3) addSpot(syto, cell.nucleoli[j], cell.nucleoli[j + 1], cell.nucleoli[j + 2], nucleolus);
+    for (let j = 0; j < cell.nucleoli.length; j += 3)
+      addSpot(syto, cell.nucleoli[j], cell.nucleoli[j + 1], cell.nucleoli[j + 2], nucleolus);
     const lobes = medium[textureIndex(Math.floor(cell.golgiX), Math.floor(cell.golgiY), offsets.waviness)];
-    addSpot(wga, cell.golgiX, cell.golgiY, cell.golgiRadius, 1.1 * i6 * cell.stain * Math.max(0.2, 1 + golgiContrast * (lobes - 1)));
+    addSpot(
+      wga,
+      cell.golgiX,
+      cell.golgiY,
+      cell.golgiRadius,
+      1.1 * i6 * cell.stain * Math.max(0.2, 1 + golgiContrast * (lobes - 1)),
+    );
   }
 }

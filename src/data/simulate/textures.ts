@@ -71,14 +71,32 @@ function toMeanOne(texture: Float32Array): Float32Array {
 
 function makeTextures(seed: number): Textures {
   const rng = rngFor(seed, 'textures');
-  const network = fractal(rng, [[16, 1], [8, 0.5]]);
+  const network = fractal(rng, [
+    [16, 1],
+    [8, 0.5],
+  ]);
   // Ridged noise: bright where the field crosses its middle value, giving thin connected threads.
   for (let i = 0; i < network.length; i++) network[i] = (1 - Math.abs(2 * network[i] - 1)) ** 4;
   return {
-    fine: toMeanOne(fractal(rng, [[4, 1], [2, 0.6]])),
-    medium: toMeanOne(fractal(rng, [[8, 1], [4, 0.4]])),
+    fine: toMeanOne(
+      fractal(rng, [
+        [4, 1],
+        [2, 0.6],
+      ]),
+    ),
+    medium: toMeanOne(
+      fractal(rng, [
+        [8, 1],
+        [4, 0.4],
+      ]),
+    ),
     network: toMeanOne(network),
-    coarse: toMeanOne(fractal(rng, [[128, 1], [64, 0.5]])),
+    coarse: toMeanOne(
+      fractal(rng, [
+        [128, 1],
+        [64, 0.5],
+      ]),
+    ),
   };
 }
 

@@ -48,7 +48,14 @@ export function channelMoments(x: Float32Array, channels: number): { mean: Float
  * Batch norm on batch statistics (+ ReLU when `relu`), differentiable in x, gamma and beta; `onStats` receives
  * the batch mean and variance. Wasm backend only (see batchNormTrain for the dispatch).
  */
-function heapBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean, onStats?: (stats: BatchStatistics) => void): tf.Tensor4D {
+function heapBatchNorm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  relu: boolean,
+  onStats?: (stats: BatchStatistics) => void,
+): tf.Tensor4D {
   const backend = tf.backend() as HeapBackend;
   const C = x.shape[3];
   const P = x.size / C;
@@ -128,15 +135,36 @@ function heapBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, ep
 }
 
 /** The same function composed from tfjs ops, for backends other than wasm. */
-function composedBatchNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean, onStats?: (stats: BatchStatistics) => void): tf.Tensor4D {
+function composedBatchNorm(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  relu: boolean,
+  onStats?: (stats: BatchStatistics) => void,
+): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  if (onStats) onStats({ mean: mean.dataSync() as Float32Array, variance: variance.dataSync() as Float32Array, count: x.size / x.shape[3] });
+  if (onStats)
+    onStats({
+      mean: mean.dataSync() as Float32Array,
+      variance: variance.dataSync() as Float32Array,
+      count: x.size / x.shape[3],
+    });
   const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
   const y = tf.add(tf.mul(tf.sub(x, mean), scale), beta) as tf.Tensor4D;
   return relu ? tf.relu(y) : y;
 }
 
 /** Training-mode batch norm (+ ReLU), dispatched on the active backend. */
-export function batchNormTrain(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number, relu: boolean, onStats?: (stats: BatchStatistics) => void): tf.Tensor4D {
-  return tf.getBackend() === 'wasm' ? heapBatchNorm(x, gamma, beta, epsilon, relu, onStats) : composedBatchNorm(x, gamma, beta, epsilon, relu, onStats);
+export function batchNormTrain(
+  x: tf.Tensor4D,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+  relu: boolean,
+  onStats?: (stats: BatchStatistics) => void,
+): tf.Tensor4D {
+  return tf.getBackend() === 'wasm'
+    ? heapBatchNorm(x, gamma, beta, epsilon, relu, onStats)
+    : composedBatchNorm(x, gamma, beta, epsilon, relu, onStats);
 }

@@ -66,14 +66,19 @@ async function useWasm(threads?: number): Promise<Partial<EngineInfo>> {
   if (threads !== undefined) wasm.setThreadsCount(threads);
   if (!(await tf.setBackend('wasm'))) throw new Error('the tfjs wasm backend failed to initialise');
   await tf.ready();
-  return { wasmSimd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')), wasmThreads: wasm.getThreadsCount(), versions: { 'tfjs-backend-wasm': wasm.version_wasm } };
+  return {
+    wasmSimd: Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')),
+    wasmThreads: wasm.getThreadsCount(),
+    versions: { 'tfjs-backend-wasm': wasm.version_wasm },
+  };
 }
 
 /** Initialises the engine once per process (later calls return the first result unless the backend differs). */
 export async function initEngine(options: EngineOptions = {}): Promise<EngineInfo> {
   const envChoice = process.env.PHENOMAP_BACKEND as BackendChoice | undefined;
   const choice: BackendChoice = options.backend ?? envChoice ?? 'auto';
-  if (!['auto', 'wasm', 'webgpu', 'cpu'].includes(choice)) throw new Error(`backend "${choice}": expected auto, wasm, webgpu or cpu`);
+  if (!['auto', 'wasm', 'webgpu', 'cpu'].includes(choice))
+    throw new Error(`backend "${choice}": expected auto, wasm, webgpu or cpu`);
   if (current && (choice === 'auto' || choice === current.backend)) return current;
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core };
   let info: EngineInfo;
@@ -92,11 +97,20 @@ export async function initEngine(options: EngineOptions = {}): Promise<EngineInf
       });
       if (!(await tf.setBackend('webgpu'))) throw new Error('the tfjs webgpu backend failed to initialise');
       await tf.ready();
-      info = { backend: 'webgpu', gpuAdapter, versions: { ...versions, 'tfjs-backend-webgpu': String(webgpu.version_webgpu ?? '') } };
+      info = {
+        backend: 'webgpu',
+        gpuAdapter,
+        versions: { ...versions, 'tfjs-backend-webgpu': String(webgpu.version_webgpu ?? '') },
+      };
     } catch (error) {
       if (choice === 'webgpu') throw new Error(`webgpu backend unavailable: ${(error as Error).message}`);
       const extra = await useWasm(options.threads);
-      info = { ...extra, backend: 'wasm', fallbackReason: `no GPU: ${(error as Error).message}`, versions: { ...versions, ...extra.versions } };
+      info = {
+        ...extra,
+        backend: 'wasm',
+        fallbackReason: `no GPU: ${(error as Error).message}`,
+        versions: { ...versions, ...extra.versions },
+      };
     }
   }
   current = info;

@@ -24,9 +24,23 @@ type ConvAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
-function convInfo(xShape: [number, number, number, number], filterShape: [number, number, number, number], attrs: ConvAttrs): tf.backend_util.Conv2DInfo {
-  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') throw new Error(`wasm conv gradient: dataFormat ${attrs.dataFormat} is not supported (expected NHWC)`);
-  return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+function convInfo(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.backend_util.Conv2DInfo {
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC')
+    throw new Error(`wasm conv gradient: dataFormat ${attrs.dataFormat} is not supported (expected NHWC)`);
+  return tf.backend_util.computeConv2DInfo(
+    xShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
 }
 
 /** The wasm backend's API used here (tfjs-backend-wasm's BackendWasm). */
@@ -41,7 +55,18 @@ interface WasmBackend extends tf.KernelBackend {
  * `xc` is x channel-major: [CI, N, H, W].
  */
 export function im2colT(xc: Float32Array, info: tf.backend_util.Conv2DInfo, out: Float32Array): void {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: CI,
+    outHeight: OH,
+    outWidth: OW,
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: SH,
+    strideWidth: SW,
+  } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const M = N * OH * OW;
@@ -75,7 +100,18 @@ export function im2colT(xc: Float32Array, info: tf.backend_util.Conv2DInfo, out:
 
 /** col2im into `dx` (NHWC, every element written): dx[n, oh*SH - top + kh, ow*SW - left + kw, ci] = sum of cols[m, (kh,kw,ci)]. */
 export function col2im(cols: Float32Array, info: tf.backend_util.Conv2DInfo, dx: Float32Array): void {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: CI, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: CI,
+    outHeight: OH,
+    outWidth: OW,
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: SH,
+    strideWidth: SW,
+  } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const K = KH * KW * CI;
@@ -106,7 +142,13 @@ function allocate(backend: WasmBackend, shape: number[]): tf.Tensor {
 }
 
 /** dW of a conv2d: colT(x) [KH*KW*CI, M] @ dy [M, CO], the product on the backend's matmul. */
-export function conv2dBackpropFilter(backend: WasmBackend, x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: [number, number, number, number], attrs: ConvAttrs): tf.Tensor4D {
+export function conv2dBackpropFilter(
+  backend: WasmBackend,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.Tensor4D {
   const info = convInfo(x.shape, filterShape, attrs);
   const [KH, KW, CI, CO] = filterShape;
   const M = info.batchSize * info.outHeight * info.outWidth;
@@ -119,12 +161,23 @@ export function conv2dBackpropFilter(backend: WasmBackend, x: tf.Tensor4D, dy: t
 }
 
 /** dx of a conv2d. Stride 1: a forward conv of dy with the flipped, in/out-swapped filter; else col2im(dy @ W^T). */
-export function conv2dBackpropInput(backend: WasmBackend, dy: tf.Tensor4D, filter: tf.Tensor4D, inputShape: [number, number, number, number], attrs: ConvAttrs): tf.Tensor4D {
+export function conv2dBackpropInput(
+  backend: WasmBackend,
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: [number, number, number, number],
+  attrs: ConvAttrs,
+): tf.Tensor4D {
   const info = convInfo(inputShape, filter.shape, attrs);
   const [KH, KW, CI, CO] = filter.shape;
   if (info.strideHeight === 1 && info.strideWidth === 1) {
     const { top, bottom, left, right } = info.padInfo;
-    const padding: tf.backend_util.ExplicitPadding = [[0, 0], [KH - 1 - top, KH - 1 - bottom], [KW - 1 - left, KW - 1 - right], [0, 0]];
+    const padding: tf.backend_util.ExplicitPadding = [
+      [0, 0],
+      [KH - 1 - top, KH - 1 - bottom],
+      [KW - 1 - left, KW - 1 - right],
+      [0, 0],
+    ];
     if (padding.every(([a, b]) => a >= 0 && b >= 0)) {
       return tf.tidy(() => {
         // flipped[kh,kw,co,ci] = filter[KH-1-kh, KW-1-kw, ci, co], written directly (filters are small).
@@ -155,9 +208,37 @@ export function conv2dBackpropInput(backend: WasmBackend, dy: tf.Tensor4D, filte
  * MaxPoolGrad: each output's gradient goes to the first maximum of its window (the tfjs cpu backend's rule).
  * tfjs-backend-wasm's own kernel is a plain loop that rescans per input; this one scans each window once.
  */
-function maxPoolGrad(backend: WasmBackend, dy: tf.Tensor4D, x: tf.Tensor4D, attrs: { filterSize: number | [number, number]; strides: number | [number, number]; pad: ConvAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' }): tf.Tensor4D {
-  const info = tf.backend_util.computePool2DInfo(x.shape, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW, filterHeight: KH, filterWidth: KW, strideHeight: SH, strideWidth: SW } = info;
+function maxPoolGrad(
+  backend: WasmBackend,
+  dy: tf.Tensor4D,
+  x: tf.Tensor4D,
+  attrs: {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: ConvAttrs['pad'];
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  },
+): tf.Tensor4D {
+  const info = tf.backend_util.computePool2DInfo(
+    x.shape,
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const {
+    batchSize: N,
+    inHeight: H,
+    inWidth: W,
+    inChannels: C,
+    outHeight: OH,
+    outWidth: OW,
+    filterHeight: KH,
+    filterWidth: KW,
+    strideHeight: SH,
+    strideWidth: SW,
+  } = info;
   const dx = allocate(backend, x.shape);
   const xs = backend.typedArrayFromHeap(x);
   const dys = backend.typedArrayFromHeap(dy);
@@ -240,7 +321,9 @@ export function registerWasmConvGradients(): void {
     kernelFunc: ({ inputs, backend: anyBackend, attrs }) => {
       const backend = anyBackend as WasmBackend;
       const a = attrs as unknown as Parameters<typeof maxPoolGrad>[3];
-      return withTensors(backend, [inputs.dy as tf.TensorInfo, inputs.input as tf.TensorInfo], (dy, x) => asKernelOutput(backend, maxPoolGrad(backend, dy, x, a)));
+      return withTensors(backend, [inputs.dy as tf.TensorInfo, inputs.input as tf.TensorInfo], (dy, x) =>
+        asKernelOutput(backend, maxPoolGrad(backend, dy, x, a)),
+      );
     },
   });
   tf.registerKernel({
@@ -249,7 +332,9 @@ export function registerWasmConvGradients(): void {
     kernelFunc: ({ inputs, backend: anyBackend, attrs }) => {
       const backend = anyBackend as WasmBackend;
       const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
-      return withTensors(backend, [inputs.x as tf.TensorInfo, inputs.dy as tf.TensorInfo], (x, dy) => asKernelOutput(backend, conv2dBackpropFilter(backend, x, dy, a.filterShape, a)));
+      return withTensors(backend, [inputs.x as tf.TensorInfo, inputs.dy as tf.TensorInfo], (x, dy) =>
+        asKernelOutput(backend, conv2dBackpropFilter(backend, x, dy, a.filterShape, a)),
+      );
     },
   });
   tf.registerKernel({
@@ -258,7 +343,9 @@ export function registerWasmConvGradients(): void {
     kernelFunc: ({ inputs, backend: anyBackend, attrs }) => {
       const backend = anyBackend as WasmBackend;
       const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
-      return withTensors(backend, [inputs.dy as tf.TensorInfo, inputs.filter as tf.TensorInfo], (dy, filter) => asKernelOutput(backend, conv2dBackpropInput(backend, dy, filter, a.inputShape, a)));
+      return withTensors(backend, [inputs.dy as tf.TensorInfo, inputs.filter as tf.TensorInfo], (dy, filter) =>
+        asKernelOutput(backend, conv2dBackpropInput(backend, dy, filter, a.inputShape, a)),
+      );
     },
   });
 }

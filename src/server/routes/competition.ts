@@ -32,11 +32,15 @@ export function competitionRoutes(app: FastifyInstance, competition: Competition
 
   app.get('/api/competition', async () => need().info());
 
-  app.post('/api/competition/teams', { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (request, reply) => {
-    const { name } = parseRequest(teamBody, request.body ?? {}, 'body');
-    const result = await need().registerTeam(name);
-    return reply.code(201).send(result);
-  });
+  app.post(
+    '/api/competition/teams',
+    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    async (request, reply) => {
+      const { name } = parseRequest(teamBody, request.body ?? {}, 'body');
+      const result = await need().registerTeam(name);
+      return reply.code(201).send(result);
+    },
+  );
 
   app.get('/api/competition/teams/me', async (request) => {
     const c = need();
@@ -67,4 +71,3 @@ export function competitionRoutes(app: FastifyInstance, competition: Competition
 
   app.post('/api/competition/close', async (request) => need().close(bearer(request)));
 }
-

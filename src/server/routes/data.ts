@@ -5,7 +5,16 @@ import type { DatasetCatalog, WellRecord } from '../dataset.js';
 import { HttpError, parseRequest } from '../errors.js';
 import type { ImageService, RenderedImage } from '../images.js';
 import type { RunsService } from '../runs.js';
-import { channelParams, channelQuery, compositeQuery, METADATA_FIELDS, plateParams, plateValuesQuery, siteParams, wellsQuery } from '../schemas.js';
+import {
+  channelParams,
+  channelQuery,
+  compositeQuery,
+  METADATA_FIELDS,
+  plateParams,
+  plateValuesQuery,
+  siteParams,
+  wellsQuery,
+} from '../schemas.js';
 
 /** Caches may keep an image a day, then revalidate with its ETag (the files rarely change). */
 export const IMAGE_CACHE_CONTROL = 'public, max-age=86400';
@@ -19,7 +28,12 @@ function matchesEtag(request: FastifyRequest, etag: string): boolean {
   });
 }
 
-async function sendImage(request: FastifyRequest, reply: FastifyReply, etag: string, render: () => Promise<RenderedImage>): Promise<FastifyReply> {
+async function sendImage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  etag: string,
+  render: () => Promise<RenderedImage>,
+): Promise<FastifyReply> {
   reply.header('etag', etag).header('cache-control', IMAGE_CACHE_CONTROL).header('vary', 'accept-encoding');
   if (matchesEtag(request, etag)) return reply.code(304).send();
   const { png } = await render();
@@ -43,7 +57,12 @@ function metadataValue(well: WellRecord, field: (typeof METADATA_FIELDS)[number]
   }
 }
 
-export function dataRoutes(app: FastifyInstance, catalog: DatasetCatalog, images: ImageService, runs: RunsService): void {
+export function dataRoutes(
+  app: FastifyInstance,
+  catalog: DatasetCatalog,
+  images: ImageService,
+  runs: RunsService,
+): void {
   app.get('/api/dataset', async () => ({
     root: catalog.layout.root,
     layout: catalog.layout.kind,
@@ -57,7 +76,9 @@ export function dataRoutes(app: FastifyInstance, catalog: DatasetCatalog, images
     const wells = catalog.queryWells(query);
     reply.header('x-total-count', String(wells.length));
     const offset = query.offset ?? 0;
-    return query.limit !== undefined || offset > 0 ? wells.slice(offset, query.limit !== undefined ? offset + query.limit : undefined) : wells;
+    return query.limit !== undefined || offset > 0
+      ? wells.slice(offset, query.limit !== undefined ? offset + query.limit : undefined)
+      : wells;
   });
 
   const findSite = (params: unknown) => {
@@ -74,7 +95,10 @@ export function dataRoutes(app: FastifyInstance, catalog: DatasetCatalog, images
     return {
       ...site,
       channels: CHANNELS.map((channel) => ({
-        channel: channel.index, stain: channel.stain, target: channel.target, present: present.includes(channel.index),
+        channel: channel.index,
+        stain: channel.stain,
+        target: channel.target,
+        present: present.includes(channel.index),
         stats: stats.find((s) => s.channel === channel.index) ?? null,
       })),
     };
@@ -86,7 +110,13 @@ export function dataRoutes(app: FastifyInstance, catalog: DatasetCatalog, images
     // Default: the six channels as `phenomap rgb` draws them; an incomplete site draws the channels it has.
     const channels = query.channels ?? (await images.presentChannels(site));
     if (channels.length === 0) throw new HttpError(404, `site ${site.siteId}: no image files`);
-    const request_ = { channels, ranges: query.ranges, percentiles: query.percentiles, colors: query.colors, size: query.size };
+    const request_ = {
+      channels,
+      ranges: query.ranges,
+      percentiles: query.percentiles,
+      colors: query.colors,
+      size: query.size,
+    };
     const etag = await images.compositeTag(site, request_);
     return sendImage(request, reply, etag, () => images.composite(site, request_, etag));
   });
@@ -109,7 +139,11 @@ export function dataRoutes(app: FastifyInstance, catalog: DatasetCatalog, images
       const name = field as (typeof METADATA_FIELDS)[number];
       return { field, values: wells.map((well) => ({ well: well.well, value: metadataValue(well, name) })) };
     }
-    if (!run) throw new HttpError(400, `query.run: required for field "${field}" (not a metadata field: ${METADATA_FIELDS.join(', ')}); give the run whose profiles hold it`);
+    if (!run)
+      throw new HttpError(
+        400,
+        `query.run: required for field "${field}" (not a metadata field: ${METADATA_FIELDS.join(', ')}); give the run whose profiles hold it`,
+      );
     return { field, run, values: runs.plateValues(run, experiment, plate, field) };
   });
 }

@@ -7,8 +7,15 @@ import type { RunsService } from '../runs.js';
 import { embeddingQuery, runFileParams, runParams } from '../schemas.js';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.json': 'application/json', '.csv': 'text/csv; charset=utf-8', '.png': 'image/png',
-  '.svg': 'image/svg+xml', '.txt': 'text/plain; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.parquet': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.json': 'application/json',
+  '.csv': 'text/csv; charset=utf-8',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.txt': 'text/plain; charset=utf-8',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.parquet': 'application/octet-stream',
 };
 
 export function runRoutes(app: FastifyInstance, runs: RunsService): void {
@@ -36,7 +43,10 @@ export function runRoutes(app: FastifyInstance, runs: RunsService): void {
     const file = path.join(dir, ...params['*'].split('/'));
     // Symbolic links may not lead out of the run folder either.
     const real = fs.existsSync(file) ? fs.realpathSync(file) : null;
-    if (!real || !real.startsWith(dir + path.sep) || !fs.statSync(real).isFile()) throw new HttpError(404, `run "${params.run}" has no file "${params['*']}"`);
-    return reply.type(TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream').send(fs.createReadStream(real));
+    if (!real || !real.startsWith(dir + path.sep) || !fs.statSync(real).isFile())
+      throw new HttpError(404, `run "${params.run}" has no file "${params['*']}"`);
+    return reply
+      .type(TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream')
+      .send(fs.createReadStream(real));
   });
 }

@@ -1,10 +1,30 @@
 import { useState, type FormEvent } from 'react';
-import { api, ApiError, type CompetitionInfo, type Leaderboard, type LeaderboardRow, type Quota, type SubmissionRecord } from '../api';
+import {
+  api,
+  ApiError,
+  type CompetitionInfo,
+  type Leaderboard,
+  type LeaderboardRow,
+  type Quota,
+  type SubmissionRecord,
+} from '../api';
 import { formatNumber } from '../colors';
 import { useAsync, useDebounced } from '../hooks';
 import { Empty, ErrorMessage, Field, Loading } from './Status';
 
-const PREFERRED_COLUMNS = ['rank', 'team', 'name', 'score', 'publicScore', 'privateScore', 'submissions', 'entries', 'submittedAt', 'lastSubmission', 'createdAt'];
+const PREFERRED_COLUMNS = [
+  'rank',
+  'team',
+  'name',
+  'score',
+  'publicScore',
+  'privateScore',
+  'submissions',
+  'entries',
+  'submittedAt',
+  'lastSubmission',
+  'createdAt',
+];
 const COLUMN_LABELS: Record<string, string> = {
   rank: '#',
   team: 'Team',
@@ -35,14 +55,24 @@ function rowsOf(data: Leaderboard | LeaderboardRow[] | undefined): LeaderboardRo
 }
 
 function formatBytes(bytes: number): string {
-  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MiB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(0)} KiB` : `${bytes} B`;
+  return bytes >= 1 << 20
+    ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(0)} KiB`
+      : `${bytes} B`;
 }
 
 function formatCell(key: string, value: unknown): string {
   if (value === null || value === undefined) return '—';
-  if (typeof value === 'number') return /score|accuracy/i.test(key) ? value.toFixed(5) : /bytes/i.test(key) ? formatBytes(value) : formatNumber(value);
+  if (typeof value === 'number')
+    return /score|accuracy/i.test(key)
+      ? value.toFixed(5)
+      : /bytes/i.test(key)
+        ? formatBytes(value)
+        : formatNumber(value);
   if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (typeof value === 'string' && /At$|time|date|last/i.test(key) && !Number.isNaN(Date.parse(value))) return new Date(value).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
+  if (typeof value === 'string' && /At$|time|date|last/i.test(key) && !Number.isNaN(Date.parse(value)))
+    return new Date(value).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
   if (Array.isArray(value)) return value.join('–');
   if (typeof value === 'object') return (value as { name?: string }).name ?? JSON.stringify(value);
   return String(value);
@@ -69,14 +99,16 @@ export function LeaderboardView() {
       </div>
     );
   }
-  const state = info.data?.state ?? (leaderboard.data && !Array.isArray(leaderboard.data) ? leaderboard.data.state : undefined);
+  const state =
+    info.data?.state ?? (leaderboard.data && !Array.isArray(leaderboard.data) ? leaderboard.data.state : undefined);
 
   return (
     <div className="view leaderboard-view">
       <section className="panel" aria-labelledby="competition-title">
         <header className="panel-header">
           <h2 id="competition-title">
-            {info.data?.name ?? 'Competition'} {state && <span className={`badge ${state === 'open' ? 'success' : ''}`}>{state}</span>}
+            {info.data?.name ?? 'Competition'}{' '}
+            {state && <span className={`badge ${state === 'open' ? 'success' : ''}`}>{state}</span>}
           </h2>
         </header>
         {info.loading && !info.data && <Loading />}
@@ -90,7 +122,13 @@ export function LeaderboardView() {
             <h2 id="board-title">Leaderboard</h2>
             <div className="segmented" role="group" aria-label="Board">
               {(['public', 'private'] as const).map((b) => (
-                <button key={b} type="button" aria-pressed={board === b} className={board === b ? 'checked' : ''} onClick={() => setBoard(b)}>
+                <button
+                  key={b}
+                  type="button"
+                  aria-pressed={board === b}
+                  className={board === b ? 'checked' : ''}
+                  onClick={() => setBoard(b)}
+                >
                   {b === 'public' ? 'Public' : 'Private'}
                 </button>
               ))}
@@ -99,8 +137,13 @@ export function LeaderboardView() {
           {info.data?.metric && (
             <p className="hint">
               Score: {info.data.metric} on the {board} part of the test wells
-              {board === 'public' && info.data.publicIds !== undefined ? ` (${info.data.publicIds.toLocaleString('en-US')} wells)` : ''}
-              {board === 'private' && info.data.privateIds !== undefined ? ` (${info.data.privateIds.toLocaleString('en-US')} wells)` : ''}; a team ranks by its best submission.
+              {board === 'public' && info.data.publicIds !== undefined
+                ? ` (${info.data.publicIds.toLocaleString('en-US')} wells)`
+                : ''}
+              {board === 'private' && info.data.privateIds !== undefined
+                ? ` (${info.data.privateIds.toLocaleString('en-US')} wells)`
+                : ''}
+              ; a team ranks by its best submission.
             </p>
           )}
           {leaderboard.loading && !leaderboard.data && <Loading />}
@@ -137,7 +180,10 @@ export function LeaderboardView() {
 
 function CompetitionFacts({ info }: { info: CompetitionInfo }) {
   const skip = new Set(['name', 'state', 'description']);
-  const entries = Object.entries(info).filter(([key, value]) => !skip.has(key) && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)));
+  const entries = Object.entries(info).filter(
+    ([key, value]) =>
+      !skip.has(key) && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)),
+  );
   return (
     <>
       {typeof info.description === 'string' && <p>{info.description}</p>}
@@ -156,7 +202,10 @@ function CompetitionFacts({ info }: { info: CompetitionInfo }) {
 function BoardTable({ rows, board }: { rows: LeaderboardRow[]; board: string }) {
   if (rows.length === 0) return <Empty>No submissions on the {board} board yet.</Empty>;
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const columns = [...PREFERRED_COLUMNS.filter((k) => keys.includes(k)), ...keys.filter((k) => !PREFERRED_COLUMNS.includes(k) && !/token|id$/i.test(k))];
+  const columns = [
+    ...PREFERRED_COLUMNS.filter((k) => keys.includes(k)),
+    ...keys.filter((k) => !PREFERRED_COLUMNS.includes(k) && !/token|id$/i.test(k)),
+  ];
   if (columns.includes('team') && columns.includes('name')) columns.splice(columns.indexOf('name'), 1);
   const showRank = !columns.includes('rank');
   return (
@@ -219,7 +268,15 @@ function RegisterTeam({ onToken }: { onToken: (token: string) => void }) {
       <h2 id="register-title">Register a team</h2>
       <form onSubmit={submit} className="stack">
         <Field id="team-name" label="Team name" hint="1–48 letters, digits, spaces, dots, underscores or hyphens.">
-          <input id="team-name" type="text" required maxLength={48} value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" />
+          <input
+            id="team-name"
+            type="text"
+            required
+            maxLength={48}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            autoComplete="off"
+          />
         </Field>
         <button type="submit" className="primary" disabled={busy || !name.trim()}>
           {busy ? 'Registering…' : 'Register'}
@@ -229,7 +286,8 @@ function RegisterTeam({ onToken }: { onToken: (token: string) => void }) {
       {result && (
         <div className="token-box" role="status" data-testid="team-token">
           <p>
-            Team <strong>{result.team}</strong> is registered. Its token is shown <strong>only this once</strong>: keep it, it is what lets the team submit.
+            Team <strong>{result.team}</strong> is registered. Its token is shown <strong>only this once</strong>: keep
+            it, it is what lets the team submit.
           </p>
           <code className="token" data-testid="token-value">
             {result.token}
@@ -252,9 +310,23 @@ function RegisterTeam({ onToken }: { onToken: (token: string) => void }) {
   );
 }
 
-type Outcome = { ok: true; submission: SubmissionRecord; quota?: Quota } | { ok: false; message: string; quota?: Quota };
+type Outcome =
+  | { ok: true; submission: SubmissionRecord; quota?: Quota }
+  | { ok: false; message: string; quota?: Quota };
 
-function SubmitForm({ token, header, closed, onToken, onSubmitted }: { token: string; header: string; closed: boolean; onToken: (token: string) => void; onSubmitted: () => void }) {
+function SubmitForm({
+  token,
+  header,
+  closed,
+  onToken,
+  onSubmitted,
+}: {
+  token: string;
+  header: string;
+  closed: boolean;
+  onToken: (token: string) => void;
+  onSubmitted: () => void;
+}) {
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome | null>(null);
@@ -282,14 +354,30 @@ function SubmitForm({ token, header, closed, onToken, onSubmitted }: { token: st
     <section className="panel" aria-labelledby="submit-title">
       <h2 id="submit-title">Submit predictions</h2>
       <p className="hint">
-        A CSV with the header <code>{header}</code> and one row per test well: its id <code>{'{experiment}_{plate}_{well}'}</code> and the predicted siRNA id.
+        A CSV with the header <code>{header}</code> and one row per test well: its id{' '}
+        <code>{'{experiment}_{plate}_{well}'}</code> and the predicted siRNA id.
       </p>
       {closed && <p className="status status-empty">The competition is closed: submissions are no longer accepted.</p>}
       <form onSubmit={submit} className="stack">
         <Field id="submit-token" label="Team token">
           <span className="input-with-button">
-            <input id="submit-token" type={showToken ? 'text' : 'password'} required value={token} onChange={(e) => onToken(e.target.value)} autoComplete="off" spellCheck={false} className="mono" />
-            <button type="button" className="small" onClick={() => setShowToken(!showToken)} aria-pressed={showToken} aria-label={showToken ? 'Hide the token' : 'Show the token'}>
+            <input
+              id="submit-token"
+              type={showToken ? 'text' : 'password'}
+              required
+              value={token}
+              onChange={(e) => onToken(e.target.value)}
+              autoComplete="off"
+              spellCheck={false}
+              className="mono"
+            />
+            <button
+              type="button"
+              className="small"
+              onClick={() => setShowToken(!showToken)}
+              aria-pressed={showToken}
+              aria-label={showToken ? 'Hide the token' : 'Show the token'}
+            >
               {showToken ? 'Hide' : 'Show'}
             </button>
           </span>
@@ -316,7 +404,9 @@ function SubmitForm({ token, header, closed, onToken, onSubmitted }: { token: st
             <span>
               Submission <span className="mono">#{outcome.submission.id}</span> scored{' '}
               <strong className="mono" data-testid="submission-score">
-                {outcome.submission.publicScore === null || outcome.submission.publicScore === undefined ? '—' : outcome.submission.publicScore.toFixed(5)}
+                {outcome.submission.publicScore === null || outcome.submission.publicScore === undefined
+                  ? '—'
+                  : outcome.submission.publicScore.toFixed(5)}
               </strong>{' '}
               on the public board.
             </span>
@@ -333,7 +423,8 @@ function SubmitForm({ token, header, closed, onToken, onSubmitted }: { token: st
       )}
       {quota && (
         <p className="hint" data-testid="quota">
-          {quota.used} of {quota.limit} submissions used today (UTC); the count resets {formatCell('resetsAt', quota.resetsAt)}.
+          {quota.used} of {quota.limit} submissions used today (UTC); the count resets{' '}
+          {formatCell('resetsAt', quota.resetsAt)}.
         </p>
       )}
     </section>
@@ -376,9 +467,15 @@ function MySubmissions({ token, version }: { token: string; version: number }) {
                   <td>{formatCell('createdAt', s.createdAt)}</td>
                   <td className="mono">{s.filename ?? '—'}</td>
                   <td className="num mono" title={s.message ?? undefined}>
-                    {s.valid === false ? <span className="badge warning">rejected</span> : formatCell('publicScore', s.publicScore)}
+                    {s.valid === false ? (
+                      <span className="badge warning">rejected</span>
+                    ) : (
+                      formatCell('publicScore', s.publicScore)
+                    )}
                   </td>
-                  {showPrivate && <td className="num mono">{s.valid === false ? '' : formatCell('privateScore', s.privateScore)}</td>}
+                  {showPrivate && (
+                    <td className="num mono">{s.valid === false ? '' : formatCell('privateScore', s.privateScore)}</td>
+                  )}
                 </tr>
               ))}
             </tbody>

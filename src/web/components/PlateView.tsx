@@ -67,7 +67,9 @@ function buildScale(field: string, numericField: boolean, values: Map<string, Pl
     else counts.set(String(v), { value: v, count: 1 });
   }
   const sorted = [...counts.values()].sort((a, b) =>
-    typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value).localeCompare(String(b.value)),
+    typeof a.value === 'number' && typeof b.value === 'number'
+      ? a.value - b.value
+      : String(a.value).localeCompare(String(b.value)),
   );
   const order = new Map(sorted.map((entry, i) => [String(entry.value), i]));
   const categories = sorted.map((entry) => ({
@@ -77,7 +79,11 @@ function buildScale(field: string, numericField: boolean, values: Map<string, Pl
     count: entry.count,
   }));
   const byKey = new Map(categories.map((c) => [c.key, c.color]));
-  return { kind: 'categorical', categories, colorOf: (v) => (v === null || v === undefined ? undefined : byKey.get(String(v))) };
+  return {
+    kind: 'categorical',
+    categories,
+    colorOf: (v) => (v === null || v === undefined ? undefined : byKey.get(String(v))),
+  };
 }
 
 export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Route }) {
@@ -114,7 +120,10 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
   }, [debouncedFeature, featureMode]);
 
   const runs = useAsync(() => api.runs(), []);
-  const wells = useAsync(() => (experiment && plate ? api.wells(experiment.experiment, plate) : undefined), [experiment?.experiment, plate]);
+  const wells = useAsync(
+    () => (experiment && plate ? api.wells(experiment.experiment, plate) : undefined),
+    [experiment?.experiment, plate],
+  );
   // Cell counts and features come from a run's profiles; metadata fields from the dataset.
   const usesRun = featureMode || !!fieldOption?.usesRun;
   const featureChosen = !featureMode || !isMetadataField;
@@ -133,10 +142,14 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
   const wellsByName = useMemo(() => new Map((wells.data ?? []).map((w) => [w.well, w])), [wells.data]);
   const valueMap = useMemo(() => {
     const map = new Map<string, PlateValue>();
-    if (values.data && values.data.field === field) for (const { well, value } of values.data.values) map.set(well, value ?? null);
+    if (values.data && values.data.field === field)
+      for (const { well, value } of values.data.values) map.set(well, value ?? null);
     return map;
   }, [values.data, field]);
-  const scale = useMemo(() => buildScale(field, fieldOption ? fieldOption.numeric : true, valueMap), [field, fieldOption, valueMap]);
+  const scale = useMemo(
+    () => buildScale(field, fieldOption ? fieldOption.numeric : true, valueMap),
+    [field, fieldOption, valueMap],
+  );
   const [highlight, setHighlight] = useState<string | null>(null);
   useEffect(() => setHighlight(null), [field, experiment?.experiment, plate]);
 
@@ -155,25 +168,38 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
             value={experiment.experiment}
             onChange={(e) => {
               const next = experiments.find((x) => x.experiment === e.target.value)!;
-              update({ experiment: next.experiment, plate: next.plates.includes(plate) ? plate : next.plates[0], well: undefined }, true);
+              update(
+                {
+                  experiment: next.experiment,
+                  plate: next.plates.includes(plate) ? plate : next.plates[0],
+                  well: undefined,
+                },
+                true,
+              );
             }}
           >
-            {['train', 'test'].concat([...new Set(experiments.map((e) => e.dataset))].filter((d) => d !== 'train' && d !== 'test')).map((group) => {
-              const members = experiments.filter((e) => e.dataset === group);
-              return members.length === 0 ? null : (
-                <optgroup key={group} label={group}>
-                  {members.map((e) => (
-                    <option key={e.experiment} value={e.experiment}>
-                      {e.experiment}
-                    </option>
-                  ))}
-                </optgroup>
-              );
-            })}
+            {['train', 'test']
+              .concat([...new Set(experiments.map((e) => e.dataset))].filter((d) => d !== 'train' && d !== 'test'))
+              .map((group) => {
+                const members = experiments.filter((e) => e.dataset === group);
+                return members.length === 0 ? null : (
+                  <optgroup key={group} label={group}>
+                    {members.map((e) => (
+                      <option key={e.experiment} value={e.experiment}>
+                        {e.experiment}
+                      </option>
+                    ))}
+                  </optgroup>
+                );
+              })}
           </select>
         </Field>
         <Field id="plate-plate" label="Plate">
-          <select id="plate-plate" value={plate} onChange={(e) => update({ plate: Number(e.target.value), well: undefined }, true)}>
+          <select
+            id="plate-plate"
+            value={plate}
+            onChange={(e) => update({ plate: Number(e.target.value), well: undefined }, true)}
+          >
             {experiment.plates.map((p) => (
               <option key={p} value={p}>
                 Plate {p}
@@ -205,7 +231,12 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
         </Field>
         {usesRun || featureMode ? (
           <Field id="plate-run" label="Run">
-            <select id="plate-run" value={run} onChange={(e) => update({ run: e.target.value })} disabled={runs.loading && !runs.data}>
+            <select
+              id="plate-run"
+              value={run}
+              onChange={(e) => update({ run: e.target.value })}
+              disabled={runs.loading && !runs.data}
+            >
               {!run && <option value="">{profileRuns.length ? 'choose a run…' : 'no run with profiles'}</option>}
               {profileRuns.map((r) => (
                 <option key={r.name} value={r.name}>
@@ -257,7 +288,9 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
               </span>
             </Empty>
           )}
-          {featureMode && isMetadataField && profileRuns.length > 0 && <Empty>Type the name of a feature of run {run || '…'} to colour the plate by it.</Empty>}
+          {featureMode && isMetadataField && profileRuns.length > 0 && (
+            <Empty>Type the name of a feature of run {run || '…'} to colour the plate by it.</Empty>
+          )}
           <PlateGrid
             wells={wellsByName}
             wellsLoaded={!!wells.data}
@@ -268,9 +301,22 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
             highlight={highlight}
             onOpen={(well) => update({ well }, true)}
           />
-          <Legend field={field} scale={scale} highlight={highlight} onHighlight={setHighlight} hasValues={valueMap.size > 0} />
+          <Legend
+            field={field}
+            scale={scale}
+            highlight={highlight}
+            onHighlight={setHighlight}
+            hasValues={valueMap.size > 0}
+          />
         </section>
-        <WellPanel loading={!wells.data && !wells.error} well={selectedWell ? wellsByName.get(selectedWell) : undefined} wellName={selectedWell} value={valueMap.get(selectedWell)} field={field} onClose={() => update({ well: undefined }, true)} />
+        <WellPanel
+          loading={!wells.data && !wells.error}
+          well={selectedWell ? wellsByName.get(selectedWell) : undefined}
+          wellName={selectedWell}
+          value={valueMap.get(selectedWell)}
+          field={field}
+          onClose={() => update({ well: undefined }, true)}
+        />
       </div>
     </div>
   );
@@ -311,7 +357,12 @@ function PlateGrid({ wells, wellsLoaded, values, scale, field, selected, highlig
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const position = wellPosition(active);
     if (!position) return;
-    const moves: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const moves: Record<string, [number, number]> = {
+      ArrowUp: [-1, 0],
+      ArrowDown: [1, 0],
+      ArrowLeft: [0, -1],
+      ArrowRight: [0, 1],
+    };
     let { row, column } = position;
     if (moves[event.key]) {
       row = Math.min(14, Math.max(1, row + moves[event.key][0]));
@@ -328,7 +379,15 @@ function PlateGrid({ wells, wellsLoaded, values, scale, field, selected, highlig
   const columns = Array.from({ length: PLATE_COLUMNS }, (_, c) => c);
   return (
     <div className="plate-scroll">
-      <div className="plate-grid" ref={gridRef} data-wells-loaded={wellsLoaded} role="group" aria-label="384-well plate; arrow keys move between wells, Enter opens a well" onKeyDown={onKeyDown} onMouseLeave={() => setTip(null)}>
+      <div
+        className="plate-grid"
+        ref={gridRef}
+        data-wells-loaded={wellsLoaded}
+        role="group"
+        aria-label="384-well plate; arrow keys move between wells, Enter opens a well"
+        onKeyDown={onKeyDown}
+        onMouseLeave={() => setTip(null)}
+      >
         <div className="plate-corner" aria-hidden="true" />
         {columns.map((c) => (
           <div key={`c${c}`} className="plate-label" aria-hidden="true">
@@ -341,7 +400,18 @@ function PlateGrid({ wells, wellsLoaded, values, scale, field, selected, highlig
           </div>,
           ...columns.map((c) => {
             const name = wellName(r, c);
-            if (!isUsed(r, c)) return <div key={name} className="well unused" data-testid="well" data-used="false" data-well={name} title={`${name}: not used in RxRx1`} aria-hidden="true" />;
+            if (!isUsed(r, c))
+              return (
+                <div
+                  key={name}
+                  className="well unused"
+                  data-testid="well"
+                  data-used="false"
+                  data-well={name}
+                  title={`${name}: not used in RxRx1`}
+                  aria-hidden="true"
+                />
+              );
             const record = wells.get(name);
             const value = values.has(name) ? values.get(name)! : null;
             const color = scale.colorOf(value);
@@ -375,12 +445,29 @@ function PlateGrid({ wells, wellsLoaded, values, scale, field, selected, highlig
           }),
         ])}
       </div>
-      {tip && <WellTooltip tip={tip} record={wells.get(tip.well)} value={values.has(tip.well) ? values.get(tip.well)! : null} field={field} />}
+      {tip && (
+        <WellTooltip
+          tip={tip}
+          record={wells.get(tip.well)}
+          value={values.has(tip.well) ? values.get(tip.well)! : null}
+          field={field}
+        />
+      )}
     </div>
   );
 }
 
-function WellTooltip({ tip, record, value, field }: { tip: Tip; record?: WellRecord; value: PlateValue; field: string }) {
+function WellTooltip({
+  tip,
+  record,
+  value,
+  field,
+}: {
+  tip: Tip;
+  record?: WellRecord;
+  value: PlateValue;
+  field: string;
+}) {
   const left = Math.min(tip.x + 14, window.innerWidth - 250);
   const top = Math.min(tip.y + 14, window.innerHeight - 150);
   return (
@@ -420,7 +507,19 @@ function WellTooltip({ tip, record, value, field }: { tip: Tip; record?: WellRec
   );
 }
 
-function Legend({ field, scale, highlight, onHighlight, hasValues }: { field: string; scale: Scale; highlight: string | null; onHighlight: (key: string | null) => void; hasValues: boolean }) {
+function Legend({
+  field,
+  scale,
+  highlight,
+  onHighlight,
+  hasValues,
+}: {
+  field: string;
+  scale: Scale;
+  highlight: string | null;
+  onHighlight: (key: string | null) => void;
+  hasValues: boolean;
+}) {
   const plateKey = (
     <span className="legend-key">
       <span className="legend-item static">
@@ -448,7 +547,10 @@ function Legend({ field, scale, highlight, onHighlight, hasValues }: { field: st
       </div>
     );
   }
-  const shown = scale.categories.length > 16 ? [...scale.categories].sort((a, b) => b.count - a.count).slice(0, 12) : scale.categories;
+  const shown =
+    scale.categories.length > 16
+      ? [...scale.categories].sort((a, b) => b.count - a.count).slice(0, 12)
+      : scale.categories;
   return (
     <div className="legend" aria-label={`Legend for ${fieldLabel(field)}`} data-testid="legend">
       <span className="legend-title">{fieldLabel(field)}</span>
@@ -465,7 +567,9 @@ function Legend({ field, scale, highlight, onHighlight, hasValues }: { field: st
           {c.label} <span className="muted">({c.count})</span>
         </button>
       ))}
-      {shown.length < scale.categories.length && <span className="muted">+ {scale.categories.length - shown.length} more values (one colour each)</span>}
+      {shown.length < scale.categories.length && (
+        <span className="muted">+ {scale.categories.length - shown.length} more values (one colour each)</span>
+      )}
       {plateKey}
     </div>
   );

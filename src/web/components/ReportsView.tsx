@@ -12,7 +12,9 @@ export function ReportsView({ route }: { route: Route }) {
     return (
       <Empty>
         <span>No run has an evaluation report yet.</span>
-        <span className="hint">Reports are the report.html files of the runs in the server's runs folder (<code>serve --runs DIR</code>).</span>
+        <span className="hint">
+          Reports are the report.html files of the runs in the server's runs folder (<code>serve --runs DIR</code>).
+        </span>
       </Empty>
     );
   const run = withReports.find((r) => r.name === route.params.get('run')) ?? withReports[0];
@@ -20,7 +22,13 @@ export function ReportsView({ route }: { route: Route }) {
   return (
     <div className="view reports-view">
       <div className="toolbar">
-        <SelectField id="report-run" label="Run" value={run.name} options={withReports.map((r) => ({ value: r.name, label: r.name }))} onChange={(value) => navigate('reports', undefined, { run: value }, true)} />
+        <SelectField
+          id="report-run"
+          label="Run"
+          value={run.name}
+          options={withReports.map((r) => ({ value: r.name, label: r.name }))}
+          onChange={(value) => navigate('reports', undefined, { run: value }, true)}
+        />
         <a className="button" href={url} target="_blank" rel="noreferrer">
           Open in a new tab
         </a>
@@ -28,7 +36,13 @@ export function ReportsView({ route }: { route: Route }) {
           Map of this run
         </a>
       </div>
-      <iframe key={url} className="report-frame panel" src={url} title={`Evaluation report of run ${run.name}`} sandbox="allow-scripts allow-popups" />
+      <iframe
+        key={url}
+        className="report-frame panel"
+        src={url}
+        title={`Evaluation report of run ${run.name}`}
+        sandbox="allow-scripts allow-popups"
+      />
     </div>
   );
 }

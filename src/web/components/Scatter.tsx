@@ -44,7 +44,10 @@ export interface ScatterProps {
 const MARGIN = 28;
 
 /** Sizes a canvas for the device pixel ratio and clears it; null when it is not mounted. */
-function prepareCanvas(canvas: HTMLCanvasElement | null, size: { width: number; height: number }): CanvasRenderingContext2D | null {
+function prepareCanvas(
+  canvas: HTMLCanvasElement | null,
+  size: { width: number; height: number },
+): CanvasRenderingContext2D | null {
   const context = canvas?.getContext('2d');
   if (!canvas || !context) return null;
   const dpr = window.devicePixelRatio || 1;
@@ -56,7 +59,18 @@ function prepareCanvas(canvas: HTMLCanvasElement | null, size: { width: number; 
 }
 
 /** A canvas scatter plot of thousands of points: one canvas for the points, one above it for the highlight. */
-export function Scatter({ points, colorOf, highlighted, focusKey, keyOf, label, xLabel, yLabel, onHover, onSelect }: ScatterProps) {
+export function Scatter({
+  points,
+  colorOf,
+  highlighted,
+  focusKey,
+  keyOf,
+  label,
+  xLabel,
+  yLabel,
+  onHover,
+  onSelect,
+}: ScatterProps) {
   const box = useRef<HTMLDivElement>(null);
   const base = useRef<HTMLCanvasElement>(null);
   const overlay = useRef<HTMLCanvasElement>(null);

@@ -1,7 +1,15 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError, channelImageUrl, siteImageUrl, type ChannelStats, type SiteInfo } from '../api';
 import { formatNumber } from '../colors';
-import { CHANNEL_INFO, compositeQuery, DEFAULT_SETTINGS, loadSettings, saveSettings, type ChannelSetting, type DisplaySettings } from '../composite';
+import {
+  CHANNEL_INFO,
+  compositeQuery,
+  DEFAULT_SETTINGS,
+  loadSettings,
+  saveSettings,
+  type ChannelSetting,
+  type DisplaySettings,
+} from '../composite';
 import { href, navigate, useAsync, useDebounced } from '../hooks';
 import { parseSiteId, WELL_TYPE_LABELS } from '../plate';
 import { Empty, ErrorMessage, Field, Loading } from './Status';
@@ -24,7 +32,15 @@ function SitePicker() {
         <p>Pick a well in the plate view to open one of its sites, or type a site id.</p>
         <form className="inline-form" onSubmit={submit}>
           <Field id="site-id-input" label="Site id">
-            <input id="site-id-input" type="text" className="mono" placeholder="HEPG2-01_1_B02_1" value={draft} onChange={(e) => setDraft(e.target.value)} spellCheck={false} />
+            <input
+              id="site-id-input"
+              type="text"
+              className="mono"
+              placeholder="HEPG2-01_1_B02_1"
+              value={draft}
+              onChange={(e) => setDraft(e.target.value)}
+              spellCheck={false}
+            />
           </Field>
           <button type="submit" className="primary">
             Open site
@@ -41,36 +57,56 @@ function SitePicker() {
  */
 function statsOf(site: SiteInfo | undefined): ChannelStats[] {
   if (!site) return [];
-  const flatten = (channel: number, value: Record<string, unknown> | null | undefined, extra: Record<string, unknown> = {}): ChannelStats => {
+  const flatten = (
+    channel: number,
+    value: Record<string, unknown> | null | undefined,
+    extra: Record<string, unknown> = {},
+  ): ChannelStats => {
     const row: ChannelStats = { channel, ...extra };
     for (const [key, v] of Object.entries(value ?? {})) {
       if (typeof v === 'number' && key !== 'channel') row[key] = v;
-      else if (v && typeof v === 'object' && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) if (typeof x === 'number') row[`p${k}`] = x;
+      else if (v && typeof v === 'object' && !Array.isArray(v))
+        for (const [k, x] of Object.entries(v)) if (typeof x === 'number') row[`p${k}`] = x;
     }
     return row;
   };
   if (Array.isArray(site.channels)) {
-    return (site.channels as { channel: number; present?: boolean; stats?: Record<string, unknown> | null }[]).map((c) => flatten(Number(c.channel), c.stats, { present: c.present !== false }));
+    return (site.channels as { channel: number; present?: boolean; stats?: Record<string, unknown> | null }[]).map(
+      (c) => flatten(Number(c.channel), c.stats, { present: c.present !== false }),
+    );
   }
   const stats = site.stats;
   if (!stats) return [];
   if (Array.isArray(stats)) return stats.map((s, i) => flatten(Number(s.channel ?? i + 1), s));
-  return Object.entries(stats).map(([key, value]) => flatten(Number(String(key).replace(/^w/, '')), value as Record<string, unknown>));
+  return Object.entries(stats).map(([key, value]) =>
+    flatten(Number(String(key).replace(/^w/, '')), value as Record<string, unknown>),
+  );
 }
 
 function SiteDetail({ siteId }: { siteId: string }) {
   const parsed = parseSiteId(siteId);
   const site = useAsync(() => api.site(siteId), [siteId]);
-  const wells = useAsync(() => (parsed ? api.wells(parsed.experiment, parsed.plate) : undefined), [parsed?.experiment, parsed?.plate]);
+  const wells = useAsync(
+    () => (parsed ? api.wells(parsed.experiment, parsed.plate) : undefined),
+    [parsed?.experiment, parsed?.plate],
+  );
   const [settings, setSettings] = useState<DisplaySettings>(loadSettings);
   const [solo, setSolo] = useState<number | null>(null);
   useEffect(() => saveSettings(settings), [settings]);
   const debounced = useDebounced(settings, 150);
   const stats = useMemo(() => statsOf(site.data), [site.data]);
-  const missingKey = stats.filter((s) => s.present === false).map((s) => s.channel).join(',');
+  const missingKey = stats
+    .filter((s) => s.present === false)
+    .map((s) => s.channel)
+    .join(',');
   const missing = useMemo(() => new Set(missingKey ? missingKey.split(',').map(Number) : []), [missingKey]);
   const query = compositeQuery(debounced, missing);
-  const imageUrl = solo !== null ? channelImageUrl(siteId, solo, `?percentiles=${debounced.percentiles.join(',')}`) : query === null ? null : siteImageUrl(siteId, query);
+  const imageUrl =
+    solo !== null
+      ? channelImageUrl(siteId, solo, `?percentiles=${debounced.percentiles.join(',')}`)
+      : query === null
+        ? null
+        : siteImageUrl(siteId, query);
 
   const wellRecord = parsed ? wells.data?.find((w) => w.well === parsed.well) : undefined;
   const sites = wellRecord?.sites.length ? wellRecord.sites : [1, 2];
@@ -79,7 +115,10 @@ function SiteDetail({ siteId }: { siteId: string }) {
   const setChannel = (channel: number, change: Partial<ChannelSetting>) =>
     setSettings((s) => ({ ...s, channels: s.channels.map((c) => (c.channel === channel ? { ...c, ...change } : c)) }));
 
-  if (!parsed) return <ErrorMessage error={`site id "${siteId}": expected {experiment}_{plate}_{well}_{site}, e.g. HEPG2-01_1_B02_1`} />;
+  if (!parsed)
+    return (
+      <ErrorMessage error={`site id "${siteId}": expected {experiment}_{plate}_{well}_{site}, e.g. HEPG2-01_1_B02_1`} />
+    );
   const info = site.data;
 
   return (
@@ -102,7 +141,13 @@ function SiteDetail({ siteId }: { siteId: string }) {
           <legend className="visually-hidden">Site</legend>
           {sites.map((n) => (
             <label key={n} className={n === parsed.site ? 'checked' : ''}>
-              <input type="radio" name="site-switch" value={n} checked={n === parsed.site} onChange={() => navigate('site', `${wellId}_${n}`, undefined, true)} />
+              <input
+                type="radio"
+                name="site-switch"
+                value={n}
+                checked={n === parsed.site}
+                onChange={() => navigate('site', `${wellId}_${n}`, undefined, true)}
+              />
               Site {n}
             </label>
           ))}
@@ -113,7 +158,9 @@ function SiteDetail({ siteId }: { siteId: string }) {
 
       {site.error instanceof ApiError && site.error.status === 404 ? (
         <Empty>
-          <a href={href('plate', undefined, { experiment: parsed.experiment, plate: parsed.plate })}>Open the plate to pick a well that has sites.</a>
+          <a href={href('plate', undefined, { experiment: parsed.experiment, plate: parsed.plate })}>
+            Open the plate to pick a well that has sites.
+          </a>
         </Empty>
       ) : (
         body()
@@ -125,126 +172,194 @@ function SiteDetail({ siteId }: { siteId: string }) {
   function body() {
     return (
       <>
-      <div className="site-layout">
-        <section className="panel viewer-panel" aria-label="Image">
-          <ZoomPan label={`Composite of site ${siteId}`} resetKey={wellId}>
-            {imageUrl ? <SiteImage url={imageUrl} alt={`Site ${siteId}`} /> : <div className="image-empty">No channel selected: turn a channel on to see the composite.</div>}
-          </ZoomPan>
-          <div className="image-caption">
-            {solo !== null ? (
-              <span>
-                Channel w{solo} ({CHANNEL_INFO[solo - 1].stain}) alone, grey levels stretched between its {settings.percentiles[0]} and {settings.percentiles[1]} percentiles.{' '}
-                <button type="button" className="link-button" onClick={() => setSolo(null)}>
-                  Back to the composite
-                </button>
-              </span>
-            ) : query === '' ? (
-              <span>Default composite: identical to <code>phenomap rgb</code> (rxrx1-utils colours and ranges).</span>
-            ) : (
-              <span>Custom display settings.</span>
-            )}
-            {imageUrl && (
-              <a className="mono request-url" href={imageUrl} target="_blank" rel="noreferrer" data-testid="image-url">
-                {imageUrl}
-              </a>
-            )}
-          </div>
-        </section>
+        <div className="site-layout">
+          <section className="panel viewer-panel" aria-label="Image">
+            <ZoomPan label={`Composite of site ${siteId}`} resetKey={wellId}>
+              {imageUrl ? (
+                <SiteImage url={imageUrl} alt={`Site ${siteId}`} />
+              ) : (
+                <div className="image-empty">No channel selected: turn a channel on to see the composite.</div>
+              )}
+            </ZoomPan>
+            <div className="image-caption">
+              {solo !== null ? (
+                <span>
+                  Channel w{solo} ({CHANNEL_INFO[solo - 1].stain}) alone, grey levels stretched between its{' '}
+                  {settings.percentiles[0]} and {settings.percentiles[1]} percentiles.{' '}
+                  <button type="button" className="link-button" onClick={() => setSolo(null)}>
+                    Back to the composite
+                  </button>
+                </span>
+              ) : query === '' ? (
+                <span>
+                  Default composite: identical to <code>phenomap rgb</code> (rxrx1-utils colours and ranges).
+                </span>
+              ) : (
+                <span>Custom display settings.</span>
+              )}
+              {imageUrl && (
+                <a
+                  className="mono request-url"
+                  href={imageUrl}
+                  target="_blank"
+                  rel="noreferrer"
+                  data-testid="image-url"
+                >
+                  {imageUrl}
+                </a>
+              )}
+            </div>
+          </section>
 
-        <section className="panel channels-panel" aria-labelledby="channels-title">
-          <header className="panel-header">
-            <h2 id="channels-title">Channels</h2>
-            <button type="button" onClick={() => setSettings(structuredClone(DEFAULT_SETTINGS))} disabled={query === ''}>
-              Reset to defaults
-            </button>
-          </header>
-          <fieldset className="contrast">
-            <legend>Contrast</legend>
-            <label>
-              <input type="radio" name="contrast" checked={settings.contrast === 'fixed'} onChange={() => setSettings((s) => ({ ...s, contrast: 'fixed' }))} />
-              Fixed ranges
-            </label>
-            <label>
-              <input type="radio" name="contrast" checked={settings.contrast === 'percentiles'} onChange={() => setSettings((s) => ({ ...s, contrast: 'percentiles' }))} />
-              Per-image percentiles
-            </label>
-            {settings.contrast === 'percentiles' && (
-              <span className="percentile-inputs">
-                <label>
-                  low
-                  <input
-                    type="number"
-                    min={0}
-                    max={100}
-                    step={0.1}
-                    value={settings.percentiles[0]}
-                    onChange={(e) => setSettings((s) => ({ ...s, percentiles: [Math.min(Number(e.target.value), s.percentiles[1] - 0.1), s.percentiles[1]] }))}
-                  />
-                </label>
-                <label>
-                  high
-                  <input
-                    type="number"
-                    min={0}
-                    max={100}
-                    step={0.1}
-                    value={settings.percentiles[1]}
-                    onChange={(e) => setSettings((s) => ({ ...s, percentiles: [s.percentiles[0], Math.max(Number(e.target.value), s.percentiles[0] + 0.1)] }))}
-                  />
-                </label>
-              </span>
-            )}
-          </fieldset>
-          <ul className="channel-list">
-            {settings.channels.map((c) => (
-              <ChannelRow key={c.channel} setting={c} missing={missing.has(c.channel)} fixed={settings.contrast === 'fixed'} solo={solo === c.channel} onChange={(change) => setChannel(c.channel, change)} onSolo={() => setSolo(solo === c.channel ? null : c.channel)} />
-            ))}
-          </ul>
-        </section>
-      </div>
+          <section className="panel channels-panel" aria-labelledby="channels-title">
+            <header className="panel-header">
+              <h2 id="channels-title">Channels</h2>
+              <button
+                type="button"
+                onClick={() => setSettings(structuredClone(DEFAULT_SETTINGS))}
+                disabled={query === ''}
+              >
+                Reset to defaults
+              </button>
+            </header>
+            <fieldset className="contrast">
+              <legend>Contrast</legend>
+              <label>
+                <input
+                  type="radio"
+                  name="contrast"
+                  checked={settings.contrast === 'fixed'}
+                  onChange={() => setSettings((s) => ({ ...s, contrast: 'fixed' }))}
+                />
+                Fixed ranges
+              </label>
+              <label>
+                <input
+                  type="radio"
+                  name="contrast"
+                  checked={settings.contrast === 'percentiles'}
+                  onChange={() => setSettings((s) => ({ ...s, contrast: 'percentiles' }))}
+                />
+                Per-image percentiles
+              </label>
+              {settings.contrast === 'percentiles' && (
+                <span className="percentile-inputs">
+                  <label>
+                    low
+                    <input
+                      type="number"
+                      min={0}
+                      max={100}
+                      step={0.1}
+                      value={settings.percentiles[0]}
+                      onChange={(e) =>
+                        setSettings((s) => ({
+                          ...s,
+                          percentiles: [Math.min(Number(e.target.value), s.percentiles[1] - 0.1), s.percentiles[1]],
+                        }))
+                      }
+                    />
+                  </label>
+                  <label>
+                    high
+                    <input
+                      type="number"
+                      min={0}
+                      max={100}
+                      step={0.1}
+                      value={settings.percentiles[1]}
+                      onChange={(e) =>
+                        setSettings((s) => ({
+                          ...s,
+                          percentiles: [s.percentiles[0], Math.max(Number(e.target.value), s.percentiles[0] + 0.1)],
+                        }))
+                      }
+                    />
+                  </label>
+                </span>
+              )}
+            </fieldset>
+            <ul className="channel-list">
+              {settings.channels.map((c) => (
+                <ChannelRow
+                  key={c.channel}
+                  setting={c}
+                  missing={missing.has(c.channel)}
+                  fixed={settings.contrast === 'fixed'}
+                  solo={solo === c.channel}
+                  onChange={(change) => setChannel(c.channel, change)}
+                  onSolo={() => setSolo(solo === c.channel ? null : c.channel)}
+                />
+              ))}
+            </ul>
+          </section>
+        </div>
 
-      <div className="site-facts">
-        <section className="panel" aria-labelledby="site-meta-title">
-          <h2 id="site-meta-title">Site</h2>
-          {site.loading && !info && <Loading />}
-          {info && (
-            <dl className="facts">
-              <dt>Site id</dt>
-              <dd className="mono">{info.siteId ?? siteId}</dd>
-              <dt>Cell type</dt>
-              <dd>{info.cellType ?? wellRecord?.cellType ?? '—'}</dd>
-              <dt>Dataset</dt>
-              <dd>{info.dataset ?? wellRecord?.dataset ?? '—'}</dd>
-              <dt>Well type</dt>
-              <dd>{WELL_TYPE_LABELS[String(info.wellType ?? wellRecord?.wellType)] ?? info.wellType ?? '—'}</dd>
-              <dt>siRNA</dt>
-              <dd>
-                {info.sirna ?? wellRecord?.sirna ?? '—'}
-                {(info.sirnaId ?? wellRecord?.sirnaId) !== null && (info.sirnaId ?? wellRecord?.sirnaId) !== undefined && <span className="muted"> (id {info.sirnaId ?? wellRecord?.sirnaId})</span>}
-              </dd>
-            </dl>
-          )}
-        </section>
-        <section className="panel stats-panel" aria-labelledby="stats-title">
-          <h2 id="stats-title">Channel statistics</h2>
-          {site.loading && !info && <Loading />}
-          {info && stats.length === 0 && <p className="muted">The server gave no channel statistics.</p>}
-          {stats.length > 0 && <StatsTable stats={stats} />}
-        </section>
-      </div>
+        <div className="site-facts">
+          <section className="panel" aria-labelledby="site-meta-title">
+            <h2 id="site-meta-title">Site</h2>
+            {site.loading && !info && <Loading />}
+            {info && (
+              <dl className="facts">
+                <dt>Site id</dt>
+                <dd className="mono">{info.siteId ?? siteId}</dd>
+                <dt>Cell type</dt>
+                <dd>{info.cellType ?? wellRecord?.cellType ?? '—'}</dd>
+                <dt>Dataset</dt>
+                <dd>{info.dataset ?? wellRecord?.dataset ?? '—'}</dd>
+                <dt>Well type</dt>
+                <dd>{WELL_TYPE_LABELS[String(info.wellType ?? wellRecord?.wellType)] ?? info.wellType ?? '—'}</dd>
+                <dt>siRNA</dt>
+                <dd>
+                  {info.sirna ?? wellRecord?.sirna ?? '—'}
+                  {(info.sirnaId ?? wellRecord?.sirnaId) !== null &&
+                    (info.sirnaId ?? wellRecord?.sirnaId) !== undefined && (
+                      <span className="muted"> (id {info.sirnaId ?? wellRecord?.sirnaId})</span>
+                    )}
+                </dd>
+              </dl>
+            )}
+          </section>
+          <section className="panel stats-panel" aria-labelledby="stats-title">
+            <h2 id="stats-title">Channel statistics</h2>
+            {site.loading && !info && <Loading />}
+            {info && stats.length === 0 && <p className="muted">The server gave no channel statistics.</p>}
+            {stats.length > 0 && <StatsTable stats={stats} />}
+          </section>
+        </div>
       </>
     );
   }
 }
 
-function ChannelRow({ setting, missing, fixed, solo, onChange, onSolo }: { setting: ChannelSetting; missing: boolean; fixed: boolean; solo: boolean; onChange: (change: Partial<ChannelSetting>) => void; onSolo: () => void }) {
+function ChannelRow({
+  setting,
+  missing,
+  fixed,
+  solo,
+  onChange,
+  onSolo,
+}: {
+  setting: ChannelSetting;
+  missing: boolean;
+  fixed: boolean;
+  solo: boolean;
+  onChange: (change: Partial<ChannelSetting>) => void;
+  onSolo: () => void;
+}) {
   const info = CHANNEL_INFO[setting.channel - 1];
   const id = `channel-${setting.channel}`;
   return (
     <li className={`channel-row${setting.enabled && !missing ? '' : ' off'}`} data-testid={id}>
       <div className="channel-head">
         <label className="channel-toggle">
-          <input type="checkbox" checked={setting.enabled && !missing} disabled={missing} onChange={(e) => onChange({ enabled: e.target.checked })} data-testid={`${id}-toggle`} />
+          <input
+            type="checkbox"
+            checked={setting.enabled && !missing}
+            disabled={missing}
+            onChange={(e) => onChange({ enabled: e.target.checked })}
+            data-testid={`${id}-toggle`}
+          />
           <span className="channel-name">
             w{setting.channel} {info.stain}
           </span>
@@ -255,8 +370,21 @@ function ChannelRow({ setting, missing, fixed, solo, onChange, onSolo }: { setti
             no image
           </span>
         )}
-        <input type="color" value={setting.color} onChange={(e) => onChange({ color: e.target.value })} aria-label={`Colour of w${setting.channel} ${info.stain}`} disabled={!setting.enabled || missing} />
-        <button type="button" className={`small${solo ? ' pressed' : ''}`} aria-pressed={solo} onClick={onSolo} disabled={missing} title="Show this channel alone, in grey levels">
+        <input
+          type="color"
+          value={setting.color}
+          onChange={(e) => onChange({ color: e.target.value })}
+          aria-label={`Colour of w${setting.channel} ${info.stain}`}
+          disabled={!setting.enabled || missing}
+        />
+        <button
+          type="button"
+          className={`small${solo ? ' pressed' : ''}`}
+          aria-pressed={solo}
+          onClick={onSolo}
+          disabled={missing}
+          title="Show this channel alone, in grey levels"
+        >
           Solo
         </button>
       </div>
@@ -311,7 +439,17 @@ function SiteImage({ url, alt }: { url: string; alt: string }) {
   };
   return (
     <>
-      <img src={url} alt={alt} className="site-image" data-testid="composite" data-state={state} style={state === 'error' ? { visibility: 'hidden' } : undefined} draggable={false} onLoad={() => setLoaded(url)} onError={onError} />
+      <img
+        src={url}
+        alt={alt}
+        className="site-image"
+        data-testid="composite"
+        data-state={state}
+        style={state === 'error' ? { visibility: 'hidden' } : undefined}
+        draggable={false}
+        onLoad={() => setLoaded(url)}
+        onError={onError}
+      />
       {state === 'loading' && (
         <div className="image-overlay">
           <Loading label="Rendering…" />
@@ -327,9 +465,14 @@ function SiteImage({ url, alt }: { url: string; alt: string }) {
 }
 
 function StatsTable({ stats }: { stats: ChannelStats[] }) {
-  const all = [...new Set(stats.flatMap((s) => Object.keys(s).filter((k) => k !== 'channel' && typeof s[k] === 'number')))];
+  const all = [
+    ...new Set(stats.flatMap((s) => Object.keys(s).filter((k) => k !== 'channel' && typeof s[k] === 'number'))),
+  ];
   const percentile = (k: string) => (/^p\d/.test(k) ? Number(k.slice(1)) : NaN);
-  const keys = [...all.filter((k) => Number.isNaN(percentile(k))), ...all.filter((k) => !Number.isNaN(percentile(k))).sort((a, b) => percentile(a) - percentile(b))].slice(0, 12);
+  const keys = [
+    ...all.filter((k) => Number.isNaN(percentile(k))),
+    ...all.filter((k) => !Number.isNaN(percentile(k))).sort((a, b) => percentile(a) - percentile(b)),
+  ].slice(0, 12);
   return (
     <div className="table-scroll">
       <table className="data-table">
@@ -337,7 +480,12 @@ function StatsTable({ stats }: { stats: ChannelStats[] }) {
           <tr>
             <th scope="col">Channel</th>
             {keys.map((k) => (
-              <th scope="col" key={k} className="num" title={Number.isNaN(percentile(k)) ? undefined : `${k.slice(1)}th percentile`}>
+              <th
+                scope="col"
+                key={k}
+                className="num"
+                title={Number.isNaN(percentile(k)) ? undefined : `${k.slice(1)}th percentile`}
+              >
                 {k}
               </th>
             ))}

@@ -10,7 +10,15 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function ErrorMessage({ error, title, onRetry }: { error: Error | string; title?: string; onRetry?: () => void }) {
+export function ErrorMessage({
+  error,
+  title,
+  onRetry,
+}: {
+  error: Error | string;
+  title?: string;
+  onRetry?: () => void;
+}) {
   const message = typeof error === 'string' ? error : error.message;
   // A request the server refused (4xx) fails the same way again: no retry for those.
   const retryable = onRetry && !(error instanceof ApiError && error.status >= 400 && error.status < 500);
@@ -32,7 +40,17 @@ export function Empty({ children }: { children: ReactNode }) {
 }
 
 /** A labelled form control row: the label is a real <label> bound to the control by id. */
-export function Field({ id, label, children, hint }: { id: string; label: string; children: ReactNode; hint?: string }) {
+export function Field({
+  id,
+  label,
+  children,
+  hint,
+}: {
+  id: string;
+  label: string;
+  children: ReactNode;
+  hint?: string;
+}) {
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -43,7 +61,19 @@ export function Field({ id, label, children, hint }: { id: string; label: string
 }
 
 /** A labelled <select> over `options` (value and shown label). */
-export function SelectField({ id, label, value, options, onChange }: { id: string; label: string; value: string; options: readonly { value: string; label: string }[]; onChange: (value: string) => void }) {
+export function SelectField({
+  id,
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  options: readonly { value: string; label: string }[];
+  onChange: (value: string) => void;
+}) {
   return (
     <Field id={id} label={label}>
       <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>

@@ -9,12 +9,28 @@ import { Loading } from './Status';
 const METADATA_FIELD_NAMES = ['well_type', 'sirna_group', 'sirna_id', 'sirna', 'cell_type', 'dataset'];
 
 /** The selected well: its metadata and a thumbnail of each site, each opening the site viewer. */
-export function WellPanel({ loading, well, wellName, value, field, onClose }: { loading: boolean; well?: WellRecord; wellName: string; value?: PlateValue; field: string; onClose: () => void }) {
+export function WellPanel({
+  loading,
+  well,
+  wellName,
+  value,
+  field,
+  onClose,
+}: {
+  loading: boolean;
+  well?: WellRecord;
+  wellName: string;
+  value?: PlateValue;
+  field: string;
+  onClose: () => void;
+}) {
   if (!wellName) {
     return (
       <aside className="panel well-panel" aria-label="Well details">
         <h2>Well</h2>
-        <p className="muted">Hover a well for its details; click it (or focus it and press Enter) to see its sites here.</p>
+        <p className="muted">
+          Hover a well for its details; click it (or focus it and press Enter) to see its sites here.
+        </p>
       </aside>
     );
   }
@@ -53,7 +69,9 @@ export function WellPanel({ loading, well, wellName, value, field, onClose }: { 
             {value !== undefined && !METADATA_FIELD_NAMES.includes(field) && (
               <>
                 <dt>{field === 'cell_count' ? 'Cell count' : field}</dt>
-                <dd className="mono">{value === null ? '—' : typeof value === 'number' ? formatNumber(value) : value}</dd>
+                <dd className="mono">
+                  {value === null ? '—' : typeof value === 'number' ? formatNumber(value) : value}
+                </dd>
               </>
             )}
           </dl>
@@ -73,9 +91,22 @@ export function WellPanel({ loading, well, wellName, value, field, onClose }: { 
 function SiteThumb({ siteId, site }: { siteId: string; site: number }) {
   const [state, setState] = useState<'loading' | 'ok' | 'error'>('loading');
   return (
-    <a className="site-thumb" href={href('site', siteId)} data-testid="site-link" aria-label={`Open site ${site} (${siteId}) in the site viewer`}>
+    <a
+      className="site-thumb"
+      href={href('site', siteId)}
+      data-testid="site-link"
+      aria-label={`Open site ${site} (${siteId}) in the site viewer`}
+    >
       <span className={`thumb-frame ${state}`} data-state={state}>
-        <img src={siteImageUrl(siteId, '?size=256')} alt="" width={160} height={160} loading="lazy" onLoad={() => setState('ok')} onError={() => setState('error')} />
+        <img
+          src={siteImageUrl(siteId, '?size=256')}
+          alt=""
+          width={160}
+          height={160}
+          loading="lazy"
+          onLoad={() => setState('ok')}
+          onError={() => setState('error')}
+        />
         {state === 'error' && <span className="thumb-error">image unavailable</span>}
       </span>
       <span>Site {site}</span>

@@ -50,7 +50,11 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
     const onWheel = (event: WheelEvent) => {
       event.preventDefault();
       const rect = element.getBoundingClientRect();
-      zoomAt(Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.0015)), event.clientX - rect.left, event.clientY - rect.top);
+      zoomAt(
+        Math.exp(-event.deltaY * (event.deltaMode === 1 ? 0.05 : 0.0015)),
+        event.clientX - rect.left,
+        event.clientY - rect.top,
+      );
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);
@@ -65,7 +69,17 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
     const start = drag.current;
     if (!start || start.id !== event.pointerId) return;
     const { width, height } = event.currentTarget.getBoundingClientRect();
-    setView(clamp({ scale: start.view.scale, x: start.view.x + event.clientX - start.x, y: start.view.y + event.clientY - start.y }, width, height));
+    setView(
+      clamp(
+        {
+          scale: start.view.scale,
+          x: start.view.x + event.clientX - start.x,
+          y: start.view.y + event.clientY - start.y,
+        },
+        width,
+        height,
+      ),
+    );
   };
   const endDrag = () => {
     drag.current = null;
@@ -111,7 +125,11 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
         onDoubleClick={() => setView(IDENTITY)}
         onKeyDown={onKeyDown}
       >
-        <div className={`zoom-content${view.scale >= 2 ? ' pixelated' : ''}`} style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})` }} data-testid="zoom-content">
+        <div
+          className={`zoom-content${view.scale >= 2 ? ' pixelated' : ''}`}
+          style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.scale})` }}
+          data-testid="zoom-content"
+        >
           {children}
         </div>
       </div>
@@ -125,7 +143,11 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
         <button type="button" onClick={() => zoomAt(1.25)} aria-label="Zoom in" disabled={view.scale >= MAX_SCALE}>
           +
         </button>
-        <button type="button" onClick={() => setView(IDENTITY)} disabled={view.scale === 1 && view.x === 0 && view.y === 0}>
+        <button
+          type="button"
+          onClick={() => setView(IDENTITY)}
+          disabled={view.scale === 1 && view.x === 0 && view.y === 0}
+        >
           Reset view
         </button>
       </div>
