@@ -40,7 +40,8 @@ export async function benchAcceptance(): Promise<Record<string, unknown>> {
     chanceAccuracy: metrics.chance_accuracy,
     ratioToUncorrected: { center_scale: ratio('center_scale'), tvn: ratio('tvn') },
     target: { ratio: TARGET_RATIO, met: Math.max(ratio('center_scale'), ratio('tvn')) >= TARGET_RATIO },
-    // A rerun reuses the finished run (the pipeline resumes): its step times are then 0; the first run's are in run.json.
+    // A rerun reuses the finished run (the pipeline resumes): its step times are then 0; the first run's are in
+    // run.json.
     reusedRun: pipeline.steps.evaluate.skipped,
     seconds: { simulate: Number(simulated.toFixed(1)), pipeline: pipeline.steps },
   };

@@ -80,7 +80,7 @@ function round(v: number, digits = 2): number {
 }
 
 /** The same network in PyTorch (torchvision-style BasicBlocks, stem conv 3x3/2 + max pool 3x3/2). */
-const TORCH_SCRIPT = String.raw`
+const TORCH_SCRIPT = `
 import sys, time, json
 import torch, torch.nn as nn, torch.nn.functional as F
 threads = int(sys.argv[1]); torch.set_num_threads(threads)

@@ -140,7 +140,7 @@ export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promi
   };
   const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'featurize.json');
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(outFile, `${JSON.stringify(result, null, 2)}\n`);
   return result;
 }
 

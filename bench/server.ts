@@ -99,14 +99,17 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
       .slice(1)
       .map((line) => line.split(',')[0]);
     let state = 7;
-    const random = () => ((state = (state * 1103515245 + 12345) % 2147483648), state % 1108);
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state % 1108;
+    };
     const key = splitKey(makeKey(ids.map((id) => ({ id, sirna: random() }))), { seed: 1 });
     const keyFile = path.join(work, 'key.csv');
     fs.writeFileSync(keyFile, formatKey(key));
-    const submission =
-      ['id_code,sirna', ...ids.map((id, i) => `${id},${i % 4 === 0 ? key.sirna[key.index.get(id)!] : random()}`)].join(
-        '\n',
-      ) + '\n';
+    const submission = `${[
+      'id_code,sirna',
+      ...ids.map((id, i) => `${id},${i % 4 === 0 ? key.sirna[key.index.get(id)!] : random()}`),
+    ].join('\n')}\n`;
 
     const scoring = {
       rows: ids.length,
@@ -188,7 +191,7 @@ export async function benchServer(options: ServerBenchOptions = {}): Promise<Rec
       };
       const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'server.json');
       fs.mkdirSync(path.dirname(outFile), { recursive: true });
-      fs.writeFileSync(`${outFile}.partial`, JSON.stringify(result, null, 2) + '\n');
+      fs.writeFileSync(`${outFile}.partial`, `${JSON.stringify(result, null, 2)}\n`);
       fs.renameSync(`${outFile}.partial`, outFile);
       return result;
     } finally {

@@ -55,7 +55,7 @@ export async function benchSimulate(options: SimulateBenchOptions = {}): Promise
   };
   const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'simulate.json');
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(`${outFile}.partial`, JSON.stringify(result, null, 2) + '\n');
+  fs.writeFileSync(`${outFile}.partial`, `${JSON.stringify(result, null, 2)}\n`);
   fs.renameSync(`${outFile}.partial`, outFile);
   return result;
 }

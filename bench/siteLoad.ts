@@ -25,7 +25,10 @@ export interface SiteLoadBenchOptions {
   /** Where the JSON goes (default bench/results/site-load.json). */
   outFile?: string;
 }
-/** Median sites/s over `rounds` timed passes of `pass` (each loads `count` sites), after two warm-up passes (JIT, workers). */
+/**
+ * Median sites/s over `rounds` timed passes of `pass` (each loads `count` sites), after two warm-up passes (JIT,
+ * workers).
+ */
 async function timeRounds(
   count: number,
   rounds: number,

@@ -18,7 +18,7 @@ import {
   SUBMISSION_MESSAGES,
   MAX_SUBMISSION_SIRNA,
 } from '../src/competition/submission.js';
-import { Competition, COMPETITION_MESSAGES, CompetitionError } from '../src/competition/store.js';
+import { Competition, COMPETITION_MESSAGES, type CompetitionError } from '../src/competition/store.js';
 import { dropPostgresSchema, openDb, type Db } from '../src/competition/db.js';
 import { migrate, MIGRATIONS } from '../src/competition/migrations.js';
 import { registerCompetitionCommands } from '../src/cli/competition.js';
@@ -33,7 +33,7 @@ const IDS = Array.from({ length: 12 }, (_, i) => `HEPG2-08_1_B${String(i + 3).pa
 const KEY = splitKey(makeKey(IDS.map((id, i) => ({ id, sirna: 7 * i }))), { seed: 7 });
 
 function csv(labels: (number | string)[], ids: string[] = IDS): string {
-  return ['id_code,sirna', ...ids.map((id, i) => `${id},${labels[i]}`)].join('\n') + '\n';
+  return `${['id_code,sirna', ...ids.map((id, i) => `${id},${labels[i]}`)].join('\n')}\n`;
 }
 
 const TRUTH = IDS.map((_, i) => 7 * i);
@@ -164,7 +164,7 @@ describe('submission validation messages', () => {
   });
 
   test('duplicate ids', () => {
-    const text = csv(TRUTH) + 'HEPG2-08_1_B04,7\nHEPG2-08_1_B03,0\n';
+    const text = `${csv(TRUTH)}HEPG2-08_1_B04,7\nHEPG2-08_1_B03,0\n`;
     assert.equal(
       check(text),
       '2 duplicate id_code(s), e.g. "HEPG2-08_1_B04" (lines 3 and 14), "HEPG2-08_1_B03" (lines 2 and 15)',
@@ -172,7 +172,7 @@ describe('submission validation messages', () => {
   });
 
   test('unknown ids', () => {
-    const text = csv(TRUTH) + 'HEPG2-08_1_Z99,7\nnope,1\n';
+    const text = `${csv(TRUTH)}HEPG2-08_1_Z99,7\nnope,1\n`;
     assert.equal(
       check(text),
       '2 unknown id_code(s) (not in the test set), e.g. "HEPG2-08_1_Z99" (line 14), "nope" (line 15)',
@@ -205,7 +205,7 @@ describe('submission validation messages', () => {
 
   test('accepted leniencies: BOM, CRLF, blank lines, quoted fields, any row order', () => {
     const rows = IDS.map((id, i) => `"${id}",${TRUTH[i]}`).reverse();
-    const text = '\uFEFFid_code,sirna\r\n' + rows.join('\r\n') + '\r\n\r\n';
+    const text = `\uFEFFid_code,sirna\r\n${rows.join('\r\n')}\r\n\r\n`;
     const result = scoreSubmission(Buffer.from(text), KEY);
     assert.equal(result.valid, true);
     if (result.valid) assert.equal(result.scores.accuracy, 1);
@@ -239,7 +239,10 @@ test('a full-size submission (the 19,897 test ids of RxRx1) validates and scores
     .map((line) => line.split(',')[0]);
   assert.equal(ids.length, 19897);
   let state = 1;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2147483648), state % 1108);
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % 1108;
+  };
   const key = splitKey(makeKey(ids.map((id) => ({ id, sirna: random() }))), { seed: 1 });
   const labels = ids.map((id, i) =>
     i % 4 === 0 ? key.sirna[key.index.get(id)!] : (key.sirna[key.index.get(id)!] + 1) % 1108,
@@ -418,7 +421,8 @@ function storeSuite(
       const a1 = await c.submit(alpha.team, csv(wrongAt([priv[0], priv[1]])));
       const b1 = await c.submit(beta.team, csv(wrongAt([pub[0]])));
       const b2 = await c.submit(beta.team, csv(TRUTH));
-      // gamma: best public 3/4, whose private is 4/8; a later file with worse public but perfect private is not the selected one.
+      // gamma: best public 3/4, whose private is 4/8; a later file with worse public but perfect private is not the
+      // selected one.
       const g1 = await c.submit(gamma.team, csv(wrongAt([pub[0], ...priv.slice(0, 4)])));
       await c.submit(gamma.team, csv(wrongAt([pub[0], pub[1]])));
       assert.deepEqual([a1.publicScore, b1.publicScore, b2.publicScore, g1.publicScore], [1, 0.75, 1, 0.75]);
@@ -607,7 +611,7 @@ describe('phenomap score / competition key', () => {
     const dataset = realOfficialDataset(rows.slice(0, 2));
     fs.writeFileSync(
       path.join(dataset, 'metadata.csv'),
-      fs.readFileSync(path.join(dataset, 'metadata.csv'), 'utf8') + rows.slice(2).join('\n') + '\n',
+      `${fs.readFileSync(path.join(dataset, 'metadata.csv'), 'utf8') + rows.slice(2).join('\n')}\n`,
     );
     const out = path.join(dir, 'demo-key.csv');
     assert.equal(await run('competition', 'key', dataset, '--out', out, '--seed', '3'), 0);

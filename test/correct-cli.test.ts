@@ -1,4 +1,6 @@
-/** `phenomap correct | normalize | select`: Parquet in, Parquet out (file or per-plate folder), run record beside it. */
+/**
+ * `phenomap correct | normalize | select`: Parquet in, Parquet out (file or per-plate folder), run record beside it.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

@@ -29,7 +29,9 @@ test("fitting on 'controls' uses negative and positive control rows; 'negative' 
   const out = correctProfiles(table, { method: 'center_scale', batch: 'experiment', controls: 'controls' });
   const s = Math.sqrt(2 / 3);
   const expected = [-1 / s, 0, 1 / s, 8 / s, -1 / s, 0, 1 / s, 8 / s];
-  out.columns[0].forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-5, `row ${i}: ${v} vs ${expected[i]}`));
+  out.columns[0].forEach((v, i) => {
+    assert.ok(Math.abs(v - expected[i]) < 1e-5, `row ${i}: ${v} vs ${expected[i]}`);
+  });
   assert.throws(
     () => correctProfiles(table, { method: 'center_scale', batch: 'experiment', controls: 'negative' }),
     /group "E1" has 1 negative_control rows, needs at least 2/,

@@ -101,7 +101,9 @@ function generator(seed: number): () => number {
   return () => uniform() + uniform() + uniform() + uniform() - 2;
 }
 
-/** A screen-shaped table: `experiments` x `plates` plates of `perPlate` rows, `negatives` controls each, batch shifts. */
+/**
+ * A screen-shaped table: `experiments` x `plates` plates of `perPlate` rows, `negatives` controls each, batch shifts.
+ */
 function simulatedTable(options: {
   experiments: number;
   plates: number;
@@ -188,14 +190,14 @@ test('after sphering, the fitted subset has identity covariance (to 1e-5), for e
             (fitOn === 'all' || wellType[i] === 'negative_control'),
         );
         const cov = covarianceOf(out, rows);
-        cov.forEach((values, a) =>
-          values.forEach((v, b) =>
+        cov.forEach((values, a) => {
+          values.forEach((v, b) => {
             assert.ok(
               Math.abs(v - (a === b ? 1 : 0)) < 1e-5,
               `${method} ${fitOn} ${experiment}: cov[${a}][${b}] = ${v}`,
-            ),
-          ),
-        );
+            );
+          });
+        });
       }
     }
   }
@@ -287,13 +289,13 @@ test('Pearson correlations match pandas, pairwise-complete where values are miss
   const all = Int32Array.from({ length: table.rows }, (_, i) => i);
   const corr = correlationMatrix(table.columns, all);
   const q = table.features.length;
-  selectFixture.correlation.forEach((values, a) =>
+  selectFixture.correlation.forEach((values, a) => {
     values.forEach((e, b) => {
       const v = corr[a * q + b];
       if (e === null) assert.ok(Number.isNaN(v), `corr[${a}][${b}] should be NaN`);
       else assert.ok(Math.abs(v - e) < 1e-12, `corr[${a}][${b}] = ${v}, expected ${e}`);
-    }),
-  );
+    });
+  });
 });
 
 test('selectFeatures runs the operations in order on what each keeps, and reports what each dropped', () => {
@@ -399,15 +401,17 @@ test("Harmony reproduces a numpy run of harmonypy's algorithm from the same cent
     },
   );
   assert.equal(result.iterations, harmonyFixture.iterations);
-  result.objective.forEach((value, i) =>
+  result.objective.forEach((value, i) => {
     assert.ok(
       Math.abs(value - harmonyFixture.objective[i]) < 1e-8 * Math.abs(harmonyFixture.objective[i]),
       `objective ${i}`,
-    ),
-  );
-  harmonyFixture.corrected.forEach((values, i) =>
-    values.forEach((e, l) => assert.ok(Math.abs(result.embedding[i * d + l] - e) < 1e-8, `embedding [${i}, ${l}]`)),
-  );
+    );
+  });
+  harmonyFixture.corrected.forEach((values, i) => {
+    values.forEach((e, l) => {
+      assert.ok(Math.abs(result.embedding[i * d + l] - e) < 1e-8, `embedding [${i}, ${l}]`);
+    });
+  });
 });
 
 /** Spread of the batch means around their mean, over the spread of the rows: ~0 when batches are merged. */
@@ -469,7 +473,9 @@ function groupSpread(E: Float64Array, d: number, labels: Int32Array): number {
       sums[labels[i]] += E[i * d + l];
       counts[labels[i]]++;
     }
-    sums.forEach((sum, g) => (between += (sum / counts[g] - mean) ** 2 / groups));
+    sums.forEach((sum, g) => {
+      between += (sum / counts[g] - mean) ** 2 / groups;
+    });
   }
   return between / total;
 }
@@ -563,7 +569,9 @@ test('the blocked product kernel equals naive sums, for odd shapes and the symme
         ),
     );
     gemmNT(m, n, k, A, B, C);
-    C.forEach((v, at) => assert.ok(Math.abs(v - expected[at]) < 1e-12, `${m}x${n}x${k} [${at}]`));
+    C.forEach((v, at) => {
+      assert.ok(Math.abs(v - expected[at]) < 1e-12, `${m}x${n}x${k} [${at}]`);
+    });
     const G = new Float64Array(m * m);
     gemmNT(m, m, k, A, A, G, true);
     mirrorUpper(m, G);
@@ -601,8 +609,10 @@ test('row order does not matter: interleaved groups give the same result as the 
   for (const method of ['tvn', 'coral', 'combat'] as const) {
     const a = correctProfiles(table, { method, batch: 'plate' });
     const b = correctProfiles(sorted, { method, batch: 'plate' });
-    order.forEach((i, r) =>
-      row(a, i).forEach((v, j) => assert.ok(Math.abs(v - b.columns[j][r]) < 1e-4, `${method} row ${i}`)),
-    );
+    order.forEach((i, r) => {
+      row(a, i).forEach((v, j) => {
+        assert.ok(Math.abs(v - b.columns[j][r]) < 1e-4, `${method} row ${i}`);
+      });
+    });
   }
 });

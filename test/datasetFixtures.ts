@@ -31,7 +31,7 @@ export function officialRow(
  */
 export function realOfficialDataset(rows: string[], sourceExperiment = 'HEPG2-01'): string {
   const dir = tempDir('phenomap-official-');
-  fs.writeFileSync(path.join(dir, 'metadata.csv'), [OFFICIAL_COLUMNS.join(','), ...rows].join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'metadata.csv'), `${[OFFICIAL_COLUMNS.join(','), ...rows].join('\n')}\n`);
   const source = { dataset: 'train' as const, experiment: sourceExperiment, plate: 1, well: 'B02', site: 1 };
   const sourcePaths = sitePaths(source).map((p) => path.join(SHARED_RXRX1, 'images', p));
   for (const row of rows) {

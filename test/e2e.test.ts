@@ -113,7 +113,7 @@ async function makeDataset(): Promise<string> {
       }
     }
   }
-  fs.writeFileSync(path.join(dir, 'metadata.csv'), [OFFICIAL_COLUMNS.join(','), ...rows].join('\n') + '\n');
+  fs.writeFileSync(path.join(dir, 'metadata.csv'), `${[OFFICIAL_COLUMNS.join(','), ...rows].join('\n')}\n`);
   return dir;
 }
 
@@ -379,7 +379,7 @@ test('web app end to end: plate view, site viewer, competition', { timeout: 90_0
       assert.equal(response.status, 200);
       const testWells = (await response.json()) as { wellId: string; sirnaId: number | null }[];
       assert.ok(testWells.length > 0, 'the dataset has test treatment wells');
-      const valid = ['id_code,sirna', ...testWells.map((w) => `${w.wellId},${w.sirnaId ?? 0}`)].join('\n') + '\n';
+      const valid = `${['id_code,sirna', ...testWells.map((w) => `${w.wellId},${w.sirnaId ?? 0}`)].join('\n')}\n`;
 
       await page.goto(`${base}/#/leaderboard`);
       const team = `e2e-team-${process.pid}`;

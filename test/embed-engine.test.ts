@@ -104,9 +104,9 @@ test('fused batch norm + ReLU (wasm) matches the composed ops in value and gradi
     results.push([y.dataSync() as Float32Array, ...grads.map((t) => t.dataSync() as Float32Array)]);
     tf.dispose([x, g, b, w, y, ...grads]);
   }
-  results[0].forEach((ref, k) =>
-    assert.ok(maxRelError(results[1][k], ref) < 1e-4, `output ${k}: ${maxRelError(results[1][k], ref)}`),
-  );
+  results[0].forEach((ref, k) => {
+    assert.ok(maxRelError(results[1][k], ref) < 1e-4, `output ${k}: ${maxRelError(results[1][k], ref)}`);
+  });
 });
 
 test('backbones: resnet18 has torchvision resnet-18 parameter count (6 inputs); any input size embeds', async () => {
@@ -154,7 +154,8 @@ test('data-parallel training: pooled batch-norm statistics, deterministic steps,
   const half = B / 2;
   const sample = S * S * 6;
   const x = new Float32Array(B * sample);
-  // Random pixels: a periodic pattern makes near-ties in max pooling, where rounding decides which input gets the gradient.
+  // Random pixels: a periodic pattern makes near-ties in max pooling, where rounding decides which input gets the
+  // gradient.
   const rng = new Rng(17);
   for (let i = 0; i < half * sample; i++) x[i] = x[i + half * sample] = rng.normal();
   const batch = {
@@ -188,8 +189,8 @@ test('data-parallel training: pooled batch-norm statistics, deterministic steps,
   const b = await run(2);
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(Array.from(a.weights), Array.from(b.weights));
-  a.losses.forEach((l, i) =>
-    assert.ok(Math.abs(l - single.losses[i]) < 1e-4 * single.losses[i], `step ${i}: ${l} vs ${single.losses[i]}`),
-  );
+  a.losses.forEach((l, i) => {
+    assert.ok(Math.abs(l - single.losses[i]) < 1e-4 * single.losses[i], `step ${i}: ${l} vs ${single.losses[i]}`);
+  });
   assert.ok(maxRelError(a.weights, single.weights) < 1e-4, `weights: ${maxRelError(a.weights, single.weights)}`);
 });

@@ -30,9 +30,9 @@ test('an ONNX model exported by torch runs in onnxruntime-node with the outputs 
   assert.equal(model.outputName, fixture.output);
   const { values, width } = await model.run(x, fixture.shape);
   assert.equal(width, 8);
-  fixture.expected
-    .flat()
-    .forEach((v, i) => assert.ok(Math.abs(values[i] - v) < 1e-5, `output ${i}: ${values[i]} vs torch ${v}`));
+  fixture.expected.flat().forEach((v, i) => {
+    assert.ok(Math.abs(values[i] - v) < 1e-5, `output ${i}: ${values[i]} vs torch ${v}`);
+  });
   await model.close();
 });
 
@@ -53,7 +53,8 @@ test('onnxInputs: declared channel order, normalisation, tiles and layout', () =
   const { data, dims, tilesPerSite } = onnxInputs(images, size, sidecar, norms);
   assert.equal(tilesPerSite, 4);
   assert.deepEqual(dims, [8, 2, 2, 2]);
-  // image 1, tile 3 (bottom-right: rows 2..3, cols 2..3), pixel (1, 0) -> source pixel (3, 2) = index 14; input channel 0 is w3.
+  // image 1, tile 3 (bottom-right: rows 2..3, cols 2..3), pixel (1, 0) -> source pixel (3, 2) = index 14; input channel
+  // 0 is w3.
   const base = (1 * 4 + 3) * 8 + (1 * 2 + 0) * 2;
   assert.equal(data[base], (30 + 1 + 14 - 30) / 2);
   assert.equal(data[base + 1], (10 + 1 + 14 - 10) / 4);

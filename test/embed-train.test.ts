@@ -117,7 +117,7 @@ test('train: 2 epochs straight equal 1 epoch + resume 1 epoch (weights, optimize
   const saved = fs.readFileSync(path.join(broken, victim));
   fs.writeFileSync(path.join(broken, victim), saved.subarray(0, 100));
   const skipped: string[] = [];
-  let result;
+  let result: Awaited<ReturnType<typeof embedDataset>>;
   try {
     result = await embedDataset({
       data,
@@ -187,11 +187,12 @@ test('train: 2 epochs straight equal 1 epoch + resume 1 epoch (weights, optimize
   assert.deepEqual(b.metadata[META.siteId], a.metadata[META.siteId]);
   let worst = 0;
   let scale = 0;
-  a.columns.forEach((column, j) =>
-    column.forEach(
-      (v, i) => ((worst = Math.max(worst, Math.abs(v - b.columns[j][i]))), (scale = Math.max(scale, Math.abs(v)))),
-    ),
-  );
+  a.columns.forEach((column, j) => {
+    for (let i = 0; i < column.length; i++) {
+      worst = Math.max(worst, Math.abs(column[i] - b.columns[j][i]));
+      scale = Math.max(scale, Math.abs(column[i]));
+    }
+  });
   assert.ok(worst <= 1e-3 * Math.max(scale, 1), `tfjs vs onnxruntime: max difference ${worst} (scale ${scale})`);
 });
 
@@ -205,7 +206,10 @@ test('cli: phenomap train and embed through registerEmbedCommands', async () => 
   registerEmbedCommands(program);
   const write = process.stdout.write.bind(process.stdout);
   const printed: string[] = [];
-  process.stdout.write = ((chunk: string) => (printed.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string) => {
+    printed.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
   try {
     await program.parseAsync([
       'node',
@@ -263,7 +267,8 @@ test('cli: phenomap train and embed through registerEmbedCommands', async () => 
     /--epochs/,
   );
 
-  // evaluate --novel-sirnas reads the held-out siRNAs from the model folder (the profiles path is then read and is missing here).
+  // evaluate --novel-sirnas reads the held-out siRNAs from the model folder (the profiles path is then read and is
+  // missing here).
   const { registerEvaluateCommands } = await import('../src/cli/evaluate.js');
   const evaluate = new Command().exitOverride().configureOutput({ writeErr: () => {} });
   registerEvaluateCommands(evaluate);

@@ -91,10 +91,16 @@ test('logistic regression learns a separable problem and matches scikit-learn pr
   });
   assert.ok(fit.converged, `L-BFGS converged (${fit.iterations} iterations)`);
   const proba = logisticLogProba(fit, f32(fx.query), fx.query.length / fx.p).map(Math.exp);
-  proba.forEach((v, t) => close(v, fx.exact_proba[t], 1e-7, `query probability ${t} (exact optimum)`));
-  proba.forEach((v, t) => close(v, fx.proba[t], 1e-4, `query probability ${t} (scikit-learn)`));
+  proba.forEach((v, t) => {
+    close(v, fx.exact_proba[t], 1e-7, `query probability ${t} (exact optimum)`);
+  });
+  proba.forEach((v, t) => {
+    close(v, fx.proba[t], 1e-4, `query probability ${t} (scikit-learn)`);
+  });
   const train = logisticLogProba(fit, f32(fx.X), fx.n).map(Math.exp);
-  train.forEach((v, t) => close(v, fx.train_proba[t], 1e-4, `training probability ${t} (scikit-learn)`));
+  train.forEach((v, t) => {
+    close(v, fx.train_proba[t], 1e-4, `training probability ${t} (scikit-learn)`);
+  });
 });
 
 test('linear assignment finds the known optimum and scipy optima, square and rectangular', () => {
@@ -225,7 +231,9 @@ test('permutation nulls, p-values and Benjamini-Hochberg', () => {
   close(summary.groups[0].pValue, 1 / 1000, 1e-12, 'p of a perfect AP');
   assert.ok(Math.abs(summary.groups[1].pValue - 0.5) < 0.06, `p of AP 1/2: ${summary.groups[1].pValue}`);
   const q = benjaminiHochberg([0.01, 0.04, 0.03, 0.2]);
-  [0.04, 0.16 / 3, 0.16 / 3, 0.2].forEach((v, i) => close(q[i], v, 1e-12, `BH q ${i}`));
+  [0.04, 0.16 / 3, 0.16 / 3, 0.2].forEach((v, i) => {
+    close(q[i], v, 1e-12, `BH q ${i}`);
+  });
 });
 
 test('silhouette equals scikit-learn (euclidean and cosine, singleton label)', () => {
@@ -241,7 +249,9 @@ test('silhouette equals scikit-learn (euclidean and cosine, singleton label)', (
   const X = f32(fx.X);
   close(silhouetteScore(X, fx.n, fx.p, fx.labels, 'euclidean'), fx.euclidean, 1e-6, 'euclidean silhouette');
   close(silhouetteScore(X, fx.n, fx.p, fx.labels, 'cosine'), fx.cosine, 1e-6, 'cosine silhouette');
-  silhouetteSamples(X, fx.n, fx.p, fx.labels).forEach((v, i) => close(v, fx.samples_euclidean[i], 1e-6, `sample ${i}`));
+  silhouetteSamples(X, fx.n, fx.p, fx.labels).forEach((v, i) => {
+    close(v, fx.samples_euclidean[i], 1e-6, `sample ${i}`);
+  });
   assert.ok(Number.isNaN(silhouetteScore(X, fx.n, fx.p, new Array(fx.n).fill(0))), 'one label: undefined');
 });
 
@@ -257,9 +267,15 @@ test('LISI equals the numpy transcription of harmony compute_lisi', () => {
     ilisi_p10: number[];
   }>('evaluate-lisi.json');
   const X = f32(fx.X);
-  lisi(X, fx.n, fx.p, fx.batch).forEach((v, i) => close(v, fx.ilisi[i], 1e-6, `iLISI ${i}`));
-  lisi(X, fx.n, fx.p, fx.cluster).forEach((v, i) => close(v, fx.clisi[i], 1e-6, `cLISI ${i}`));
-  lisi(X, fx.n, fx.p, fx.batch, 10).forEach((v, i) => close(v, fx.ilisi_p10[i], 1e-6, `iLISI perplexity 10 ${i}`));
+  lisi(X, fx.n, fx.p, fx.batch).forEach((v, i) => {
+    close(v, fx.ilisi[i], 1e-6, `iLISI ${i}`);
+  });
+  lisi(X, fx.n, fx.p, fx.cluster).forEach((v, i) => {
+    close(v, fx.clisi[i], 1e-6, `cLISI ${i}`);
+  });
+  lisi(X, fx.n, fx.p, fx.batch, 10).forEach((v, i) => {
+    close(v, fx.ilisi_p10[i], 1e-6, `iLISI perplexity 10 ${i}`);
+  });
   close(median([3, 1, 2, NaN, 10]), 2.5, 0, 'median skips NaN');
 });
 
@@ -285,10 +301,12 @@ test('Spearman with ties equals scipy; PCA equals scikit-learn up to sign', () =
   close(spearman(fx.a, fx.b), fx.spearman, 1e-12, 'spearman');
   assert.deepEqual([...rankData([3, 1, 3, 2])], [3.5, 1, 3.5, 2]);
   const result = pca(f32(fx.pca_X), fx.pca_n, fx.pca_p, 3, 0);
-  result.explainedVariance.forEach((v, c) =>
-    close(v, fx.pca_explained_variance[c], 1e-4 * fx.pca_explained_variance[0], `variance ${c}`),
-  );
-  result.scores.forEach((v, t) => close(Math.abs(v), fx.pca_abs_scores[t], 1e-3, `score ${t}`));
+  result.explainedVariance.forEach((v, c) => {
+    close(v, fx.pca_explained_variance[c], 1e-4 * fx.pca_explained_variance[0], `variance ${c}`);
+  });
+  result.scores.forEach((v, t) => {
+    close(Math.abs(v), fx.pca_abs_scores[t], 1e-3, `score ${t}`);
+  });
 });
 
 test('ground truth: parsing the simulator format, distance rank correlation, fraction detected', () => {

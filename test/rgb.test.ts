@@ -66,7 +66,9 @@ for (const c of cases) {
 function tinyTensor(values: number[][]): Uint8Array {
   const width = values[0].length;
   const tensor = new Uint8Array(6 * width);
-  values.forEach((plane, c) => tensor.set(plane, c * width));
+  values.forEach((plane, c) => {
+    tensor.set(plane, c * width);
+  });
   return tensor;
 }
 

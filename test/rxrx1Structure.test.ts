@@ -34,9 +34,9 @@ test('the structure holds the real RxRx1 facts', () => {
   assert.equal(hepg201.controls[0].O18, NEGATIVE_CONTROL_SIRNA);
   assert.equal(experiments.find((e) => e.name === 'HEPG2-08')!.dataset, 'test');
   for (const experiment of experiments) {
-    experiment.controls.forEach((wells) =>
-      assert.equal(wells.B02, NEGATIVE_CONTROL_SIRNA, `${experiment.name}: B02 must be the negative control`),
-    );
+    experiment.controls.forEach((wells) => {
+      assert.equal(wells.B02, NEGATIVE_CONTROL_SIRNA, `${experiment.name}: B02 must be the negative control`);
+    });
   }
   // Every plate holds the 30 positive controls, bar a few wells missing from the release (28..30 kept).
   const positives = experiments.flatMap((e) =>

@@ -111,7 +111,10 @@ let dataset: string;
 let runsDir: string;
 let app: FastifyInstance;
 let clock = Date.parse('2026-03-02T08:00:00.000Z');
-const now = () => new Date((clock += 1000));
+const now = () => {
+  clock += 1000;
+  return new Date(clock);
+};
 
 function location(id: string): SiteRecord {
   const [experiment, plate, well, site] = id.split('_');
@@ -134,7 +137,7 @@ function location(id: string): SiteRecord {
 }
 
 function submissionCsv(labels: number[]): string {
-  return ['id_code,sirna', ...TEST_IDS.map((id, i) => `${id},${labels[i]}`)].join('\n') + '\n';
+  return `${['id_code,sirna', ...TEST_IDS.map((id, i) => `${id},${labels[i]}`)].join('\n')}\n`;
 }
 
 function multipart(
@@ -498,7 +501,10 @@ test('the 2-D PCA equals the exact principal components of the standardized feat
   const n = 60;
   const p = 7;
   let state = 42;
-  const random = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648 - 0.5;
+  const random = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
   const latent = Array.from({ length: n }, () => [random() * 6, random() * 3]);
   const columns = Array.from({ length: p }, (_, j) =>
     Float32Array.from(latent, ([a, b]) => a * Math.cos(j) + b * Math.sin(j) * (j + 1) + random() * 0.2 + j * 10),
@@ -525,7 +531,9 @@ test('the 2-D PCA equals the exact principal components of the standardized feat
     const k = order[c][1];
     const exact = X.mmul(evd.eigenvectorMatrix.getColumnVector(k)).to1DArray();
     const sign = Math.sign(exact[0]) === Math.sign(out[0]) ? 1 : -1;
-    exact.forEach((value, i) => assert.ok(Math.abs(sign * value - out[i]) < 1e-6, `component ${c + 1}, row ${i}`));
+    exact.forEach((value, i) => {
+      assert.ok(Math.abs(sign * value - out[i]) < 1e-6, `component ${c + 1}, row ${i}`);
+    });
     assert.ok(Math.abs(projection.explained[c] - order[c][0] / p) < 1e-9);
   }
 });

@@ -169,7 +169,8 @@ function w1MeanByExperiment(result: Run): Record<string, number> {
   const sums: Record<string, number[]> = {};
   for (const row of result.rows) {
     if (result.truth.sirnas[row.sirna_id].hasEffect) continue;
-    (sums[row.experiment] ??= []).push(mean(channel(result.dir, row, 1)));
+    sums[row.experiment] ??= [];
+    sums[row.experiment].push(mean(channel(result.dir, row, 1)));
   }
   return Object.fromEntries(Object.entries(sums).map(([e, values]) => [e, mean(values)]));
 }

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   correctProfiles,
   CORRECTION_METHODS,
@@ -56,7 +56,7 @@ function writeOutput(
     fs.mkdirSync(temporary, { recursive: true });
     for (const [name, rows] of plateParts(table))
       writeProfiles(path.join(temporary, `${name}.parquet`), selectRows(table, rows));
-    fs.writeFileSync(path.join(temporary, 'run.json'), JSON.stringify(record, null, 2) + '\n');
+    fs.writeFileSync(path.join(temporary, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
     if (fs.existsSync(out)) {
       const old = `${out.replace(/[\\/]+$/, '')}.${process.pid}.old`;
       fs.renameSync(out, old);
@@ -68,7 +68,7 @@ function writeOutput(
     }
     return;
   }
-  fs.writeFileSync(`${out}.json`, JSON.stringify(record, null, 2) + '\n');
+  fs.writeFileSync(`${out}.json`, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /** Row indices per plate part `{experiment}_{plate}` (one part "profiles" when the table has no plate columns). */
@@ -79,7 +79,10 @@ function plateParts(table: ProfileTable): Map<string, number[]> {
   for (let i = 0; i < table.rows; i++) {
     const name = experiments && plates ? `${experiments[i]}_${plates[i]}`.replace(/[^A-Za-z0-9._-]/g, '_') : 'profiles';
     let rows = parts.get(name);
-    if (!rows) parts.set(name, (rows = []));
+    if (!rows) {
+      rows = [];
+      parts.set(name, rows);
+    }
     rows.push(i);
   }
   return parts;

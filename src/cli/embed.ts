@@ -2,7 +2,7 @@
  * `phenomap train DIR --out MODEL_DIR` and `phenomap embed DIR --model MODEL --out EMBEDDINGS`: the embed/
  * library behind two commands.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { embedDataset, readTrainConfig, trainModel, type BackendChoice, type TrainConfig } from '../embed/index.js';
 import { withProgress } from './progress.js';
 
@@ -88,17 +88,17 @@ export function registerEmbedCommands(program: Command): void {
               if (e.phase === 'train' && e.steps && e.epochs) bar(++stepsDone, e.steps * e.epochs);
               if (e.phase === 'checkpoint') {
                 lastEpochLine = `epoch ${e.epoch}/${e.epochs}: loss ${e.loss?.toFixed(4)}${e.validationAccuracy !== null && e.validationAccuracy !== undefined ? `, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` : ''}`;
-                if (!process.stderr.isTTY) process.stderr.write(lastEpochLine + '\n');
+                if (!process.stderr.isTTY) process.stderr.write(`${lastEpochLine}\n`);
               }
             },
           });
         });
-        if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(
             `trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation) (steps on ${result.trainer === 'onnxruntime' ? 'onnxruntime' : `tfjs-${result.engine.backend}`}) -> ${result.modelDir}\n`,
           );
-          if (lastEpochLine) process.stdout.write(lastEpochLine + '\n');
+          if (lastEpochLine) process.stdout.write(`${lastEpochLine}\n`);
           if (result.failedSites.length > 0)
             process.stdout.write(
               `${result.failedSites.length} site(s) could not be loaded and were skipped (listed in train.json)\n`,
@@ -157,7 +157,7 @@ export function registerEmbedCommands(program: Command): void {
             onSiteError: (site, error) => process.stderr.write(`skipping site ${site.siteId}: ${error.message}\n`),
           }),
         );
-        if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else
           process.stdout.write(
             `embedded ${result.sites} sites / ${result.wells} wells (${result.dimension} dimensions, ${result.modelKind} model) on ${result.plates - result.platesSkipped} plate(s)${result.platesSkipped ? `, ${result.platesSkipped} already done` : ''} -> ${result.out}\n`,

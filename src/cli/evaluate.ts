@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { readProfiles } from '../store/profiles.js';
 import { readManifest } from '../embed/store.js';
 import { compareRuns, writeComparison, type ComparedRun } from '../evaluate/compare.js';

@@ -1,5 +1,5 @@
 /** `phenomap pipeline DIR --out RUN_DIR`: featurize -> select -> normalize -> correct -> evaluate, resumable. */
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CORRECTION_METHODS, type CorrectionMethod } from '../evaluate/index.js';
 import { FIT_ON, type FitOn } from '../correct/index.js';
 import { PIPELINE_DEFAULTS, runPipeline } from '../jobs/pipeline.js';

@@ -72,7 +72,9 @@ function openSqlite(file: string): Db {
     },
     async get<T>(sql: string, params: readonly SqlValue[] = []) {
       const statement = prepare(sql);
-      return (statement.reader ? statement.get(...params) : (statement.run(...params), undefined)) as T | undefined;
+      if (statement.reader) return statement.get(...params) as T | undefined;
+      statement.run(...params);
+      return undefined;
     },
     async run(sql: string, params: readonly SqlValue[] = []) {
       const statement = prepare(sql);

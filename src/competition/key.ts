@@ -81,10 +81,10 @@ export function demoKey(
 /** The key as CSV: `id_code,sirna,Usage` (or `id_code,sirna` without usage), one row per id, sorted. */
 export function formatKey(key: SolutionKey): string {
   const lines = [key.usage ? KEY_HEADER : 'id_code,sirna'];
-  key.ids.forEach((id, i) =>
-    lines.push(key.usage ? `${id},${key.sirna[i]},${key.usage[i] ? 'Public' : 'Private'}` : `${id},${key.sirna[i]}`),
-  );
-  return lines.join('\n') + '\n';
+  key.ids.forEach((id, i) => {
+    lines.push(key.usage ? `${id},${key.sirna[i]},${key.usage[i] ? 'Public' : 'Private'}` : `${id},${key.sirna[i]}`);
+  });
+  return `${lines.join('\n')}\n`;
 }
 
 /**

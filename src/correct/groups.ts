@@ -68,7 +68,10 @@ export function groupRows(table: ProfileTable, by: GroupBy): RowGroups {
   const ids = new Int32Array(table.rows);
   for (let i = 0; i < table.rows; i++) {
     let inner = lookup.get(experiments[i]);
-    if (!inner) lookup.set(experiments[i], (inner = new Map()));
+    if (!inner) {
+      inner = new Map();
+      lookup.set(experiments[i], inner);
+    }
     const plate = plates ? plates[i] : null;
     let id = inner.get(plate);
     if (id === undefined) {
@@ -138,7 +141,7 @@ export function assertFinite(table: ProfileTable, purpose: string, allowNaN = fa
   table.columns.forEach((column, j) => {
     for (let i = 0; i < column.length; i++) {
       const v = column[i];
-      if (v - v !== 0 && !(allowNaN && v !== v)) {
+      if (!Number.isFinite(v) && !(allowNaN && Number.isNaN(v))) {
         throw new Error(
           `${purpose}: feature "${table.features[j]}" is ${v} at ${rowLabel(table, i)}; ${allowNaN ? 'infinite values' : 'missing or infinite values'} are not allowed (drop or impute them first)`,
         );

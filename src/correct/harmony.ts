@@ -8,9 +8,11 @@
  *       the intercept) of the embedding on batch indicators weighted by the responsibilities, whose batch
  *       terms are subtracted;
  * until the objective improves by less than 1e-4 (relative), at most 10 times.
- * Parameters (the paper's and harmonypy's defaults): θ = 2, σ = 0.1, λ = 1, K = min(round(N/30), 100) clusters, block size
+ * Parameters (the paper's and harmonypy's defaults): θ = 2, σ = 0.1, λ = 1, K = min(round(N/30), 100) clusters, block
+ * size
  * 0.05, ε_cluster 1e-5, ε_harmony 1e-4. Two differences, both deterministic choices: the initial centroids
- * come from seeded k-means++ and Lloyd iterations (harmonypy calls scikit-learn's or scipy's k-means) and block order from a
+ * come from seeded k-means++ and Lloyd iterations (harmonypy calls scikit-learn's or scipy's k-means) and block order
+ * from a
  * seeded generator; and the cosine normalization is a plain L2 row normalization as in the R package
  * (harmonypy first divides each cell by its largest coordinate, which flips cells whose coordinates are all
  * negative).
@@ -72,9 +74,13 @@ export function harmonyProfiles(
   const d = pca.variances.length;
   const scores = applyLinear(table.columns, [all], d, () => pcaScores(pca));
   const Z = new Float64Array(table.rows * d);
-  scores.forEach((column, l) => column.forEach((v, i) => (Z[i * d + l] = v)));
+  scores.forEach((column, l) => {
+    for (let i = 0; i < column.length; i++) Z[i * d + l] = column[i];
+  });
   const batch = new Int32Array(table.rows);
-  batches.members.forEach((rows, b) => rows.forEach((i) => (batch[i] = b)));
+  batches.members.forEach((rows, b) => {
+    for (const i of rows) batch[i] = b;
+  });
   const { embedding } = harmonize(Z, d, batch, batches.names.length, options);
   const columns = Array.from({ length: d }, (_, l) =>
     Float32Array.from({ length: table.rows }, (_, i) => embedding[i * d + l]),
@@ -143,7 +149,9 @@ export function harmonize(
     return kmeans + entropy + cross;
   };
 
-  /** Cell i's responsibilities: exp(-d_ik/σ) (shifted by the cell's largest term) x weight[k][its batch], summing to 1. */
+  /**
+   * Cell i's responsibilities: exp(-d_ik/σ) (shifted by the cell's largest term) x weight[k][its batch], summing to 1.
+   */
   const assign = (i: number, weight: Float64Array) => {
     const b = batch[i];
     let max = -Infinity;

@@ -127,7 +127,7 @@ export function varianceThreshold(
     let n = 0;
     for (let r = 0; r < rows.length; r++) {
       const v = columns[j][rows[r]];
-      if (v === v) values[n++] = v;
+      if (!Number.isNaN(v)) values[n++] = v;
     }
     const sorted = values.subarray(0, n).sort();
     // Runs of equal values in sorted order: the number of distinct values and the two largest counts.
@@ -155,7 +155,7 @@ export function dropNaColumns(table: ProfileTable, options: SelectStepOptions & 
   const cutoff = options.cutoff ?? SELECT_DEFAULTS.naCutoff;
   return names.filter((_, j) => {
     let missing = 0;
-    for (let r = 0; r < rows.length; r++) if (columns[j][rows[r]] !== columns[j][rows[r]]) missing++;
+    for (let r = 0; r < rows.length; r++) if (Number.isNaN(columns[j][rows[r]])) missing++;
     return missing / rows.length <= cutoff;
   });
 }
@@ -189,10 +189,12 @@ export function correlationThreshold(
   // Rank by total absolute correlation (NaN skipped, as pandas sums), ascending; ties keep feature order.
   const total = new Float64Array(q);
   for (let i = 0; i < q; i++)
-    for (let j = 0; j < q; j++) if (corr[i * q + j] === corr[i * q + j]) total[i] += Math.abs(corr[i * q + j]);
+    for (let j = 0; j < q; j++) if (!Number.isNaN(corr[i * q + j])) total[i] += Math.abs(corr[i * q + j]);
   const order = Array.from({ length: q }, (_, i) => i).sort((a, b) => total[a] - total[b] || a - b);
   const rank = new Int32Array(q);
-  order.forEach((feature, position) => (rank[feature] = position));
+  order.forEach((feature, position) => {
+    rank[feature] = position;
+  });
   const excluded = new Set<number>();
   for (let i = 0; i < q; i++) {
     for (let j = 0; j < i; j++) {
@@ -213,7 +215,7 @@ export function correlationMatrix(columns: Float32Array[], rows: Int32Array): Fl
   const partial: number[] = [];
   columns.forEach((column, j) => {
     let finite = true;
-    for (let r = 0; r < rows.length && finite; r++) finite = column[rows[r]] === column[rows[r]];
+    for (let r = 0; r < rows.length && finite; r++) finite = !Number.isNaN(column[rows[r]]);
     (finite ? complete : partial).push(j);
   });
   const corr = new Float64Array(q * q);
@@ -243,7 +245,7 @@ function pairwiseCorrelation(x: Float32Array, y: Float32Array, rows: Int32Array)
   for (let r = 0; r < rows.length; r++) {
     const u = x[rows[r]];
     const v = y[rows[r]];
-    if (u === u && v === v) {
+    if (!Number.isNaN(u) && !Number.isNaN(v)) {
       n++;
       sx += u;
       sy += v;
@@ -258,7 +260,7 @@ function pairwiseCorrelation(x: Float32Array, y: Float32Array, rows: Int32Array)
   for (let r = 0; r < rows.length; r++) {
     const u = x[rows[r]];
     const v = y[rows[r]];
-    if (u === u && v === v) {
+    if (!Number.isNaN(u) && !Number.isNaN(v)) {
       sxx += (u - mx) ** 2;
       syy += (v - my) ** 2;
       sxy += (u - mx) * (v - my);

@@ -25,7 +25,7 @@ export function standardScale(column: Float32Array, rows: Int32Array): LocationS
   let count = 0;
   for (let r = 0; r < rows.length; r++) {
     const v = column[rows[r]];
-    if (v === v) {
+    if (!Number.isNaN(v)) {
       sum += v;
       count++;
     }
@@ -34,7 +34,7 @@ export function standardScale(column: Float32Array, rows: Int32Array): LocationS
   let squares = 0;
   for (let r = 0; r < rows.length; r++) {
     const v = column[rows[r]];
-    if (v === v) squares += (v - mean) * (v - mean);
+    if (!Number.isNaN(v)) squares += (v - mean) * (v - mean);
   }
   const variance = squares / count;
   const constant = variance <= count * EPS64 * variance + (count * mean * EPS64) ** 2;
@@ -52,7 +52,7 @@ export function medianMad(column: Float32Array, rows: Int32Array, scratch: Float
   let count = 0;
   for (let r = 0; r < rows.length; r++) {
     const v = column[rows[r]];
-    if (v === v) scratch[count++] = v;
+    if (!Number.isNaN(v)) scratch[count++] = v;
   }
   const center = median(scratch, count);
   for (let r = 0; r < count; r++) scratch[r] = Math.abs(scratch[r] - center);

@@ -116,7 +116,10 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
       const relative = channelPath(site, channel);
       const folder = path.dirname(relative);
       let names = expectedByFolder.get(folder);
-      if (!names) expectedByFolder.set(folder, (names = new Set()));
+      if (!names) {
+        names = new Set();
+        expectedByFolder.set(folder, names);
+      }
       names.add(path.basename(relative));
     }
   }

@@ -27,7 +27,7 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
       message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
     };
   }
-  let header;
+  let header: ReturnType<typeof readPngHeader>;
   try {
     header = readPngHeader(png);
   } catch (error) {
@@ -51,7 +51,10 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
   return null;
 }
 
-/** Worker entry (piscina, by name: a default export makes piscina fall back to an import() that intermittently crashes Node 20): validates a batch of PNG files, returns only the problems. */
+/**
+ * Worker entry (piscina, by name: a default export makes piscina fall back to an import() that intermittently crashes
+ * Node 20): validates a batch of PNG files, returns only the problems.
+ */
 export function validateFiles(task: ValidateTask): FileProblem[] {
   const problems: FileProblem[] = [];
   for (const file of task.files) {

@@ -82,7 +82,10 @@ function readControls(file: string): Map<string, Record<string, number>[]> {
       throw new Error(`${file}:${line}: experiment="${row.experiment}", expected {${CELL_TYPES.join('|')}}-{NN}`);
     }
     let plates = byExperiment.get(row.experiment);
-    if (!plates) byExperiment.set(row.experiment, (plates = Array.from({ length: PLATES_PER_EXPERIMENT }, () => ({}))));
+    if (!plates) {
+      plates = Array.from({ length: PLATES_PER_EXPERIMENT }, () => ({}));
+      byExperiment.set(row.experiment, plates);
+    }
     plates[plate - 1][row.well] = sirna;
   });
   for (const [experiment, plates] of byExperiment) {

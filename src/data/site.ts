@@ -46,7 +46,10 @@ export function parseSiteId(id: string): { experiment: string; plate: number; we
   return { experiment: match[1], plate: Number(match[2]), well: match[3], site: Number(match[4]) };
 }
 
-/** Relative path of one channel image below a dataset's image root: `{dataset}/{experiment}/Plate{p}/{well}_s{s}_w{c}.png`. */
+/**
+ * Relative path of one channel image below a dataset's image root:
+ * `{dataset}/{experiment}/Plate{p}/{well}_s{s}_w{c}.png`.
+ */
 export function channelPath(
   site: Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site'>,
   channel: number,

@@ -87,7 +87,10 @@ export async function writeSiteIndex(sites: readonly SiteRecord[], file: string)
   fs.renameSync(temporary, file);
 }
 
-/** Sites of the index matching every given filter field (each field: any of the listed values), ordered by experiment, plate, well, site. */
+/**
+ * Sites of the index matching every given filter field (each field: any of the listed values), ordered by experiment,
+ * plate, well, site.
+ */
 export async function querySiteIndex(file: string, filter: SiteFilter = {}): Promise<SiteRecord[]> {
   if (!fs.existsSync(file)) throw new Error(`${file}: site index not found (run \`phenomap index DIR\` first)`);
   const clauses: string[] = [];

@@ -8,7 +8,7 @@ import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
 import { detectLayout } from '../data/layout.js';
 import { readSites } from '../data/metadata.js';
 import type { SiteRecord } from '../data/site.js';
-import { loadSites, SiteLoaderPool } from '../image/pool.js';
+import { loadSites, type SiteLoaderPool } from '../image/pool.js';
 import type { Rng } from '../util/random.js';
 
 export type NormalizationScope = 'experiment' | 'plate';
@@ -163,7 +163,10 @@ export async function loadImages(
   return { images, failed };
 }
 
-/** The eight symmetries of the square: transform index t in 0..7 = (rotation by t%4 quarter turns) then transpose if t >= 4. */
+/**
+ * The eight symmetries of the square: transform index t in 0..7 = (rotation by t%4 quarter turns) then transpose if t
+ * >= 4.
+ */
 function dihedralSource(t: number, y: number, x: number, n: number): number {
   let sy = y;
   let sx = x;

@@ -424,7 +424,7 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
   };
   fs.writeFileSync(
     path.join(options.out, 'embed.json'),
-    JSON.stringify(
+    `${JSON.stringify(
       {
         command: 'embed',
         data: path.resolve(options.data),
@@ -436,7 +436,7 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
       },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   return result;
 }

@@ -20,7 +20,9 @@ export function wholeImageBatch(
 ): Float32Array {
   const sample = size * size * CHANNEL_COUNT;
   const out = new Float32Array(images.length * sample);
-  images.forEach((image, i) => writeSample(image, size, 0, 0, size, 0, norms[i], out, i * sample));
+  images.forEach((image, i) => {
+    writeSample(image, size, 0, 0, size, 0, norms[i], out, i * sample);
+  });
   return out;
 }
 

@@ -123,7 +123,10 @@ function allConvs(layout: Layout): ConvDef[] {
   return [layout.stem, ...layout.blocks.flatMap((b) => [b.conv1, b.conv2, ...(b.downsample ? [b.downsample] : [])])];
 }
 
-/** Kaiming-normal conv weights (fan_out, as torchvision), unit BN scales, zero biases; uniform(+-1/sqrt(fan_in)) dense layers. */
+/**
+ * Kaiming-normal conv weights (fan_out, as torchvision), unit BN scales, zero biases; uniform(+-1/sqrt(fan_in)) dense
+ * layers.
+ */
 export function createModel(shape: ModelShape, seed: number): Model {
   const rng = new Rng(seed);
   const layout = layoutOf(shape.backbone);
@@ -320,7 +323,9 @@ export function modelArrays(model: Model): Map<string, { shape: number[]; data: 
   return out;
 }
 
-/** Loads arrays produced by modelArrays into a model of the same shape; throws naming any missing or mis-shaped tensor. */
+/**
+ * Loads arrays produced by modelArrays into a model of the same shape; throws naming any missing or mis-shaped tensor.
+ */
 export function loadModelArrays(model: Model, arrays: Map<string, { shape: number[]; data: Float32Array }>): void {
   for (const [name, v] of model.params) {
     const a = arrays.get(name);

@@ -107,7 +107,9 @@ function tensor(w: Writer, t: OnnxTensor): void {
   w.string(8, t.name);
   if (t.int64) {
     const b = Buffer.alloc(8 * t.data.length);
-    (t.data as number[]).forEach((v, i) => b.writeBigInt64LE(BigInt(v), 8 * i));
+    (t.data as number[]).forEach((v, i) => {
+      b.writeBigInt64LE(BigInt(v), 8 * i);
+    });
     w.bytes(9, b);
   } else {
     const f = t.data as Float32Array;
@@ -134,7 +136,7 @@ export function encodeOnnx(graph: OnnxGraph): Buffer {
   model.string(2, 'phenomap');
   model.string(3, '0.1.0');
   model.message(7, (g) => {
-    graph.nodes.forEach((node, i) =>
+    graph.nodes.forEach((node, i) => {
       g.message(1, (n) => {
         for (const input of node.inputs) n.string(1, input);
         for (const output of node.outputs) n.string(2, output);
@@ -142,8 +144,8 @@ export function encodeOnnx(graph: OnnxGraph): Buffer {
         n.string(4, node.op);
         for (const [name, value] of Object.entries(node.attributes ?? {}))
           n.message(5, (a) => attribute(a, name, value));
-      }),
-    );
+      });
+    });
     g.string(2, graph.name);
     for (const t of graph.initializers) g.message(5, (m) => tensor(m, t));
     for (const v of graph.inputs) g.message(11, (m) => valueInfo(m, v));

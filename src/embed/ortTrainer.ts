@@ -1,6 +1,7 @@
 /**
  * Training steps on onnxruntime-node (CPU execution provider; CUDA where installed and PHENOMAP_ONNX_EP=cuda):
- * the graph of trainGraph.ts run once per batch. The model's tfjs variables and the optimiser's momentum buffers stay the state of record (checkpoints,
+ * the graph of trainGraph.ts run once per batch. The model's tfjs variables and the optimiser's momentum buffers stay
+ * the state of record (checkpoints,
  * validation, AdaBN and embedding use them unchanged); each step feeds them in and assigns the updated
  * values back, which costs a copy of the parameters (a few MB) against a step of a few hundred ms.
  */
@@ -73,7 +74,9 @@ export class OrtTrainer {
     const classes = model.shape.numClasses;
     const oneHot = (labels: Int32Array): Float32Array => {
       const out = new Float32Array(n * classes);
-      labels.forEach((label, i) => (out[i * classes + label] = 1));
+      labels.forEach((label, i) => {
+        out[i * classes + label] = 1;
+      });
       return out;
     };
     const feeds: Record<string, import('onnxruntime-node').Tensor> = {

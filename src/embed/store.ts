@@ -113,7 +113,7 @@ export function writeModel(
   extra: Record<string, Buffer | string> = {},
 ): void {
   writeFolderAtomically(dir, {
-    'model.json': JSON.stringify(manifest, null, 2) + '\n',
+    'model.json': `${JSON.stringify(manifest, null, 2)}\n`,
     'weights.bin': encodeTensors(weights),
     ...extra,
   });

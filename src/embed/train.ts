@@ -86,7 +86,10 @@ export interface TrainResult {
   resumedFrom: number | null;
 }
 
-/** Validation experiments: the configured ones, or a seeded draw of validationFraction of them (at least one train experiment stays). */
+/**
+ * Validation experiments: the configured ones, or a seeded draw of validationFraction of them (at least one train
+ * experiment stays).
+ */
 export function splitExperiments(
   experiments: string[],
   config: TrainConfig,
@@ -197,7 +200,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     let source: ImageSource;
     let usable = labelled;
     if (inMemory) {
-      let loaded;
+      let loaded: Awaited<ReturnType<typeof loadImages>>;
       try {
         loaded = await loadImages(imageRoot, labelled, factor, {
           pool,
@@ -394,10 +397,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         const weights = encodeTensors(modelArrays(model));
         const checkpoints = path.join(options.out, 'checkpoints');
         writeFolderAtomically(path.join(checkpoints, checkpointName(epoch)), {
-          'model.json': JSON.stringify(manifest(epoch), null, 2) + '\n',
+          'model.json': `${JSON.stringify(manifest(epoch), null, 2)}\n`,
           'weights.bin': weights,
           'optimizer.bin': encodeTensors(optimizer.state()),
-          'state.json': JSON.stringify(state, null, 2) + '\n',
+          'state.json': `${JSON.stringify(state, null, 2)}\n`,
         });
         for (const old of listCheckpoints(options.out).slice(0, -2)) fs.rmSync(old, { recursive: true, force: true });
         progress({ phase: 'checkpoint', epoch, epochs: config.epochs, loss: record.loss, validationAccuracy });
@@ -427,7 +430,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       };
       fs.writeFileSync(
         path.join(options.out, 'train.json'),
-        JSON.stringify(
+        `${JSON.stringify(
           {
             command: 'train',
             data: path.resolve(options.data),
@@ -439,7 +442,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           },
           null,
           2,
-        ) + '\n',
+        )}\n`,
       );
       return result;
     } finally {
@@ -491,7 +494,9 @@ async function validate(
           chunk.sites.length,
           chunk.sites.map((s) => cellIndex.get(s.cellType)!),
         );
-        chunk.sites.forEach((s, k) => (correct += predicted[k] === s.sirnaId ? 1 : 0));
+        chunk.sites.forEach((s, k) => {
+          correct += predicted[k] === s.sirnaId ? 1 : 0;
+        });
         total += chunk.sites.length;
       }
     } finally {

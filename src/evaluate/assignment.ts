@@ -20,7 +20,9 @@ export function linearAssignment(cost: ArrayLike<number>, rows: number, cols: nu
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) transposed[j * rows + i] = cost[i * cols + j];
     const colToRow = linearAssignment(transposed, cols, rows);
     const out = new Int32Array(rows).fill(-1);
-    colToRow.forEach((row, col) => (out[row] = col));
+    colToRow.forEach((row, col) => {
+      out[row] = col;
+    });
     return out;
   }
   const n = rows;
@@ -179,7 +181,9 @@ export function plateConstrainedPredictions(
       });
     });
     const matched = linearAssignment(cost, rowsOfPlate.length, m);
-    rowsOfPlate.forEach((i, r) => (predictions[i] = candidates[matched[r] % candidates.length]));
+    rowsOfPlate.forEach((i, r) => {
+      predictions[i] = candidates[matched[r] % candidates.length];
+    });
   }
   return { predictions, plateGroup };
 }

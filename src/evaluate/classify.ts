@@ -69,8 +69,6 @@ export function nearestClassMean(
   const out = new Int32Array(queries.length);
   for (let q = 0; q < queries.length; q++) {
     const o = queries[q] * p;
-    let norm = 0;
-    for (let j = 0; j < p; j++) norm += X[o + j] * X[o + j];
     let best = -1;
     let bestSim = -Infinity;
     for (let c = 0; c < classes; c++) {

@@ -8,7 +8,9 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
 import { barChartSvg, categoryColor, escapeXml } from './svg.js';
 
-/** The metrics compared, by metrics.json key (each keyed by correction method; `key.k` reads metrics[key][method][k]). */
+/**
+ * The metrics compared, by metrics.json key (each keyed by correction method; `key.k` reads metrics[key][method][k]).
+ */
 export const COMPARED_METRICS = [
   'heldout_accuracy',
   'heldout_accuracy_plate_constrained',

@@ -166,7 +166,9 @@ export function distanceRankCorrelation(
   return spearman(recovered, expected);
 }
 
-/** Fraction of true-effect siRNAs (present in `qValues`) whose activity q-value is below `threshold` (NaN when none). */
+/**
+ * Fraction of true-effect siRNAs (present in `qValues`) whose activity q-value is below `threshold` (NaN when none).
+ */
 export function fractionDetected(qValues: Map<number, number>, truth: GroundTruth, threshold = 0.05): number {
   let effect = 0;
   let detected = 0;

@@ -76,7 +76,9 @@ export interface EvaluateOptions {
   methods?: CorrectionMethod[];
   /** Batch unit for correction and for the batch-mixing metrics. Default 'experiment'. */
   batch?: 'experiment' | 'plate';
-  /** Rows a correction fits on (passed to src/correct: 'negative' controls, or 'all' rows; its default when omitted). */
+  /**
+   * Rows a correction fits on (passed to src/correct: 'negative' controls, or 'all' rows; its default when omitted).
+   */
   controls?: FitOn;
   /**
    * Where correction applies: 'well' (default: site rows are averaged into wells first) or 'site' (the input
@@ -578,7 +580,9 @@ function evaluateMethod(method: string, table: ProfileTable, split: SplitInfo, o
 
     time('kshot', () => {
       const members: number[][] = classIds.map(() => []);
-      trainRows.forEach((i, r) => members[yTrain[r]].push(i));
+      trainRows.forEach((i, r) => {
+        members[yTrain[r]].push(i);
+      });
       for (const k of options.kShots) {
         const shots = sampleShots(members, k, options.seed);
         const predictedClass = nearestClassMean(X, p, shots, testRows);
@@ -756,7 +760,7 @@ const finite = (v: number | undefined): number | null => (v !== undefined && Num
  * A method whose correction throws is recorded under `errors` (its metrics are null) and the others go on.
  */
 export async function evaluateProfiles(table: ProfileTable, options: EvaluateOptions = {}): Promise<EvaluationResult> {
-  const methods = checkMethods(options.methods && options.methods.length ? [...new Set(options.methods)] : ['none']);
+  const methods = checkMethods(options.methods?.length ? [...new Set(options.methods)] : ['none']);
   const progress = options.onProgress ?? (() => {});
   const truth =
     typeof options.groundTruth === 'string' ? readGroundTruth(options.groundTruth) : (options.groundTruth ?? null);

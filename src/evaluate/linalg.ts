@@ -8,7 +8,10 @@ import { rngFor } from '../util/random.js';
 
 export type Metric = 'cosine' | 'euclidean';
 
-/** Per-column mean and population standard deviation (ddof 0) over the rows in `rows` (all rows when omitted), ignoring non-finite values. */
+/**
+ * Per-column mean and population standard deviation (ddof 0) over the rows in `rows` (all rows when omitted), ignoring
+ * non-finite values.
+ */
 export function columnStats(
   X: Float32Array,
   n: number,

@@ -13,7 +13,10 @@ export interface LogisticOptions {
   l2?: number;
   /** L-BFGS iterations at most; default 200. */
   maxIterations?: number;
-  /** Stop when the largest gradient component is below this (or the objective stops decreasing: relative decrease <= 1e-14); default 1e-5. */
+  /**
+   * Stop when the largest gradient component is below this (or the objective stops decreasing: relative decrease <=
+   * 1e-14); default 1e-5.
+   */
   tolerance?: number;
   /** L-BFGS memory (correction pairs kept); default 10. */
   memory?: number;
@@ -65,10 +68,16 @@ export function argmaxRows(scores: Float64Array | Float32Array, n: number, C: nu
   return out;
 }
 
-/** Rows per block in the objective: the block's scores stay in cache while each class's weights are reused across its rows. */
+/**
+ * Rows per block in the objective: the block's scores stay in cache while each class's weights are reused across its
+ * rows.
+ */
 const BLOCK = 32;
 
-/** Objective and gradient at theta = [W (C*p), b (C)]; writes the gradient into `grad`. Blocked over rows, 4 rows per inner loop. */
+/**
+ * Objective and gradient at theta = [W (C*p), b (C)]; writes the gradient into `grad`. Blocked over rows, 4 rows per
+ * inner loop.
+ */
 function objective(
   theta: Float64Array,
   grad: Float64Array,

@@ -167,7 +167,9 @@ export function meanAveragePrecision(queries: QueryPrecision[], options: MapOpti
     return { label, map, pValue: (above + 1) / (nullSize + 1), qValue: NaN, queries: members.length };
   });
   const q = benjaminiHochberg(groups.map((g) => g.pValue));
-  groups.forEach((g, i) => (g.qValue = q[i]));
+  groups.forEach((g, i) => {
+    g.qValue = q[i];
+  });
   return {
     groups,
     meanMap: groups.length ? groups.reduce((s, g) => s + g.map, 0) / groups.length : NaN,

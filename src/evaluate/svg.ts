@@ -68,7 +68,7 @@ export interface ScatterSpec {
 export function scatterSvg(spec: ScatterSpec): string {
   const width = spec.width ?? 420;
   const height = spec.height ?? 320;
-  const legendWidth = spec.legend && spec.legend.length ? 110 : 0;
+  const legendWidth = spec.legend?.length ? 110 : 0;
   const plot = { left: 36, top: 26, right: width - legendWidth - 10, bottom: height - 30 };
   const n = spec.x.length;
   let xmin = Infinity;
@@ -104,7 +104,7 @@ export function scatterSvg(spec: ScatterSpec): string {
     parts.push(
       `<text x="12" y="${(plot.top + plot.bottom) / 2}" text-anchor="middle" font-size="10" transform="rotate(-90 12 ${(plot.top + plot.bottom) / 2})">${escapeXml(spec.yLabel)}</text>`,
     );
-  const emphasized = (i: number) => Boolean(spec.emphasis && spec.emphasis[i]);
+  const emphasized = (i: number) => Boolean(spec.emphasis?.[i]);
   for (const pass of [false, true]) {
     for (let i = 0; i < n; i++) {
       if (emphasized(i) !== pass || !Number.isFinite(spec.x[i]) || !Number.isFinite(spec.y[i])) continue;
@@ -113,7 +113,7 @@ export function scatterSvg(spec: ScatterSpec): string {
       );
     }
   }
-  if (spec.legend && spec.legend.length) {
+  if (spec.legend?.length) {
     const shown = spec.legend.slice(0, 16);
     shown.forEach((entry, k) => {
       const y = plot.top + 6 + k * 14;

@@ -72,7 +72,7 @@ export function gaussianFilter(
     for (let x = 0; x < width; x++) plane[dst + x] = w0 * image[dst + x];
     for (let k = 1; k <= radius; k++) {
       const wk = w[k] * scale;
-      const up = (y - k < 0 ? 0 : y - k) * width;
+      const up = Math.max(y - k, 0) * width;
       const down = (y + k >= height ? height - 1 : y + k) * width;
       for (let x = 0; x < width; x++) plane[dst + x] += wk * (image[up + x] + image[down + x]);
     }

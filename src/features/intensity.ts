@@ -33,7 +33,10 @@ export class IntensityScratch {
   }
 }
 
-/** Edge pixels of a label image (centrosome.outline): 1 where an object pixel has an 8-neighbour of another label or lies on the image border. */
+/**
+ * Edge pixels of a label image (centrosome.outline): 1 where an object pixel has an 8-neighbour of another label or
+ * lies on the image border.
+ */
 export function objectEdges(
   labels: Int32Array,
   width: number,
@@ -70,7 +73,10 @@ export function objectEdges(
   return out;
 }
 
-/** CellProfiler's quartiles (q = 1/4, 1/2, 3/4; see the module comment) of n values, in raw units, in one histogram scan. */
+/**
+ * CellProfiler's quartiles (q = 1/4, 1/2, 3/4; see the module comment) of n values, in raw units, in one histogram
+ * scan.
+ */
 function quartiles(histogram: Int32Array, base: number, n: number, out: Float64Array): void {
   // Ranks needed, ascending: floor(q n) and the one after it (clamped to n - 1) for each q.
   const ranks = [0, 0, 0, 0, 0, 0];
@@ -94,7 +100,8 @@ function quartiles(histogram: Int32Array, base: number, n: number, out: Float64A
 
 /**
  * Intensity features of objects 1..count in `channel` (uint8 plane of the label image's size); `edges` from
- * objectEdges, `pixels` the labeled pixels' indices (objectPixels). Each column holds objects 1..count at indices 0..count-1 (NaN for an empty object).
+ * objectEdges, `pixels` the labeled pixels' indices (objectPixels). Each column holds objects 1..count at indices
+ * 0..count-1 (NaN for an empty object).
  */
 export function measureIntensity(
   labels: Int32Array,

@@ -139,9 +139,9 @@ export function measureObjects(
   }
   if (granularity) {
     granularity.perChannel.forEach((result, c) => {
-      result.objects[granularity.setIndex].forEach((column, scale) =>
-        add(out, `${objectName}_Granularity_${scale + 1}_${CHANNEL_NAMES[c]}`, column),
-      );
+      result.objects[granularity.setIndex].forEach((column, scale) => {
+        add(out, `${objectName}_Granularity_${scale + 1}_${CHANNEL_NAMES[c]}`, column);
+      });
     });
   }
   return out;

@@ -87,7 +87,7 @@ export function greyMorphologyDisk(
         const yy = y + dy;
         if (yy < 0 || yy >= height) continue;
         const h = half[dy + radius];
-        const x0 = x - h < 0 ? 0 : x - h;
+        const x0 = Math.max(x - h, 0);
         const x1 = x + h >= width ? width - 1 : x + h;
         const row = yy * width;
         for (let xx = x0; xx <= x1; xx++) {
@@ -141,7 +141,7 @@ export function reconstructByDilation(
       let v = seed[i];
       if (y > 0 && seed[i - width] > v) v = seed[i - width];
       if (x > 0 && seed[i - 1] > v) v = seed[i - 1];
-      seed[i] = v < mask[i] ? v : mask[i];
+      seed[i] = Math.min(v, mask[i]);
     }
   }
   const fifo = queue.ensure(n);
@@ -196,7 +196,7 @@ export function reconstructByDilation(
       const sq = seed[q];
       const m = mask[q];
       if (sq < v && sq < m) {
-        seed[q] = v < m ? v : m;
+        seed[q] = Math.min(v, m);
         if (!queued[q]) {
           queued[q] = 1;
           fifo[tail] = q;

@@ -62,7 +62,10 @@ export interface SiteFeatures {
   values: Float64Array;
   nuclei: number;
   cells: number;
-  /** Per-object features, Nuclei_* then Cells_* columns, row o = nucleus o + 1 and the cell grown from it; only when asked. */
+  /**
+   * Per-object features, Nuclei_* then Cells_* columns, row o = nucleus o + 1 and the cell grown from it; only when
+   * asked.
+   */
   objects?: ObjectFeatures;
 }
 
@@ -127,12 +130,12 @@ export function featurizeSite(
   );
   const names = ['Count_Nuclei', 'Count_Cells', 'Threshold_Nuclei', 'Threshold_Cells'];
   const head = [nuclei.count, cells.count, nuclei.threshold, cells.threshold];
-  granularity?.forEach((result, c) =>
+  granularity?.forEach((result, c) => {
     result.image.forEach((value, scale) => {
       names.push(`Image_Granularity_${scale + 1}_${CHANNEL_NAMES[c]}`);
       head.push(value);
-    }),
-  );
+    });
+  });
   const objectNames = [...measured[0].names, ...measured[1].names];
   const objects: ObjectFeatures = {
     count: nuclei.count,

@@ -25,7 +25,9 @@ export const SHAPE_FEATURES = [
 ] as const;
 export type ShapeFeature = (typeof SHAPE_FEATURES)[number];
 
-/** perimeter_weights of skimage.measure.perimeter, indexed by the 3x3 convolution code [[10,2,10],[2,1,2],[10,2,10]]. */
+/**
+ * perimeter_weights of skimage.measure.perimeter, indexed by the 3x3 convolution code [[10,2,10],[2,1,2],[10,2,10]].
+ */
 const PERIMETER_WEIGHTS = (() => {
   const weights = new Float64Array(50);
   for (const code of [5, 7, 15, 17, 25, 27]) weights[code] = 1;

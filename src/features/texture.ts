@@ -202,7 +202,7 @@ export function measureTexture(
     const l = labels[i];
     const range = max[l] - min[l];
     const level = range > 0 ? ((levels * (channel[i] - min[l])) / range) | 0 : 0;
-    quantized[i] = level > top ? top : level;
+    quantized[i] = Math.min(level, top);
   }
   // Pairs (p, p + offset) in the 4 directions; both orders are counted, which makes each matrix symmetric.
   const matrices = DIRECTIONS.length * cellsPerMatrix;

@@ -208,7 +208,7 @@ export function decodeGray8(
     unfilterGray8(raw, target, outOffset, width, height);
     return { width, height, pixels: target.subarray(outOffset, outOffset + width * height) };
   }
-  let decoded;
+  let decoded: ReturnType<typeof decodeWithFastPng>;
   try {
     decoded = decodeWithFastPng(png);
   } catch (error) {

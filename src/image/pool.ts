@@ -85,7 +85,8 @@ export async function* loadSites<S extends SiteLocation>(
   if (channels) checkChannels(channels);
   const pool = options.pool ?? new SiteLoaderPool({ threads: options.threads });
   const limit = maxInFlight ?? 2 * pool.threads;
-  const onError = options.onError ?? ((site: S, error: Error) => process.emitWarning(error.message, 'SiteLoadWarning'));
+  const onError =
+    options.onError ?? ((_site: S, error: Error) => process.emitWarning(error.message, 'SiteLoadWarning'));
   const iterator = sites[Symbol.iterator]();
   // FIFO of loads in input order; rejections become values so an abandoned load is never an unhandled rejection.
   const pending: { site: S; result: Promise<Uint8Array | Error> }[] = [];

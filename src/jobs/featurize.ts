@@ -71,7 +71,7 @@ function plateKey(site: Pick<SiteRecord, 'experiment' | 'plate'>): string {
 
 function writeJson(file: string, value: unknown): void {
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(value, null, 2) + '\n');
+  fs.writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
   fs.renameSync(temporary, file);
 }
 
@@ -97,7 +97,9 @@ function table(
 ): ProfileTable {
   const columns = names.map((_, j) => {
     const column = new Float32Array(rows.length);
-    rows.forEach((row, i) => (column[i] = row[offsets[i] + j]));
+    rows.forEach((row, i) => {
+      column[i] = row[offsets[i] + j];
+    });
     return column;
   });
   const metadataColumns: Record<string, MetadataValue[]> = {};

@@ -57,7 +57,9 @@ function rxrx1Groups(): Groups | null {
   try {
     const structure = loadRxrx1Structure();
     const ofSirna = new Map<number, number>();
-    structure.groups.forEach((group, g) => group.forEach((id) => ofSirna.set(id, g)));
+    structure.groups.forEach((group, g) => {
+      for (const id of group) ofSirna.set(id, g);
+    });
     return { ofSirna, ofPlate: new Map(structure.experiments.map((e) => [e.name, e.plateGroups])) };
   } catch {
     return null;
@@ -107,18 +109,20 @@ export class DatasetCatalog {
     for (const well of this.wells) {
       const key = `${well.experiment}\u0000${well.plate}`;
       let list = this.#wellsByPlate.get(key);
-      if (!list) this.#wellsByPlate.set(key, (list = []));
+      if (!list) {
+        list = [];
+        this.#wellsByPlate.set(key, list);
+      }
       list.push(well);
     }
     this.#assignGroups(rxrx1Groups());
     const experiments = new Map<string, ExperimentRecord>();
     for (const well of this.wells) {
       let record = experiments.get(well.experiment);
-      if (!record)
-        experiments.set(
-          well.experiment,
-          (record = { experiment: well.experiment, cellType: well.cellType, dataset: well.dataset, plates: [] }),
-        );
+      if (!record) {
+        record = { experiment: well.experiment, cellType: well.cellType, dataset: well.dataset, plates: [] };
+        experiments.set(well.experiment, record);
+      }
       if (!record.plates.includes(well.plate)) record.plates.push(well.plate);
     }
     for (const record of experiments.values()) record.plates.sort((a, b) => a - b);

@@ -1,5 +1,5 @@
 /** HTTP errors and request validation: every bad input becomes 400 `{ error }` naming the field. */
-import { z } from 'zod';
+import type { z } from 'zod';
 
 export class HttpError extends Error {
   override name = 'HttpError';

@@ -11,9 +11,9 @@ import fastifyStatic from '@fastify/static';
 import { defaultIndexPath } from '../data/siteIndex.js';
 import { openDb, type Db } from '../competition/db.js';
 import { demoKey, parseKey, type SolutionKey } from '../competition/key.js';
-import { Competition, CompetitionError } from '../competition/store.js';
+import { Competition, type CompetitionError } from '../competition/store.js';
 import { DatasetCatalog } from './dataset.js';
-import { HttpError } from './errors.js';
+import type { HttpError } from './errors.js';
 import { ImageService } from './images.js';
 import { RunsService } from './runs.js';
 import { dataRoutes } from './routes/data.js';
@@ -42,7 +42,10 @@ export interface CompetitionServeOptions {
 
 export interface ServerOptions {
   datasetDir: string;
-  /** SQLite file or postgres:// URL; default DIR/.phenomap/phenomap.sqlite (beside the site index, which moves to ~/.cache/phenomap/... for a read-only DIR). */
+  /**
+   * SQLite file or postgres:// URL; default DIR/.phenomap/phenomap.sqlite (beside the site index, which moves to
+   * ~/.cache/phenomap/... for a read-only DIR).
+   */
   db?: string;
   /** PostgreSQL schema (also `?schema=` in the URL); tests use a fresh one. */
   dbSchema?: string;

@@ -34,7 +34,11 @@ export function pca2(
   for (const column of table.columns) {
     let sum = 0;
     let count = 0;
-    for (let i = 0; i < n; i++) if (Number.isFinite(column[i])) (sum += column[i]), count++;
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(column[i])) continue;
+      sum += column[i];
+      count++;
+    }
     if (count === 0) continue;
     const mean = sum / count;
     let squares = 0;
@@ -75,7 +79,10 @@ export function pca2(
     let sign = 1;
     let largest = 0;
     for (let j = 0; j < p; j++)
-      if (Math.abs(V.get(j, c)) > largest) (largest = Math.abs(V.get(j, c))), (sign = Math.sign(V.get(j, c)) || 1);
+      if (Math.abs(V.get(j, c)) > largest) {
+        largest = Math.abs(V.get(j, c));
+        sign = Math.sign(V.get(j, c)) || 1;
+      }
     const out = c === 0 ? x : y;
     for (let i = 0; i < n; i++) {
       let s = 0;

@@ -41,7 +41,10 @@ export interface Embedding {
   projection: 'pca';
   features: number;
   explained: [number, number];
-  /** Rows the correction was fitted on: negative controls (src/correct's default), or all rows when an experiment has too few negative control wells (e.g. a one-plate simulated dataset); null for method none. */
+  /**
+   * Rows the correction was fitted on: negative controls (src/correct's default), or all rows when an experiment has
+   * too few negative control wells (e.g. a one-plate simulated dataset); null for method none.
+   */
   fittedOn: FitOn | null;
   points: EmbeddingPoint[];
 }

@@ -17,7 +17,7 @@ function list<T>(description: string, item: (text: string) => T) {
         if (trimmed === '') continue;
         try {
           values.push(item(trimmed));
-        } catch (error) {
+        } catch {
           context.addIssue({ code: 'custom', message: `"${trimmed}": expected ${description}` });
           return z.NEVER;
         }
@@ -181,11 +181,9 @@ export const METADATA_FIELDS = ['well_type', 'sirna_group', 'sirna_id', 'sirna',
 
 export const plateValuesQuery = z
   .object({
-    field: z
-      .string()
-      .regex(/^[A-Za-z0-9_.:/-]{1,128}$/, {
-        error: `expected a metadata field (${METADATA_FIELDS.join(', ')}), cell_count or a feature name`,
-      }),
+    field: z.string().regex(/^[A-Za-z0-9_.:/-]{1,128}$/, {
+      error: `expected a metadata field (${METADATA_FIELDS.join(', ')}), cell_count or a feature name`,
+    }),
     run: runName.optional(),
   })
   .strict();
@@ -209,9 +207,7 @@ export const leaderboardQuery = z
 export const teamBody = z.object({ name: z.string({ error: 'expected a team name (a string)' }) }).strict();
 
 export const runFileParams = runParams.extend({
-  '*': z
-    .string()
-    .refine((p) => p.split('/').every((segment) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(segment)), {
-      error: 'expected a relative file path of plain names (no "..", no hidden files)',
-    }),
+  '*': z.string().refine((p) => p.split('/').every((segment) => /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(segment)), {
+    error: 'expected a relative file path of plain names (no "..", no hidden files)',
+  }),
 });

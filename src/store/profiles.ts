@@ -93,7 +93,9 @@ export function writeProfiles(file: string, table: ProfileTable): void {
   validateTable(table);
   const vectors: Record<string, arrow.Vector> = {};
   for (const [name, values] of Object.entries(table.metadata)) vectors[name] = metadataVector(values);
-  table.features.forEach((name, j) => (vectors[name] = arrow.makeVector(table.columns[j])));
+  table.features.forEach((name, j) => {
+    vectors[name] = arrow.makeVector(table.columns[j]);
+  });
   const ipc = arrow.tableToIPC(new arrow.Table(vectors), 'stream');
   const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
   const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(ipc), properties);

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 import { api } from './api';
 import { href, useAsync, useRoute } from './hooks';
 import { LeaderboardView } from './components/LeaderboardView';
@@ -28,7 +28,7 @@ export function App() {
     document.title = `${current?.label ?? 'Not found'} · phenomap`;
   }, [current]);
 
-  let content;
+  let content: ReactNode;
   switch (route.view) {
     case 'plate':
       content = dataset.error ? (
@@ -61,7 +61,14 @@ export function App() {
 
   return (
     <>
-      <a className="skip-link" href="#main" onClick={(e) => (e.preventDefault(), main.current?.focus())}>
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          main.current?.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="app-header">

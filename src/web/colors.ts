@@ -28,7 +28,9 @@ export const WELL_TYPE_COLORS: Record<string, string> = {
   positive_control: '#e6550d',
 };
 
-/** Colour of a category, by a field-aware rule: well types fixed, siRNA ids by id, else by order of first appearance. */
+/**
+ * Colour of a category, by a field-aware rule: well types fixed, siRNA ids by id, else by order of first appearance.
+ */
 export function categoryColor(field: string, value: string | number, order: Map<string, number>): string {
   const key = String(value);
   if (field === 'well_type' || field === 'wellType')

@@ -95,7 +95,7 @@ export function expose(
       const value = offset + gain * field[i] * source[i];
       const t = rng.uint32();
       const z = ((t & 255) + ((t >>> 8) & 255) + ((t >>> 16) & 255) + ((t >>> 24) & 255) - 510) / byteSumSd;
-      const noisy = value + z * Math.sqrt(read2 + shot * (value > 0 ? value : 0));
+      const noisy = value + z * Math.sqrt(read2 + shot * Math.max(value, 0));
       target[i] = noisy <= 0 ? 0 : noisy >= 254.5 ? 255 : (noisy + 0.5) | 0;
     }
   }

@@ -245,7 +245,7 @@ function metadataCsv(records: readonly SiteRecord[]): string {
       r.sirnaId,
     ].join(','),
   );
-  return [OFFICIAL_COLUMNS.join(','), ...rows].join('\n') + '\n';
+  return `${[OFFICIAL_COLUMNS.join(','), ...rows].join('\n')}\n`;
 }
 
 /** Simulates a dataset into `options.out`; see the module comment and presets.ts for sizes. */

@@ -77,7 +77,9 @@ export function planPlates(structure: Rxrx1Structure, preset: Preset, kept: Kept
           `preset: ${treatments.length} treatment wells (sirnasPerGroup x replicates) do not fit the ${free.length} non-control wells of ${name} plate ${plate}`,
         );
       }
-      treatments.forEach((sirnaId, i) => wells.push({ well: free[i], sirnaId }));
+      treatments.forEach((sirnaId, i) => {
+        wells.push({ well: free[i], sirnaId });
+      });
       wells.sort((a, b) => wellOrder.get(a.well)! - wellOrder.get(b.well)!);
       plates.push({ experiment, plate, group, wells });
     }

@@ -27,7 +27,10 @@ export function createRenderBuffers(): RenderBuffers {
   };
 }
 
-/** Paints the clean, optically blurred channels of the site named `key` into `buffers.canvas.channels`; returns its cells. */
+/**
+ * Paints the clean, optically blurred channels of the site named `key` into `buffers.canvas.channels`; returns its
+ * cells.
+ */
 export function paintSite(
   seed: number,
   key: string,

@@ -64,7 +64,10 @@ const FIBRE_PROFILE = (() => {
   return profile.map((v) => v / mean);
 })();
 
-/** Brightness of individual fibres (u^3 scaled to mean 1: a few bright fibres, many faint), picked by a hash of fibre and cell. */
+/**
+ * Brightness of individual fibres (u^3 scaled to mean 1: a few bright fibres, many faint), picked by a hash of fibre
+ * and cell.
+ */
 const FIBRE_WEIGHT = Float32Array.from({ length: 256 }, (_, i) => 4 * ((i + 0.5) / 256) ** 3);
 /** Lookup tables replace Math.exp in the pixel loop: profiles vs the fraction of the way to the cell edge. */
 const PROFILE_STEPS = 256;

@@ -40,9 +40,9 @@ let buffers: RenderBuffers | null = null;
 export function renderSiteFiles(task: SiteTask): SiteOutcome {
   buffers ??= createRenderBuffers();
   const cells = renderSite(task.seed, task.key, task.placement, task.look, task.imaging, buffers);
-  buffers.images.forEach((pixels, c) =>
-    writeFileAtomic(task.files[c], encodePng(pixels, SITE_SIZE, SITE_SIZE, 1, task.pngLevel)),
-  );
+  buffers.images.forEach((pixels, c) => {
+    writeFileAtomic(task.files[c], encodePng(pixels, SITE_SIZE, SITE_SIZE, 1, task.pngLevel));
+  });
   const area = cells.reduce((sum, cell) => sum + Math.PI * cell.a * cell.b, 0);
   return { cells: cells.length, nucleusArea: cells.length > 0 ? area / cells.length : 0 };
 }

@@ -9,7 +9,8 @@
  * - `cpu`: @tensorflow/tfjs-backend-cpu, pure JavaScript; correct everywhere, two orders of magnitude slower.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// tfjs-core's Node build registers no gradients; tfjs-layers' Node build registers all of core's (as @tensorflow/tfjs does).
+// tfjs-core's Node build registers no gradients; tfjs-layers' Node build registers all of core's (as @tensorflow/tfjs
+// does).
 import '@tensorflow/tfjs-layers';
 import { registerWasmConvGradients } from './wasmKernels.js';
 
@@ -17,7 +18,10 @@ export type BackendName = 'wasm' | 'webgpu' | 'cpu';
 export type BackendChoice = BackendName | 'auto';
 
 export interface EngineOptions {
-  /** Backend to use (default 'auto': webgpu when a GPU adapter exists, else wasm). Env PHENOMAP_BACKEND overrides the default. */
+  /**
+   * Backend to use (default 'auto': webgpu when a GPU adapter exists, else wasm). Env PHENOMAP_BACKEND overrides the
+   * default.
+   */
   backend?: BackendChoice;
   /** Threads for the wasm backend (only where Node gives it multithreading; it runs single-threaded otherwise). */
   threads?: number;

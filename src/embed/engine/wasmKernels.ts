@@ -98,7 +98,10 @@ export function im2colT(xc: Float32Array, info: tf.backend_util.Conv2DInfo, out:
   }
 }
 
-/** col2im into `dx` (NHWC, every element written): dx[n, oh*SH - top + kh, ow*SW - left + kw, ci] = sum of cols[m, (kh,kw,ci)]. */
+/**
+ * col2im into `dx` (NHWC, every element written): dx[n, oh*SH - top + kh, ow*SW - left + kw, ci] = sum of cols[m,
+ * (kh,kw,ci)].
+ */
 export function col2im(cols: Float32Array, info: tf.backend_util.Conv2DInfo, dx: Float32Array): void {
   const {
     batchSize: N,

@@ -43,7 +43,7 @@ export function runRoutes(app: FastifyInstance, runs: RunsService): void {
     const file = path.join(dir, ...params['*'].split('/'));
     // Symbolic links may not lead out of the run folder either.
     const real = fs.existsSync(file) ? fs.realpathSync(file) : null;
-    if (!real || !real.startsWith(dir + path.sep) || !fs.statSync(real).isFile())
+    if (!real?.startsWith(dir + path.sep) || !fs.statSync(real).isFile())
       throw new HttpError(404, `run "${params.run}" has no file "${params['*']}"`);
     return reply
       .type(TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream')
