@@ -1,7 +1,6 @@
 /** phenomap's library API: what the CLI and the server are built from. */
+export * from './rxrx1/index.js';
 export * from './data/site.js';
-export * from './data/plate.js';
-export * from './data/channels.js';
 export { detectLayout, DatasetError, type DatasetLayout, type LayoutKind } from './data/layout.js';
 export { readSites, type MetadataProblem, type MetadataResult } from './data/metadata.js';
 export { checkDataset, type CheckReport, type CheckOptions, type ProblemKind } from './data/check.js';
@@ -22,7 +21,7 @@ export {
 } from './data/simulate/index.js';
 export { loadSite, SiteLoadError, type SiteLocation } from './image/site.js';
 export { SiteLoaderPool, loadSites } from './image/pool.js';
-export { compositeRgb, RGB_MAP, type CompositeOptions } from './image/rgb.js';
+export { compositeRgb, type CompositeOptions } from './image/rgb.js';
 export { channelStats, type ChannelStats } from './image/stats.js';
 export { decodeGray8, encodePng, readPngHeader } from './image/png.js';
 export * from './store/profiles.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { checkDataset } from '../src/data/check.js';
 import { encodePng } from '../src/image/png.js';
-import { REPO_ROOT, SHARED_RXRX1, tempDir } from './helpers.js';
+import { REPO_ROOT, SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
 import { officialRow, realOfficialDataset } from './datasetFixtures.js';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -14,7 +14,9 @@ function cli(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 }
 
-test('checks the real RxRx1 files: only the absent images and the incomplete site 2 are reported', async () => {
+test('checks the real RxRx1 files: only the absent images and the incomplete site 2 are reported', {
+  skip: needsSample(),
+}, async () => {
   const report = await checkDataset(SHARED_RXRX1, { threads: 2 });
   assert.equal(report.sites, 125510);
   assert.equal(report.expectedFiles, 753060);
@@ -32,7 +34,7 @@ test('checks the real RxRx1 files: only the absent images and the incomplete sit
   assert.equal(report.ok, false);
 });
 
-test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', async () => {
+test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', { skip: needsSample() }, async () => {
   const row = (well: string, site = 1) =>
     officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 1, well, site, wellType: 'treatment', sirnaId: 3 });
   const clean = realOfficialDataset([row('C03'), row('C04')], 'U2OS-01');

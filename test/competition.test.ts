@@ -23,7 +23,7 @@ import { dropPostgresSchema, openDb, type Db } from '../src/competition/db.js';
 import { migrate, MIGRATIONS } from '../src/competition/migrations.js';
 import { registerCompetitionCommands } from '../src/cli/competition.js';
 import type { SiteRecord } from '../src/data/site.js';
-import { REPO_ROOT, SHARED_RXRX1, tempDir } from './helpers.js';
+import { REPO_ROOT, SHARED_RXRX1, tempDir, needsSample, requirement } from './helpers.js';
 import { officialRow, realOfficialDataset } from './datasetFixtures.js';
 
 // ---- fixtures ----
@@ -230,7 +230,7 @@ test('accuracy overall and per board, by hand', () => {
   );
 });
 
-test('a full-size submission (the 19,897 test ids of RxRx1) validates and scores', () => {
+test('a full-size submission (the 19,897 test ids of RxRx1) validates and scores', { skip: needsSample() }, () => {
   const ids = fs
     .readFileSync(path.join(SHARED_RXRX1, 'metadata', 'test.csv'), 'utf8')
     .trim()
@@ -295,7 +295,7 @@ async function pgSchema(): Promise<{ url: string; schema: string } | string> {
 }
 
 const pg = await pgSchema();
-if (typeof pg === 'string') console.log(pg);
+if (typeof pg === 'string') console.log(requirement(false, pg));
 
 function storeSuite(
   label: string,
@@ -594,7 +594,7 @@ describe('phenomap score / competition key', () => {
     assert.deepEqual(errors, [`${bad}: invalid submission: ${SUBMISSION_MESSAGES.header('id_code,label')}`]);
   });
 
-  test('competition key exports the demo key of a labelled dataset', async () => {
+  test('competition key exports the demo key of a labelled dataset', { skip: needsSample() }, async () => {
     const rows = IDS.slice(0, 6).flatMap((id, i) =>
       [1, 2].map((s) =>
         officialRow({

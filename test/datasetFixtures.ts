@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OFFICIAL_COLUMNS } from '../src/data/metadata.js';
-import { channelPath, sitePaths, siteId, wellId, type SiteRecord } from '../src/data/site.js';
+import { channelPath, sitePaths, type SiteRecord } from '../src/data/site.js';
+import { siteId, wellId } from '../src/rxrx1/index.js';
 import { SHARED_RXRX1, tempDir } from './helpers.js';
 
 /** A metadata.csv row for a site, in the official column order. */

@@ -15,7 +15,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { OFFICIAL_COLUMNS } from '../src/data/metadata.js';
 import { channelPath, sitePaths } from '../src/data/site.js';
 import { META, writeProfiles } from '../src/store/profiles.js';
-import { REPO_ROOT, SHARED_RXRX1, tempDir } from './helpers.js';
+import { REPO_ROOT, SHARED_RXRX1, tempDir, requirement } from './helpers.js';
 
 const CHROMIUM = process.env.PHENOMAP_CHROMIUM ?? '/usr/bin/chromium';
 const WEB_SOURCE = path.join(REPO_ROOT, 'src', 'web');
@@ -229,9 +229,15 @@ async function waitForComposite(page: Page, previous?: string): Promise<string> 
   return (await page.getAttribute('img[data-testid="composite"]', 'src'))!;
 }
 
-test('web app end to end: plate view, site viewer, competition', { timeout: 90_000 }, async (t) => {
-  if (!fs.existsSync(CHROMIUM))
-    return t.skip(`${CHROMIUM} is absent: run .ci/browser.sh (installs Debian's chromium) to run the browser test`);
+const CHROMIUM_SKIP = requirement(
+  fs.existsSync(CHROMIUM),
+  `${CHROMIUM} is absent: run .ci/browser.sh (installs Debian's chromium) to run the browser test`,
+);
+
+test('web app end to end: plate view, site viewer, competition', {
+  timeout: 90_000,
+  skip: CHROMIUM_SKIP,
+}, async (t) => {
   if (!fs.existsSync(SERVER_MODULE))
     return t.skip(`${path.relative(REPO_ROOT, SERVER_MODULE)} is absent: the server (src/server) is not built yet`);
 

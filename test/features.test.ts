@@ -20,7 +20,7 @@ import { watershed } from '../src/features/watershed.js';
 import { decodeGray8 } from '../src/image/png.js';
 import { loadSite } from '../src/image/site.js';
 import { META, type ProfileTable } from '../src/store/profiles.js';
-import { FIXTURES, readFixture, SHARED_RXRX1 } from './helpers.js';
+import { FIXTURES, readFixture, SHARED_RXRX1, needsSample } from './helpers.js';
 
 const SIZE = 512;
 const CELL_TYPES = ['HEPG2', 'HUVEC', 'RPE', 'U2OS'] as const;
@@ -197,7 +197,7 @@ describe('building blocks', () => {
   });
 });
 
-describe('parity with scikit-image on real RxRx1 sites', () => {
+describe('parity with scikit-image on real RxRx1 sites', { skip: needsSample() }, () => {
   const tensors = new Map(CELL_TYPES.map((cellType) => [cellType, realSite(cellType)]));
 
   test('Otsu and Li thresholds of the Gaussian-smoothed w1 match skimage.filters', () => {

@@ -8,9 +8,11 @@ import { aggregateToWells } from '../src/store/wells.js';
 import { featurizeDataset, OBJECT_COLUMN, type SiteProblem } from '../src/jobs/featurize.js';
 import { META, readProfiles } from '../src/store/profiles.js';
 import { officialRow, realOfficialDataset } from './datasetFixtures.js';
-import { tempDir } from './helpers.js';
+import { tempDir, needsSample } from './helpers.js';
 
-test('featurize writes a part per plate, reports a bad site, records the run and resumes', async () => {
+test('featurize writes a part per plate, reports a bad site, records the run and resumes', {
+  skip: needsSample(),
+}, async () => {
   const site = {
     dataset: 'train' as const,
     experiment: 'HUVEC-01',

@@ -6,7 +6,7 @@ import { channelPath } from '../src/data/site.js';
 import { decodeGray8, encodePng } from '../src/image/png.js';
 import { loadSites, SiteLoaderPool } from '../src/image/pool.js';
 import { loadSite, PLANE_SIZE, SITE_TENSOR_SIZE, SiteLoadError, type SiteLocation } from '../src/image/site.js';
-import { SHARED_RXRX1, tempDir } from './helpers.js';
+import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
 
 const IMAGES = path.join(SHARED_RXRX1, 'images');
 const site = (
@@ -27,7 +27,9 @@ function decodeFile(location: SiteLocation, channel: number): Uint8Array {
   return decodeGray8(fs.readFileSync(path.join(IMAGES, channelPath(location, channel)))).pixels;
 }
 
-test('loadSite puts channel w1..w6 of a real site at planes 0..5, as decoded one by one', () => {
+test('loadSite puts channel w1..w6 of a real site at planes 0..5, as decoded one by one', {
+  skip: needsSample(),
+}, () => {
   const tensor = loadSite(IMAGES, HEPG2);
   assert.equal(tensor.length, 6 * 512 * 512);
   for (let channel = 1; channel <= 6; channel++)
@@ -40,14 +42,14 @@ test('loadSite puts channel w1..w6 of a real site at planes 0..5, as decoded one
   assert.equal(tensor[1000], 16);
 });
 
-test('loadSite fills a given tensor in place and rejects one of the wrong size', () => {
+test('loadSite fills a given tensor in place and rejects one of the wrong size', { skip: needsSample() }, () => {
   const out = new Uint8Array(SITE_TENSOR_SIZE).fill(7);
   assert.equal(loadSite(IMAGES, site('RPE-01', 2, 1), out), out);
   assert.deepEqual(plane(out, 6), decodeFile(site('RPE-01', 2, 1), 6));
   assert.throws(() => loadSite(IMAGES, HEPG2, new Uint8Array(100)), /holds 100 bytes, expected 1572864/);
 });
 
-test('an incomplete site fails naming the site and each missing file', () => {
+test('an incomplete site fails naming the site and each missing file', { skip: needsSample() }, () => {
   assert.throws(
     () => loadSite(IMAGES, INCOMPLETE),
     (error: unknown) => {
@@ -69,7 +71,7 @@ test('an incomplete site fails naming the site and each missing file', () => {
   );
 });
 
-test('a channel subset loads an incomplete site and zero-fills the planes not read', () => {
+test('a channel subset loads an incomplete site and zero-fills the planes not read', { skip: needsSample() }, () => {
   const dirty = new Uint8Array(SITE_TENSOR_SIZE).fill(9);
   const tensor = loadSite(IMAGES, INCOMPLETE, { out: dirty, channels: [1, 2, 3, 4] });
   for (let channel = 1; channel <= 4; channel++)
@@ -96,7 +98,7 @@ function brokenSiteRoot(): { root: string; location: SiteLocation } {
   return { root, location };
 }
 
-test('wrong size, non-gray and corrupt files are each named with what is wrong', () => {
+test('wrong size, non-gray and corrupt files are each named with what is wrong', { skip: needsSample() }, () => {
   const { root, location } = brokenSiteRoot();
   assert.throws(
     () => loadSite(root, location),
@@ -113,7 +115,9 @@ test('wrong size, non-gray and corrupt files are each named with what is wrong',
   );
 });
 
-test('SiteLoaderPool loads the same tensor on a worker thread, as a whole transferred buffer', async () => {
+test('SiteLoaderPool loads the same tensor on a worker thread, as a whole transferred buffer', {
+  skip: needsSample(),
+}, async () => {
   const pool = new SiteLoaderPool({ threads: 2 });
   try {
     const [a, b] = await Promise.all([pool.load(IMAGES, HEPG2), pool.load(IMAGES, site('HEPG2-08', 2, 1, 'test'))]);
@@ -133,7 +137,9 @@ test('SiteLoaderPool loads the same tensor on a worker thread, as a whole transf
   }
 });
 
-test('loadSites yields good sites in input order, reports bad ones and keeps going, with bounded in-flight loads', async () => {
+test('loadSites yields good sites in input order, reports bad ones and keeps going, with bounded in-flight loads', {
+  skip: needsSample(),
+}, async () => {
   const { root: brokenRoot } = brokenSiteRoot();
   // Bad sites first, in the middle and last; every good site is a real one.
   const experiments = ['HEPG2-01', 'HUVEC-01', 'RPE-01', 'U2OS-01'];

@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DatasetError, detectLayout } from '../src/data/layout.js';
 import { readSites } from '../src/data/metadata.js';
-import { SHARED_RXRX1, tempDir } from './helpers.js';
+import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
 import { officialRow } from './datasetFixtures.js';
 import { OFFICIAL_COLUMNS } from '../src/data/metadata.js';
 
-test('reads the real Kaggle-layout metadata into the 125,510 RxRx1 sites', () => {
+test('reads the real Kaggle-layout metadata into the 125,510 RxRx1 sites', { skip: needsSample() }, () => {
   const layout = detectLayout(SHARED_RXRX1);
   assert.equal(layout.kind, 'kaggle');
   assert.equal(layout.imageRoot, path.join(SHARED_RXRX1, 'images'));

@@ -13,7 +13,8 @@ import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { registerCompetitionCommands } from '../src/cli/competition.js';
 import { loadRxrx1Structure } from '../src/data/rxrx1Structure.js';
 import { loadSite } from '../src/image/site.js';
-import { compositeRgb, RGB_MAP } from '../src/image/rgb.js';
+import { compositeRgb } from '../src/image/rgb.js';
+import { RGB_MAP } from '../src/rxrx1/index.js';
 import { channelStats } from '../src/image/stats.js';
 import { encodePng } from '../src/image/png.js';
 import { writeProfiles, META } from '../src/store/profiles.js';
@@ -21,7 +22,7 @@ import { dropPostgresSchema, openDb } from '../src/competition/db.js';
 import { SUBMISSION_MESSAGES } from '../src/competition/submission.js';
 import { COMPETITION_MESSAGES } from '../src/competition/store.js';
 import type { SiteRecord } from '../src/data/site.js';
-import { REPO_ROOT, SHARED_RXRX1, tempDir } from './helpers.js';
+import { REPO_ROOT, SHARED_RXRX1, tempDir, needsSample, requirement } from './helpers.js';
 import { officialRow, realOfficialDataset } from './datasetFixtures.js';
 
 // ---- the fixture dataset: real PNGs in the official layout ----
@@ -193,6 +194,7 @@ function makeRuns(): string {
 }
 
 before(async () => {
+  if (needsSample()) return;
   dataset = realOfficialDataset(ROWS.map(officialRow));
   for (const channel of [5, 6])
     fs.rmSync(path.join(dataset, 'images', 'train', 'HEPG2-01', 'Plate1', `B03_s2_w${channel}.png`));
@@ -214,7 +216,7 @@ const get = (url: string, headers: Record<string, string> = {}) => app.inject({ 
 
 // ---- dataset and wells ----
 
-test('health and dataset', async () => {
+test('health and dataset', { skip: needsSample() }, async () => {
   const health = await get('/api/health');
   assert.equal(health.statusCode, 200);
   assert.deepEqual(health.json(), {
@@ -236,7 +238,7 @@ test('health and dataset', async () => {
   ]);
 });
 
-test('wells: filters, positions, sites and siRNA groups', async () => {
+test('wells: filters, positions, sites and siRNA groups', { skip: needsSample() }, async () => {
   const all = (await get('/api/wells')).json();
   assert.equal(all.length, 14);
   const b03 = all.find((w: { wellId: string }) => w.wellId === 'HEPG2-01_1_B03');
@@ -289,7 +291,7 @@ test('wells: filters, positions, sites and siRNA groups', async () => {
   });
 });
 
-test('bad input is a 400 naming the field', async () => {
+test('bad input is a 400 naming the field', { skip: needsSample() }, async () => {
   const cases: [string, RegExp][] = [
     ['/api/wells?plate=9', /^query\.plate: "9": expected plate numbers 1\.\.4$/],
     ['/api/wells?plate=x', /^query\.plate: "x": expected plate numbers 1\.\.4$/],
@@ -342,7 +344,7 @@ test('bad input is a 400 naming the field', async () => {
   assert.match(json.json().error, /^body: not valid JSON/);
 });
 
-test('unknown things are 404', async () => {
+test('unknown things are 404', { skip: needsSample() }, async () => {
   for (const url of [
     '/api/sites/HEPG2-01_1_P23_1',
     '/api/sites/HEPG2-01_3_B02_1/composite.png',
@@ -364,7 +366,7 @@ test('unknown things are 404', async () => {
   assert.equal((await get(`/api/sites/${INCOMPLETE}/channels/6.png`)).statusCode, 404);
 });
 
-test('path traversal attempts never reach a file', async () => {
+test('path traversal attempts never reach a file', { skip: needsSample() }, async () => {
   const attempts = [
     '/api/sites/..%2F..%2F..%2Fetc%2Fpasswd/composite.png',
     '/api/sites/../../etc/passwd',
@@ -390,7 +392,7 @@ test('path traversal attempts never reach a file', async () => {
 
 // ---- sites and images ----
 
-test('a site record carries per-channel statistics of the channels present', async () => {
+test('a site record carries per-channel statistics of the channels present', { skip: needsSample() }, async () => {
   const body = (await get(`/api/sites/${INCOMPLETE}`)).json();
   assert.equal(body.siteId, INCOMPLETE);
   assert.equal(body.wellType, 'treatment');
@@ -408,7 +410,9 @@ test('a site record carries per-channel statistics of the channels present', asy
   assert.equal(body.channels[0].stain, 'Hoechst');
 });
 
-test('the default composite has exactly the pixels of compositeRgb (= phenomap rgb); ETag and 304', async () => {
+test('the default composite has exactly the pixels of compositeRgb (= phenomap rgb); ETag and 304', {
+  skip: needsSample(),
+}, async () => {
   const response = await get(`/api/sites/${SITE}/composite.png`);
   assert.equal(response.statusCode, 200);
   assert.equal(response.headers['content-type'], 'image/png');
@@ -437,7 +441,7 @@ test('the default composite has exactly the pixels of compositeRgb (= phenomap r
   assert.notEqual(other.headers.etag, etag, 'other parameters, other ETag');
 });
 
-test('composite options: channels, percentiles, ranges, colours, thumbnails', async () => {
+test('composite options: channels, percentiles, ranges, colours, thumbnails', { skip: needsSample() }, async () => {
   const tensor = loadSite(path.join(dataset, 'images'), location(SITE));
   const pixels = async (url: string) => {
     const response = await get(url);
@@ -540,7 +544,7 @@ test('the 2-D PCA equals the exact principal components of the standardized feat
 
 // ---- plate maps and runs ----
 
-test('plate values: metadata fields, features and cell counts of a run', async () => {
+test('plate values: metadata fields, features and cell counts of a run', { skip: needsSample() }, async () => {
   const types = (await get('/api/plates/HEPG2-01/2/values?field=well_type')).json();
   assert.deepEqual(types, {
     field: 'well_type',
@@ -574,7 +578,7 @@ test('plate values: metadata fields, features and cell counts of a run', async (
   ]);
 });
 
-test('runs: listing, report, metrics and the embedding before/after correction', async () => {
+test('runs: listing, report, metrics and the embedding before/after correction', { skip: needsSample() }, async () => {
   const runs = (await get('/api/runs')).json();
   assert.equal(runs.length, 2);
   assert.deepEqual(
@@ -632,7 +636,7 @@ describe('competition API', () => {
       payload: body,
     });
 
-  test('the demo competition is the dataset test treatment wells', async () => {
+  test('the demo competition is the dataset test treatment wells', { skip: needsSample() }, async () => {
     const info = (await get('/api/competition')).json();
     assert.deepEqual(
       { ...info, openedAt: typeof info.openedAt },
@@ -653,7 +657,7 @@ describe('competition API', () => {
     );
   });
 
-  test('register, submit (raw CSV and multipart), invalid files, daily limit', async () => {
+  test('register, submit (raw CSV and multipart), invalid files, daily limit', { skip: needsSample() }, async () => {
     const registered = await app.inject({ method: 'POST', url: '/api/competition/teams', payload: { name: 'Alpha' } });
     assert.equal(registered.statusCode, 201);
     token = registered.json().token;
@@ -715,7 +719,7 @@ describe('competition API', () => {
     assert.equal(me.team.name, 'Alpha');
   });
 
-  test('leaderboards, closing, private board', async () => {
+  test('leaderboards, closing, private board', { skip: needsSample() }, async () => {
     const beta = (await app.inject({ method: 'POST', url: '/api/competition/teams', payload: { name: 'Beta' } })).json()
       .token;
     assert.equal((await submit(submissionCsv(TEST_LABELS.map(() => 0)), beta)).statusCode, 201);
@@ -750,7 +754,7 @@ describe('competition API', () => {
 
 // ---- other servers ----
 
-test('a real listen on 127.0.0.1, and phenomap submit against it', async () => {
+test('a real listen on 127.0.0.1, and phenomap submit against it', { skip: needsSample() }, async () => {
   const server = await createServer({
     datasetDir: dataset,
     db: path.join(tempDir('phenomap-db-'), 'listen.sqlite'),
@@ -789,7 +793,7 @@ test('a real listen on 127.0.0.1, and phenomap submit against it', async () => {
   }
 });
 
-test('limits: request rate and body size', async () => {
+test('limits: request rate and body size', { skip: needsSample() }, async () => {
   const server = await createServer({
     datasetDir: dataset,
     db: path.join(tempDir('phenomap-db-'), 'limits.sqlite'),
@@ -817,7 +821,9 @@ test('limits: request rate and body size', async () => {
   }
 });
 
-test('the real RxRx1 files (Kaggle layout, read-only folder): dataset, composites, no demo competition', async () => {
+test('the real RxRx1 files (Kaggle layout, read-only folder): dataset, composites, no demo competition', {
+  skip: needsSample(),
+}, async () => {
   const server = await createServer({
     datasetDir: SHARED_RXRX1,
     db: path.join(tempDir('phenomap-db-'), 'real.sqlite'),
@@ -862,7 +868,7 @@ test('the real RxRx1 files (Kaggle layout, read-only folder): dataset, composite
   }
 });
 
-test('a simulated dataset gets its demo competition by default', async () => {
+test('a simulated dataset gets its demo competition by default', { skip: needsSample() }, async () => {
   const simulator = (await import(['..', 'src', 'data', 'simulate', 'index.js'].join('/')).catch(() => null)) as
     | typeof import('../src/data/simulate/index.js')
     | null;
@@ -930,9 +936,9 @@ if (pg && !pg.fromEnv) {
   );
   await probe.close();
 }
-if (pgSkip) console.log(pgSkip);
+if (pgSkip) console.log(requirement(false, pgSkip));
 
-test('the server on PostgreSQL (same migrations, fresh schema)', { skip: pgSkip }, async () => {
+test('the server on PostgreSQL (same migrations, fresh schema)', { skip: needsSample() || pgSkip }, async () => {
   const schema = `phenomap_server_${process.pid}_${Date.now().toString(36)}`;
   const server = await createServer({
     datasetDir: dataset,

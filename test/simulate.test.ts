@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeGray8 } from '../src/image/png.js';
 import { loadRxrx1Structure } from '../src/data/rxrx1Structure.js';
-import { isUsedWell } from '../src/data/plate.js';
+import { isUsedWell } from '../src/rxrx1/index.js';
 import { simulate, PRESETS, type GroundTruth, type Preset, type SimulateSummary } from '../src/data/simulate/index.js';
 import { tempDir } from './helpers.js';
 import { keptSirnas } from '../src/data/simulate/layout.js';

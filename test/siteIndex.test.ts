@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { detectLayout } from '../src/data/layout.js';
 import { ensureSiteIndex, findSite, querySiteIndex } from '../src/data/siteIndex.js';
-import { SHARED_RXRX1, tempDir } from './helpers.js';
+import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
 import { officialRow, realOfficialDataset } from './datasetFixtures.js';
 
-test('indexes the real metadata once and answers filtered queries', async () => {
+test('indexes the real metadata once and answers filtered queries', { skip: needsSample() }, async () => {
   const file = path.join(tempDir(), 'sites.parquet');
   const layout = detectLayout(SHARED_RXRX1);
   const built = await ensureSiteIndex(layout, { file });
@@ -41,7 +41,7 @@ test('indexes the real metadata once and answers filtered queries', async () => 
   await assert.rejects(findSite(file, 'HEPG2-01_1_Z99_1'), /site "HEPG2-01_1_Z99_1" is not in the metadata/);
 });
 
-test('rebuilds when the metadata is newer, and keeps the official sirna names', async () => {
+test('rebuilds when the metadata is newer, and keeps the official sirna names', { skip: needsSample() }, async () => {
   const dir = realOfficialDataset([
     officialRow({
       dataset: 'train',

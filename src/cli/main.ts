@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { checkDataset, PROBLEM_KINDS, type CheckReport } from '../data/check.js';
 import { DatasetError, detectLayout } from '../data/layout.js';
 import { ensureSiteIndex, findSite, querySiteIndex, type SiteFilter } from '../data/siteIndex.js';
-import { parseChannel } from '../data/channels.js';
+import { type Dataset, parseChannel, SITE_SIZE, type WellType } from '../rxrx1/index.js';
 import { simulate, PRESETS, type PresetName } from '../data/simulate/index.js';
 import { loadSite } from '../image/site.js';
 import { compositeRgb } from '../image/rgb.js';
@@ -22,8 +22,6 @@ import { registerCorrectCommands } from './correct.js';
 import { registerEvaluateCommands } from './evaluate.js';
 import { registerServeCommands } from './serve.js';
 import { registerCompetitionCommands } from './competition.js';
-import { SITE_SIZE } from '../data/channels.js';
-import type { WellType, Dataset } from '../data/site.js';
 
 function channelList(value: string): number[] {
   try {

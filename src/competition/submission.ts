@@ -11,11 +11,12 @@
  * Score: multiclass accuracy (the RxRx1 competition's metric), the fraction of key ids whose predicted label
  * equals the true one, over all ids and over the Public and Private subsets.
  */
+import { TREATMENT_SIRNA_COUNT } from '../rxrx1/index.js';
 import type { SolutionKey } from './key.js';
 
 export const SUBMISSION_HEADER = 'id_code,sirna';
 /** Highest treatment siRNA label: the only labels the test set (treatment wells) can have. */
-export const MAX_SUBMISSION_SIRNA = 1107;
+export const MAX_SUBMISSION_SIRNA = TREATMENT_SIRNA_COUNT - 1;
 /** Default largest submission accepted (a full RxRx1 submission is about 400 KB). */
 export const DEFAULT_MAX_SUBMISSION_BYTES = 5 * 1024 * 1024;
 /** Examples quoted per problem kind. */

@@ -5,7 +5,7 @@ import { Piscina } from 'piscina';
 import { detectLayout, type LayoutKind } from './layout.js';
 import { readSites } from './metadata.js';
 import { channelPath } from './site.js';
-import { CHANNEL_COUNT } from './channels.js';
+import { CHANNEL_COUNT } from '../rxrx1/index.js';
 import type { FileProblem, ValidateTask } from './checkWorker.js';
 
 export const PROBLEM_KINDS = [

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { decodeGray8, readPngHeader } from '../image/png.js';
-import { SITE_SIZE } from './channels.js';
+import { SITE_SIZE } from '../rxrx1/index.js';
 
 export type FileProblemKind = 'bad_format' | 'undecodable';
 export interface FileProblem {

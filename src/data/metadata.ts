@@ -1,8 +1,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { isUsedWell, PLATES_PER_EXPERIMENT, SITES_PER_WELL } from './plate.js';
-import { cellTypeOf, siteId, wellId, WELL_TYPES, type Dataset, type SiteRecord, type WellType } from './site.js';
+import {
+  cellTypeOf,
+  type Dataset,
+  isUsedWell,
+  MAX_SIRNA_ID,
+  PLATES_PER_EXPERIMENT,
+  siteId,
+  SITES_PER_WELL,
+  WELL_TYPES,
+  wellId,
+  type WellType,
+} from '../rxrx1/index.js';
+import type { SiteRecord } from './site.js';
 import { DatasetError, type DatasetLayout } from './layout.js';
 
 export const OFFICIAL_COLUMNS = [
@@ -19,8 +30,6 @@ export const OFFICIAL_COLUMNS = [
   'sirna_id',
 ] as const;
 const KAGGLE_REQUIRED = ['id_code', 'experiment', 'plate', 'well'] as const;
-/** Highest RxRx1 siRNA label: 0..1107 treatments, 1108..1137 positive controls, 1138 negative control. */
-export const MAX_SIRNA_ID = 1138;
 
 export type MetadataProblemKind = 'bad_field' | 'duplicate_id';
 

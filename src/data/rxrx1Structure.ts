@@ -10,16 +10,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
-import { CHANNEL_COUNT } from './channels.js';
-import { isUsedWell, NEGATIVE_CONTROL_WELL, PLATES_PER_EXPERIMENT } from './plate.js';
-import { CELL_TYPES, cellTypeOf, type CellType, type Dataset } from './site.js';
-
-/** 1,108 treatment siRNAs (ids 0..1107) in 4 disjoint groups of 277; a plate holds exactly one group. */
-export const GROUP_COUNT = 4;
-export const GROUP_SIZE = 277;
-export const FIRST_POSITIVE_CONTROL = 1108;
-export const LAST_POSITIVE_CONTROL = 1137;
-export const NEGATIVE_CONTROL_SIRNA = 1138;
+import {
+  CELL_TYPES,
+  CHANNEL_COUNT,
+  cellTypeOf,
+  FIRST_POSITIVE_CONTROL,
+  GROUP_COUNT,
+  GROUP_SIZE,
+  isUsedWell,
+  NEGATIVE_CONTROL_SIRNA,
+  NEGATIVE_CONTROL_WELL,
+  PLATES_PER_EXPERIMENT,
+  type CellType,
+  type Dataset,
+} from '../rxrx1/index.js';
 
 export interface Rxrx1Experiment {
   /** `{cell type}-{NN}`, e.g. HEPG2-01. */

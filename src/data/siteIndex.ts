@@ -11,7 +11,8 @@ import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetLayout } from './layout.js';
 import { readSites, type MetadataProblem } from './metadata.js';
-import type { Dataset, SiteRecord, WellType } from './site.js';
+import type { SiteRecord } from './site.js';
+import type { Dataset, WellType } from '../rxrx1/index.js';
 
 export interface SiteFilter {
   dataset?: Dataset[];

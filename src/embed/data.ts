@@ -4,7 +4,7 @@
  * define its zero and unit), and the batch builders: random crops with the eight dihedral transforms, mixup
  * (Zhang et al. 2018) and cutmix (Yun et al. 2019).
  */
-import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
+import { CHANNEL_COUNT, SITE_SIZE } from '../rxrx1/index.js';
 import { detectLayout } from '../data/layout.js';
 import { readSites } from '../data/metadata.js';
 import type { SiteRecord } from '../data/site.js';

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SITE_SIZE } from '../data/channels.js';
+import { SITE_SIZE } from '../rxrx1/index.js';
 import type { SiteRecord } from '../data/site.js';
 import { aggregateToWells } from '../store/wells.js';
 import { SiteLoaderPool, loadSites } from '../image/pool.js';

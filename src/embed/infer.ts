@@ -4,7 +4,7 @@
  * of whole (downscaled) sites — the network ends in global average pooling, so it takes the full field of view
  * although it was trained on crops.
  */
-import { CHANNEL_COUNT } from '../data/channels.js';
+import { CHANNEL_COUNT } from '../rxrx1/index.js';
 import { tf } from './engine/index.js';
 import type { ChannelNorm } from './data.js';
 import { writeSample } from './data.js';

@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CHANNEL_COUNT } from '../data/channels.js';
+import { CHANNEL_COUNT } from '../rxrx1/index.js';
 
 export const OnnxSidecarSchema = z
   .object({

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
+import { CHANNEL_COUNT, SITE_SIZE } from '../rxrx1/index.js';
 import type { SiteRecord } from '../data/site.js';
 import { loadSites, SiteLoaderPool } from '../image/pool.js';
 import { parseTrainConfig, type TrainConfig } from './config.js';

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/files.js';
-import { barChartSvg, categoryColor, escapeXml } from './svg.js';
+import { barChartSvg, escapeXml } from './svg.js';
+import { categoricalColor } from '../rxrx1/index.js';
 
 /**
  * The metrics compared, by metrics.json key (each keyed by correction method; `key.k` reads metrics[key][method][k]).
@@ -115,7 +116,7 @@ export function comparisonSectionHtml(comparison: Comparison): string {
     categories: comparison.methods,
     series: comparison.runs.map((run, r) => ({
       name: run.name,
-      color: categoryColor(r, comparison.runs.length),
+      color: categoricalColor(r),
       values: comparison.methods.map((m) => comparison.values.heldout_accuracy[run.name][m] ?? NaN),
     })),
     yLabel: 'accuracy',

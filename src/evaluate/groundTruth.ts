@@ -14,6 +14,7 @@
  * Entries lacking a usable id, hasEffect or phenotype are skipped; a file with no usable entry is an error.
  */
 import fs from 'node:fs';
+import { FIRST_POSITIVE_CONTROL } from '../rxrx1/index.js';
 
 /** True phenotype of one treatment siRNA. */
 export interface SirnaGroundTruth {
@@ -23,8 +24,6 @@ export interface SirnaGroundTruth {
 
 /** sirna id -> its ground truth (treatment siRNAs only). */
 export type GroundTruth = Map<number, SirnaGroundTruth>;
-
-const FIRST_CONTROL = 1108;
 
 function phenotypeVector(value: unknown): number[] | null {
   if (Array.isArray(value))
@@ -62,7 +61,7 @@ export function parseGroundTruth(json: unknown, source = 'ground truth'): Ground
     const phenotype = phenotypeVector(e.phenotype);
     if (!Number.isInteger(id) || typeof hasEffect !== 'boolean' || !phenotype) continue;
     const wellType = e.wellType ?? e.well_type;
-    if (typeof wellType === 'string' ? wellType !== 'treatment' : id >= FIRST_CONTROL) continue;
+    if (typeof wellType === 'string' ? wellType !== 'treatment' : id >= FIRST_POSITIVE_CONTROL) continue;
     if (dimension < 0) dimension = phenotype.length;
     if (phenotype.length !== dimension)
       throw new Error(`${source}: siRNA ${id} has a phenotype of length ${phenotype.length}, others ${dimension}`);

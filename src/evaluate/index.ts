@@ -17,6 +17,7 @@
  *     ground-truth scores when a ground truth is given, and the data for the report's plots.
  */
 import { UMAP } from 'umap-js';
+import { FIRST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA } from '../rxrx1/index.js';
 import { META, type ProfileTable, toRowMajor, selectRows } from '../store/profiles.js';
 import { accuracy, accuracyByGroup, knnPredict, nearestClassMean, sampleShots } from './classify.js';
 import { classGroups, plateConstrainedPredictions } from './assignment.js';
@@ -63,10 +64,6 @@ export {
 export type { QueryPrecision, GroupPrecision, MapSummary, MapOptions } from './retrieval.js';
 export { silhouetteScore, silhouetteSamples, lisi, graphConnectivity, median } from './mixing.js';
 export { pca, standardize, nearestNeighbours } from './linalg.js';
-
-/** First positive-control sirna_id; ids below are treatment siRNAs, 1138 is the negative control. */
-const FIRST_CONTROL_SIRNA = 1108;
-const NEGATIVE_CONTROL_SIRNA = 1138;
 
 /** How training and held-out experiments are chosen. */
 export type SplitSpec = 'rxrx1' | { leaveOut: string[] };
@@ -313,11 +310,11 @@ function viewOf(table: ProfileTable): WellView {
         ? String(wellTypeColumn[i])
         : sirna[i] === NEGATIVE_CONTROL_SIRNA
           ? 'negative_control'
-          : sirna[i] >= FIRST_CONTROL_SIRNA
+          : sirna[i] >= FIRST_POSITIVE_CONTROL
             ? 'positive_control'
             : 'treatment';
     wellType.push(type);
-    isTreatment[i] = type === 'treatment' && sirna[i] >= 0 && sirna[i] < FIRST_CONTROL_SIRNA ? 1 : 0;
+    isTreatment[i] = type === 'treatment' && sirna[i] >= 0 && sirna[i] < FIRST_POSITIVE_CONTROL ? 1 : 0;
     isNegative[i] = type === 'negative_control' ? 1 : 0;
   }
   return {
@@ -368,7 +365,8 @@ export function resolveSplit(table: ProfileTable, spec: SplitSpec = 'rxrx1'): Sp
       cellType && cellType[i] !== null ? String(cellType[i]) : experiments[i].split('-')[0],
     );
     const id = Number(sirna[i]);
-    if (sirna[i] !== null && Number.isInteger(id) && id >= 0 && id < FIRST_CONTROL_SIRNA) labelled.add(experiments[i]);
+    if (sirna[i] !== null && Number.isInteger(id) && id >= 0 && id < FIRST_POSITIVE_CONTROL)
+      labelled.add(experiments[i]);
   }
   const sorted = (s: Iterable<string>) => [...s].sort();
   if (typeof spec === 'object') {

@@ -8,16 +8,8 @@ import path from 'node:path';
 import type { EvaluationResult, MethodEvaluation, MethodPlots } from './index.js';
 import { writeFileAtomic } from '../util/files.js';
 import { comparisonSectionHtml, type Comparison } from './compare.js';
-import {
-  barChartSvg,
-  categoryColor,
-  CATEGORICAL,
-  escapeXml,
-  heatmapSvg,
-  MUTED,
-  scatterSvg,
-  type LegendEntry,
-} from './svg.js';
+import { barChartSvg, escapeXml, heatmapSvg, scatterSvg, type LegendEntry } from './svg.js';
+import { CATEGORICAL, categoricalColor, MUTED } from '../rxrx1/index.js';
 
 /** Writes `dir`/metrics.json and `dir`/report.html (each to a temporary name, then renamed). Returns their paths. */
 export function writeReport(
@@ -209,8 +201,8 @@ function scatterSet(
       : ['UMAP1', 'UMAP2'];
   const expIndex = new Map(experiments.map((e, i) => [e, i]));
   const typeIndex = new Map(cellTypes.map((e, i) => [e, i]));
-  const byExperiment = plots.experiment.map((e) => categoryColor(expIndex.get(e) ?? 0, experiments.length));
-  const byCellType = plots.cellType.map((t) => categoryColor(typeIndex.get(t) ?? 0, cellTypes.length));
+  const byExperiment = plots.experiment.map((e) => categoricalColor(expIndex.get(e) ?? 0));
+  const byCellType = plots.cellType.map((t) => categoricalColor(typeIndex.get(t) ?? 0));
   const highlight = new Map(plots.highlighted.map((id, i) => [id, CATEGORICAL[i % CATEGORICAL.length]]));
   const bySirna = plots.sirna.map((id, i) =>
     plots.wellType[i] === 'treatment' && highlight.has(id)
@@ -223,11 +215,11 @@ function scatterSet(
   const present = (values: string[], all: string[]) => all.filter((v) => values.includes(v));
   const expLegend: LegendEntry[] = present(plots.experiment, experiments).map((e) => ({
     label: e,
-    color: categoryColor(expIndex.get(e)!, experiments.length),
+    color: categoricalColor(expIndex.get(e)!),
   }));
   const typeLegend: LegendEntry[] = present(plots.cellType, cellTypes).map((t) => ({
     label: t,
-    color: categoryColor(typeIndex.get(t)!, cellTypes.length),
+    color: categoricalColor(typeIndex.get(t)!),
   }));
   const sirnaLegend: LegendEntry[] = [
     ...plots.highlighted.map((id) => ({ label: `siRNA ${id}`, color: highlight.get(id)! })),

@@ -2,47 +2,10 @@
  * Small SVG chart writers for the self-contained report (scatter, plate heatmap, grouped bars). Hand-written
  * because none of the installed packages draws charts, and a report must open offline with no scripts.
  */
+import { viridis } from '../rxrx1/index.js';
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
-
-/** Tableau 10: distinct categorical colours. */
-export const CATEGORICAL = [
-  '#4e79a7',
-  '#f28e2b',
-  '#e15759',
-  '#76b7b2',
-  '#59a14f',
-  '#edc948',
-  '#b07aa1',
-  '#ff9da7',
-  '#9c755f',
-  '#bab0ac',
-];
-export const MUTED = '#d0d0d0';
-
-/** Colour of category `i` of `n`: Tableau 10 up to 10 categories, else evenly spaced hues. */
-export function categoryColor(i: number, n: number): string {
-  if (n <= CATEGORICAL.length) return CATEGORICAL[i % CATEGORICAL.length];
-  return `hsl(${Math.round((360 * i) / n)},62%,${i % 2 ? 42 : 55}%)`;
-}
-
-const VIRIDIS = [
-  [68, 1, 84],
-  [59, 82, 139],
-  [33, 145, 140],
-  [94, 201, 98],
-  [253, 231, 37],
-];
-
-/** Viridis-like colour of t in [0, 1] (linear interpolation between 5 stops). */
-export function sequentialColor(t: number): string {
-  const x = Math.min(1, Math.max(0, Number.isFinite(t) ? t : 0)) * (VIRIDIS.length - 1);
-  const i = Math.min(VIRIDIS.length - 2, Math.floor(x));
-  const f = x - i;
-  const c = VIRIDIS[i].map((v, k) => Math.round(v + f * (VIRIDIS[i + 1][k] - v)));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
 export interface LegendEntry {
@@ -165,7 +128,7 @@ export function heatmapSvg(spec: HeatmapSpec): string {
       );
     for (let c = 0; c < spec.cols; c++) {
       const v = spec.values[r * spec.cols + c];
-      const fill = Number.isFinite(v) ? sequentialColor((v - spec.min) / range) : '#f4f4f4';
+      const fill = Number.isFinite(v) ? viridis((v - spec.min) / range) : '#f4f4f4';
       parts.push(
         `<rect x="${left + c * cell}" y="${top + r * cell}" width="${cell}" height="${cell}" fill="${fill}" stroke="#fff" stroke-width="0.5"/>`,
       );
@@ -181,7 +144,7 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   }
   const keyY = top + spec.rows * cell + 8;
   for (let t = 0; t < 20; t++)
-    parts.push(`<rect x="${left + t * 6}" y="${keyY}" width="6" height="8" fill="${sequentialColor(t / 19)}"/>`);
+    parts.push(`<rect x="${left + t * 6}" y="${keyY}" width="6" height="8" fill="${viridis(t / 19)}"/>`);
   parts.push(
     `<text x="${left + 124}" y="${keyY + 8}" font-size="8">${escapeXml(spec.min.toPrecision(3))} .. ${escapeXml(spec.max.toPrecision(3))}</text>`,
   );

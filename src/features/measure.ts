@@ -3,7 +3,7 @@
  * [_{Scale}]]`: AreaShape (shape.ts), Intensity (intensity.ts), Correlation (colocalization.ts), Texture
  * (texture.ts) and Granularity (granularity.ts), for one object set (Nuclei or Cells) of a label image.
  */
-import { CHANNEL_COUNT } from '../data/channels.js';
+import { CHANNEL_COUNT } from '../rxrx1/index.js';
 import { measureColocalization, objectPixels } from './colocalization.js';
 import {
   DEFAULT_GRANULARITY,

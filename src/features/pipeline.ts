@@ -3,7 +3,7 @@
  * aggregate them into one site row (aggregate.ts), CellProfiler-pipeline style. The site row holds Count_Nuclei,
  * Count_Cells, the two thresholds, image granularity, then the aggregated Nuclei_* and Cells_* features.
  */
-import { SITE_SIZE } from '../data/channels.js';
+import { SITE_SIZE } from '../rxrx1/index.js';
 import { aggregateNames, aggregateObjects, type AggregateOp } from './aggregate.js';
 import {
   CHANNEL_NAMES,

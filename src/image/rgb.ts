@@ -7,27 +7,9 @@
  * than subtracting lo; that only matters for a range with lo > 0, and is kept so that a range here means what
  * it means in an rxrx1-utils rgb_map.
  */
-import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
+import { CHANNEL_COUNT, type ChannelColor, type DisplayRange, RGB_MAP, SITE_SIZE } from '../rxrx1/index.js';
 import { ALL_CHANNELS, checkChannels } from './site.js';
 import { channelHistogram, histogramPercentile } from './stats.js';
-
-export type DisplayRange = readonly [low: number, high: number];
-
-export interface ChannelColor {
-  rgb: readonly [number, number, number];
-  /** Intensity range mapped to the full colour; brighter pixels saturate. */
-  range: DisplayRange;
-}
-
-/** rxrx1-utils RGB_MAP: colour and fixed display range of channels w1..w6. */
-export const RGB_MAP: Readonly<Record<number, ChannelColor>> = {
-  1: { rgb: [19, 0, 249], range: [0, 51] },
-  2: { rgb: [42, 255, 31], range: [0, 107] },
-  3: { rgb: [255, 0, 25], range: [0, 64] },
-  4: { rgb: [45, 255, 252], range: [0, 191] },
-  5: { rgb: [250, 0, 253], range: [0, 89] },
-  6: { rgb: [254, 255, 40], range: [0, 191] },
-};
 
 export interface CompositeOptions {
   /**

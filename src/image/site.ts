@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
-import { channelPath, siteId, type SiteRecord } from '../data/site.js';
+import { CHANNEL_COUNT, SITE_SIZE, siteId } from '../rxrx1/index.js';
+import { channelPath, type SiteRecord } from '../data/site.js';
 import { decodeGray8 } from './png.js';
 
 /** What locates a site's files; a full SiteRecord also fits. */

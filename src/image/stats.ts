@@ -3,7 +3,7 @@
  * uint8, one pass over the pixels, no sorting. Definitions follow numpy (the reference the fixtures come from):
  * np.mean, np.std (population, ddof=0) and np.percentile with its default 'linear' method.
  */
-import { CHANNEL_COUNT } from '../data/channels.js';
+import { CHANNEL_COUNT } from '../rxrx1/index.js';
 import { ALL_CHANNELS, checkChannels } from './site.js';
 
 export interface ChannelStats {

@@ -9,7 +9,7 @@ import { checkDataset } from '../data/check.js';
 import { detectLayout } from '../data/layout.js';
 import { ensureSiteIndex, querySiteIndex } from '../data/siteIndex.js';
 import { simulate, type PresetName } from '../data/simulate/index.js';
-import { SITE_SIZE } from '../data/channels.js';
+import { SITE_SIZE } from '../rxrx1/index.js';
 import type { SiteRecord } from '../data/site.js';
 import { loadSite } from '../image/site.js';
 import { compositeRgb } from '../image/rgb.js';

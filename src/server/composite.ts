@@ -2,8 +2,8 @@
  * Image operations the server adds around src/image: an RGB composite with custom channel colours, box-filter
  * downscaling for thumbnails, and contrast stretching of one channel. Pure functions over typed arrays.
  */
-import { CHANNEL_COUNT, SITE_SIZE } from '../data/channels.js';
-import { compositeRgb, type DisplayRange } from '../image/rgb.js';
+import { CHANNEL_COUNT, type DisplayRange, SITE_SIZE } from '../rxrx1/index.js';
+import { compositeRgb } from '../image/rgb.js';
 import { PLANE_SIZE } from '../image/site.js';
 import { channelHistogram, histogramPercentile } from '../image/stats.js';
 

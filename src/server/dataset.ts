@@ -5,9 +5,9 @@
  */
 import { detectLayout, type DatasetLayout } from '../data/layout.js';
 import { ensureSiteIndex, querySiteIndex } from '../data/siteIndex.js';
-import { wellPosition } from '../data/plate.js';
+import { type Dataset, wellPosition, type WellType } from '../rxrx1/index.js';
 import { loadRxrx1Structure } from '../data/rxrx1Structure.js';
-import type { Dataset, SiteRecord, WellType } from '../data/site.js';
+import type { SiteRecord } from '../data/site.js';
 
 export interface WellRecord {
   wellId: string;

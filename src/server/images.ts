@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { CHANNEL_COUNT } from '../data/channels.js';
+import { CHANNEL_COUNT } from '../rxrx1/index.js';
 import { channelPath, type SiteRecord } from '../data/site.js';
 import type { ChannelStats } from '../image/stats.js';
 import { HttpError } from './errors.js';

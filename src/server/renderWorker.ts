@@ -3,7 +3,7 @@
  * all the CPU work of an image request there (composite, downscale, PNG encoding, statistics), so the event
  * loop only routes requests and moves bytes.
  */
-import { SITE_SIZE } from '../data/channels.js';
+import { SITE_SIZE } from '../rxrx1/index.js';
 import { encodePng } from '../image/png.js';
 import { loadSite, SiteLoadError, type SiteLoadProblem, type SiteLocation } from '../image/site.js';
 import { channelStats, type ChannelStats } from '../image/stats.js';

@@ -1,7 +1,6 @@
 /** zod schemas of every route's params, query and body. Messages say what was expected. */
 import { z } from 'zod';
-import { MAX_SIRNA_ID } from '../data/metadata.js';
-import { WELL_TYPES, type WellType, type Dataset } from '../data/site.js';
+import { type Dataset, MAX_SIRNA_ID, WELL_TYPES, type WellType } from '../rxrx1/index.js';
 
 /** A repeated query parameter (?plate=1&plate=2) arrives as an array: treat it as a comma-separated list. */
 const joined = (value: unknown) => (Array.isArray(value) ? value.join(',') : value);

@@ -3,6 +3,7 @@
  * rxrx1-utils' RGB_MAP (src/image/rgb.ts): with them the viewer asks for the composite with no parameters,
  * which the server renders exactly as `phenomap rgb` does.
  */
+import { CHANNELS, RGB_MAP, rgbToHex } from '../rxrx1/index.js';
 
 export interface ChannelSetting {
   channel: number;
@@ -19,18 +20,14 @@ export interface DisplaySettings {
   percentiles: [number, number];
 }
 
-/** The six stains, w1..w6 (the library's channel table). */
-export { CHANNELS as CHANNEL_INFO } from '../data/channels.js';
-
-/** rxrx1-utils RGB_MAP: colour and display range of w1..w6. */
-export const DEFAULT_CHANNELS: readonly ChannelSetting[] = [
-  { channel: 1, enabled: true, color: '#1300f9', low: 0, high: 51 },
-  { channel: 2, enabled: true, color: '#2aff1f', low: 0, high: 107 },
-  { channel: 3, enabled: true, color: '#ff0019', low: 0, high: 64 },
-  { channel: 4, enabled: true, color: '#2dfffc', low: 0, high: 191 },
-  { channel: 5, enabled: true, color: '#fa00fd', low: 0, high: 89 },
-  { channel: 6, enabled: true, color: '#feff28', low: 0, high: 191 },
-];
+/** rxrx1-utils RGB_MAP as display settings: colour and display range of w1..w6. */
+export const DEFAULT_CHANNELS: readonly ChannelSetting[] = CHANNELS.map(({ index }) => ({
+  channel: index,
+  enabled: true,
+  color: rgbToHex(RGB_MAP[index].rgb),
+  low: RGB_MAP[index].range[0],
+  high: RGB_MAP[index].range[1],
+}));
 
 export const DEFAULT_SETTINGS: DisplaySettings = {
   channels: DEFAULT_CHANNELS.map((c) => ({ ...c })),

@@ -14,8 +14,7 @@
  * Pixel noise is not a batch effect (independent per pixel, it cannot confound experiments): it has its own
  * strength and is left on when batch strength is 0.
  */
-import { CHANNEL_COUNT, SITE_SIZE } from '../channels.js';
-import { edgeDistance } from '../plate.js';
+import { CHANNEL_COUNT, edgeDistance, SITE_SIZE } from '../../rxrx1/index.js';
 import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
 import { illuminationMoments, type Illumination, type Noise } from './imaging.js';
 import { rngFor } from '../../util/random.js';

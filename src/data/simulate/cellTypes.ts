@@ -3,7 +3,7 @@
  * shared/data/rxrx1/images: HEPG2 grows in dense colonies of small nuclei, HUVEC are elongated with long
  * actin stress fibres, RPE are large flat cells with big nuclei, U2OS have round nuclei and medium density.
  */
-import type { CellType } from '../site.js';
+import type { CellType } from '../../rxrx1/index.js';
 import type { PlacementParams } from './cells.js';
 import type { Phenotype } from './phenotype.js';
 import type { StainLook } from './stains.js';

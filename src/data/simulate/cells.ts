@@ -5,7 +5,7 @@
  * may touch but barely overlap and a segmentation can count them. Colonies come from thinning candidates
  * with a coarse noise field.
  */
-import { SITE_SIZE } from '../channels.js';
+import { SITE_SIZE } from '../../rxrx1/index.js';
 import type { Rng } from '../../util/random.js';
 import { TEXTURE_MASK, TEXTURE_SIZE } from './textures.js';
 

@@ -3,7 +3,7 @@
  * against the truth (does a segmentation count the cells? does batch correction remove the experiment
  * effects? do profiles of the same siRNA match across experiments?).
  */
-import type { CellType, Dataset } from '../site.js';
+import type { CellType, Dataset } from '../../rxrx1/index.js';
 import type { BatchStrengths, CleanStats, ExperimentBatch, Photometry } from './batch.js';
 import type { CellTypeProfile } from './cellTypes.js';
 import type { KeptSirnas } from './layout.js';

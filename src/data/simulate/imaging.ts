@@ -4,7 +4,7 @@
  * centre (vignetting, a low-order stand-in for the cos^4 law) with a small per-site tilt; noise is
  * Poisson-Gaussian (Foi et al. 2008, IEEE TIP 17:1737): variance = read^2 + shot * value.
  */
-import { SITE_SIZE } from '../channels.js';
+import { SITE_SIZE } from '../../rxrx1/index.js';
 import type { Rng } from '../../util/random.js';
 
 export interface Illumination {

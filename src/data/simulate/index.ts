@@ -14,11 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { CHANNEL_COUNT } from '../channels.js';
+import { CELL_TYPES, type CellType, CHANNEL_COUNT, siteId, SITES_PER_WELL, wellId } from '../../rxrx1/index.js';
 import { OFFICIAL_COLUMNS } from '../metadata.js';
 import { loadRxrx1Structure, type Rxrx1Structure } from '../rxrx1Structure.js';
-import { CELL_TYPES, channelPath, siteId, wellId, type CellType, type SiteRecord } from '../site.js';
-import { SITES_PER_WELL } from '../plate.js';
+import { channelPath, type SiteRecord } from '../site.js';
 import {
   experimentBatch,
   noiseAt,

@@ -3,14 +3,13 @@
  * in B02); the kept treatment siRNAs of the plate's group go to seeded random wells among the rest, as the
  * real screen randomised treatment positions per plate.
  */
-import { USED_WELLS } from '../plate.js';
 import {
   FIRST_POSITIVE_CONTROL,
   LAST_POSITIVE_CONTROL,
   NEGATIVE_CONTROL_SIRNA,
-  type Rxrx1Experiment,
-  type Rxrx1Structure,
-} from '../rxrx1Structure.js';
+  USED_WELLS,
+} from '../../rxrx1/index.js';
+import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
 import type { Preset } from './presets.js';
 import { rngFor } from '../../util/random.js';
 import { sirnaTruth } from './phenotype.js';

@@ -3,7 +3,7 @@
  * [1, 2, 1] / 4 kernel (sigma ~0.7 px), which softens drawn edges the way a diffraction-limited objective
  * does at RxRx1's sampling. Edges are clamped.
  */
-import { SITE_SIZE } from '../channels.js';
+import { SITE_SIZE } from '../../rxrx1/index.js';
 
 /** Blurs a SITE_SIZE x SITE_SIZE image in place; `scratch` is a buffer of the same size. */
 export function blurBinomial(image: Float32Array, scratch: Float32Array): void {

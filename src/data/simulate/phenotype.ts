@@ -4,9 +4,7 @@
  * its sensitivity). Most treatment siRNAs do nothing, a few act strongly (an exponential tail of strengths,
  * as in genome-wide knockdown screens); positive controls are always strong, the negative control is inert.
  */
-import { CHANNEL_COUNT } from '../channels.js';
-import { FIRST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA } from '../rxrx1Structure.js';
-import type { WellType } from '../site.js';
+import { CHANNEL_COUNT, FIRST_POSITIVE_CONTROL, NEGATIVE_CONTROL_SIRNA, type WellType } from '../../rxrx1/index.js';
 import { rngFor } from '../../util/random.js';
 
 export interface Phenotype {

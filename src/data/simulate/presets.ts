@@ -12,7 +12,7 @@
  * | medium | 20 (all 4 cell types: 3 train + 2 test)  | 4          | ~61: 30 siRNAs, 30 pos., neg.     | 9,766  | ~5 min (est.)  |
  */
 import type { Rxrx1Structure } from '../rxrx1Structure.js';
-import { GROUP_COUNT, GROUP_SIZE, FIRST_POSITIVE_CONTROL, LAST_POSITIVE_CONTROL } from '../rxrx1Structure.js';
+import { GROUP_COUNT, GROUP_SIZE, FIRST_POSITIVE_CONTROL, LAST_POSITIVE_CONTROL } from '../../rxrx1/index.js';
 
 export type PresetName = 'tiny' | 'small' | 'medium';
 

@@ -3,7 +3,7 @@
  * Every random draw comes from streams keyed by the run seed and the site's key, so a site's pixels do not
  * depend on which thread renders it or in what order.
  */
-import { CHANNEL_COUNT, SITE_SIZE } from '../channels.js';
+import { CHANNEL_COUNT, SITE_SIZE } from '../../rxrx1/index.js';
 import { placeCells, type Cell, type PlacementParams } from './cells.js';
 import { expose, type SiteImaging } from './imaging.js';
 import { blurBinomial } from './optics.js';

@@ -12,7 +12,7 @@
  * diagram, Aurenhammer 1991); membranes are drawn where the two nearest territories meet, and free cell
  * edges are roughened with noise.
  */
-import { CHANNEL_COUNT, SITE_SIZE } from '../channels.js';
+import { CHANNEL_COUNT, SITE_SIZE } from '../../rxrx1/index.js';
 import type { Cell } from './cells.js';
 import { TEXTURE_MASK, TEXTURE_SIZE, type Textures } from './textures.js';
 

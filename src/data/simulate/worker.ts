@@ -3,7 +3,7 @@
  * measures clean images for calibration (`measureClean`). Buffers live for the thread's lifetime.
  */
 import { encodePng } from '../../image/png.js';
-import { SITE_SIZE } from '../channels.js';
+import { SITE_SIZE } from '../../rxrx1/index.js';
 import type { CleanStats } from './batch.js';
 import type { PlacementParams } from './cells.js';
 import { writeFileAtomic } from '../../util/files.js';

@@ -1,6 +1,6 @@
 /** Dataset, wells, sites, site images and plate maps. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CHANNELS } from '../../data/channels.js';
+import { CHANNELS } from '../../rxrx1/index.js';
 import type { DatasetCatalog, WellRecord } from '../dataset.js';
 import { HttpError, parseRequest } from '../errors.js';
 import type { ImageService, RenderedImage } from '../images.js';

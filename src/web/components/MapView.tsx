@@ -1,8 +1,14 @@
 import { useCallback, useMemo, useState } from 'react';
 import { api, type EmbeddingPoint, type RunInfo } from '../api';
-import { categoricalColor, sirnaColor, WELL_TYPE_COLORS } from '../colors';
 import { navigate, useAsync, type Route } from '../hooks';
-import { parseWellId, WELL_TYPE_LABELS } from '../plate';
+import {
+  categoricalColor,
+  FIRST_POSITIVE_CONTROL,
+  parseWellId,
+  sirnaColor,
+  WELL_TYPE_COLORS,
+  WELL_TYPE_LABELS,
+} from '../../rxrx1/index.js';
 import { Scatter } from './Scatter';
 import { Empty, ErrorMessage, Loading, SelectField } from './Status';
 
@@ -241,7 +247,7 @@ function MapLegend({
 }) {
   if (categories.length === 0) return null;
   const many = categories.length > 40;
-  const shown = many ? categories.filter((k) => Number(k) >= 1108) : categories;
+  const shown = many ? categories.filter((k) => Number(k) >= FIRST_POSITIVE_CONTROL) : categories;
   return (
     <div className="legend" aria-label="Legend" data-testid="map-legend">
       <span className="legend-title">{COLOR_FIELDS.find((f) => f.value === field)?.label}</span>

@@ -1,8 +1,18 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { api, type DatasetInfo, type PlateValue, type RunInfo, type WellRecord } from '../api';
-import { categoryColor, formatNumber, VIRIDIS_GRADIENT, viridis } from '../colors';
+import { formatNumber, VIRIDIS_GRADIENT } from '../colors';
+import {
+  categoryColor,
+  isUsedPosition as isUsed,
+  PLATE_COLUMNS,
+  PLATE_ROWS,
+  ROW_LETTERS,
+  viridis,
+  WELL_TYPE_LABELS,
+  wellName,
+  wellPosition,
+} from '../../rxrx1/index.js';
 import { navigate, useAsync, useDebounced, type Route } from '../hooks';
-import { isUsed, PLATE_COLUMNS, PLATE_ROWS, ROW_LETTERS, WELL_TYPE_LABELS, wellName, wellPosition } from '../plate';
 import { Empty, ErrorMessage, Field, Loading } from './Status';
 import { WellPanel } from './WellPanel';
 

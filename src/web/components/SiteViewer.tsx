@@ -2,7 +2,6 @@ import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { api, ApiError, channelImageUrl, siteImageUrl, type ChannelStats, type SiteInfo } from '../api';
 import { formatNumber } from '../colors';
 import {
-  CHANNEL_INFO,
   compositeQuery,
   DEFAULT_SETTINGS,
   loadSettings,
@@ -11,7 +10,7 @@ import {
   type DisplaySettings,
 } from '../composite';
 import { href, navigate, useAsync, useDebounced } from '../hooks';
-import { parseSiteId, WELL_TYPE_LABELS } from '../plate';
+import { CHANNELS, parseSiteId, WELL_TYPE_LABELS } from '../../rxrx1/index.js';
 import { Empty, ErrorMessage, Field, Loading } from './Status';
 import { ZoomPan } from './ZoomPan';
 
@@ -184,7 +183,7 @@ function SiteDetail({ siteId }: { siteId: string }) {
             <div className="image-caption">
               {solo !== null ? (
                 <span>
-                  Channel w{solo} ({CHANNEL_INFO[solo - 1].stain}) alone, grey levels stretched between its{' '}
+                  Channel w{solo} ({CHANNELS[solo - 1].stain}) alone, grey levels stretched between its{' '}
                   {settings.percentiles[0]} and {settings.percentiles[1]} percentiles.{' '}
                   <button type="button" className="link-button" onClick={() => setSolo(null)}>
                     Back to the composite
@@ -347,7 +346,7 @@ function ChannelRow({
   onChange: (change: Partial<ChannelSetting>) => void;
   onSolo: () => void;
 }) {
-  const info = CHANNEL_INFO[setting.channel - 1];
+  const info = CHANNELS[setting.channel - 1];
   const id = `channel-${setting.channel}`;
   return (
     <li className={`channel-row${setting.enabled && !missing ? '' : ' off'}`} data-testid={id}>
@@ -495,7 +494,7 @@ function StatsTable({ stats }: { stats: ChannelStats[] }) {
           {stats.map((s) => (
             <tr key={s.channel}>
               <th scope="row">
-                w{s.channel} {CHANNEL_INFO[s.channel - 1]?.stain}
+                w{s.channel} {CHANNELS[s.channel - 1]?.stain}
               </th>
               {s.present === false ? (
                 <td colSpan={Math.max(1, keys.length)} className="muted">

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { siteImageUrl, type PlateValue, type WellRecord } from '../api';
 import { formatNumber } from '../colors';
 import { href } from '../hooks';
-import { WELL_TYPE_LABELS } from '../plate';
+import { WELL_TYPE_LABELS } from '../../rxrx1/index.js';
 import { Loading } from './Status';
 
 /** Fields the panel already shows as metadata. */

@@ -22,10 +22,15 @@ export function wellPosition(well: string): { row: number; column: number } | nu
   return { row: ROW_LETTERS.indexOf(match[1]), column };
 }
 
+/** True for the zero-based positions of the 308 wells RxRx1 uses (rows B..O x columns 02..23). */
+export function isUsedPosition(row: number, column: number): boolean {
+  return row >= 1 && row <= 14 && column >= 1 && column <= 22;
+}
+
 /** True for the 308 wells RxRx1 uses (B..O x 02..23). */
 export function isUsedWell(well: string): boolean {
   const position = wellPosition(well);
-  return position !== null && position.row >= 1 && position.row <= 14 && position.column >= 1 && position.column <= 22;
+  return position !== null && isUsedPosition(position.row, position.column);
 }
 
 /** The 308 used wells in row-major order. */
