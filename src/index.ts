@@ -23,7 +23,7 @@ export { loadSite, SiteLoadError, type SiteLocation } from './image/site.js';
 export { SiteLoaderPool, loadSites } from './image/pool.js';
 export { compositeRgb, type CompositeOptions } from './image/rgb.js';
 export { channelStats, type ChannelStats } from './image/stats.js';
-export { decodeGray8, encodePng, readPngHeader } from './image/png.js';
+export { decodeGray8, encodePng, readPngHeader } from './codec/png.js';
 export * from './store/profiles.js';
 export { aggregateToWells } from './store/wells.js';
 export { featurizeDataset, type FeaturizeOptions, type FeaturizeSummary } from './jobs/featurize.js';

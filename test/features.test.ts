@@ -17,7 +17,7 @@ import { measureShape, SHAPE_FEATURES } from '../src/features/shape.js';
 import { measureTexture, TEXTURE_FEATURES } from '../src/features/texture.js';
 import { thresholdLi, thresholdOtsu } from '../src/features/threshold.js';
 import { watershed } from '../src/features/watershed.js';
-import { decodeGray8 } from '../src/image/png.js';
+import { decodeGray8 } from '../src/codec/png.js';
 import { loadSite } from '../src/image/site.js';
 import { META, type ProfileTable } from '../src/store/profiles.js';
 import { FIXTURES, readFixture, SHARED_RXRX1, needsSample } from './helpers.js';

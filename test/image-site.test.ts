@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { channelPath } from '../src/data/site.js';
-import { decodeGray8, encodePng } from '../src/image/png.js';
+import { decodeGray8, encodePng } from '../src/codec/png.js';
 import { loadSites, SiteLoaderPool } from '../src/image/pool.js';
 import { loadSite, PLANE_SIZE, SITE_TENSOR_SIZE, SiteLoadError, type SiteLocation } from '../src/image/site.js';
 import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';

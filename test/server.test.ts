@@ -16,7 +16,7 @@ import { loadSite } from '../src/image/site.js';
 import { compositeRgb } from '../src/image/rgb.js';
 import { RGB_MAP } from '../src/rxrx1/index.js';
 import { channelStats } from '../src/image/stats.js';
-import { encodePng } from '../src/image/png.js';
+import { encodePng } from '../src/codec/png.js';
 import { writeProfiles, META } from '../src/store/profiles.js';
 import { dropPostgresSchema, openDb } from '../src/competition/db.js';
 import { SUBMISSION_MESSAGES } from '../src/competition/submission.js';

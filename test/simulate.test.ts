@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { decodeGray8 } from '../src/image/png.js';
+import { decodeGray8 } from '../src/codec/png.js';
 import { loadRxrx1Structure } from '../src/data/rxrx1Structure.js';
 import { isUsedWell } from '../src/rxrx1/index.js';
 import { simulate, PRESETS, type GroundTruth, type Preset, type SimulateSummary } from '../src/data/simulate/index.js';

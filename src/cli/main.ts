@@ -11,7 +11,7 @@ import { simulate, PRESETS, type PresetName } from '../data/simulate/index.js';
 import { loadSite } from '../image/site.js';
 import { compositeRgb } from '../image/rgb.js';
 import { channelStats } from '../image/stats.js';
-import { encodePng } from '../image/png.js';
+import { encodePng } from '../codec/png.js';
 import { runDemo } from '../jobs/demo.js';
 import { withProgress } from './progress.js';
 import { integer, list, number } from './options.js';

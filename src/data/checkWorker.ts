@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { decodeGray8, readPngHeader } from '../image/png.js';
+import { decodeGray8, readPngHeader } from '../codec/png.js';
 import { SITE_SIZE } from '../rxrx1/index.js';
 
 export type FileProblemKind = 'bad_format' | 'undecodable';

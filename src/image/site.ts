@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CHANNEL_COUNT, SITE_SIZE, siteId } from '../rxrx1/index.js';
 import { channelPath, type SiteRecord } from '../data/site.js';
-import { decodeGray8 } from './png.js';
+import { decodeGray8 } from '../codec/png.js';
 
 /** What locates a site's files; a full SiteRecord also fits. */
 export type SiteLocation = Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site'>;

@@ -14,7 +14,7 @@ import type { SiteRecord } from '../data/site.js';
 import { loadSite } from '../image/site.js';
 import { compositeRgb } from '../image/rgb.js';
 import { channelStats } from '../image/stats.js';
-import { encodePng } from '../image/png.js';
+import { encodePng } from '../codec/png.js';
 import { runPipeline } from './pipeline.js';
 
 export interface DemoOptions {

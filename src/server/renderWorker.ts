@@ -4,7 +4,7 @@
  * loop only routes requests and moves bytes.
  */
 import { SITE_SIZE } from '../rxrx1/index.js';
-import { encodePng } from '../image/png.js';
+import { encodePng } from '../codec/png.js';
 import { loadSite, SiteLoadError, type SiteLoadProblem, type SiteLocation } from '../image/site.js';
 import { channelStats, type ChannelStats } from '../image/stats.js';
 import { channelPlane, composite, downscale, type CompositeRequest } from './composite.js';

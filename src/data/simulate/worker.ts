@@ -2,7 +2,7 @@
  * Piscina worker of the simulator: renders sites and writes their six PNGs (`renderSiteFiles`), and
  * measures clean images for calibration (`measureClean`). Buffers live for the thread's lifetime.
  */
-import { encodePng } from '../../image/png.js';
+import { encodePng } from '../../codec/png.js';
 import { SITE_SIZE } from '../../rxrx1/index.js';
 import type { CleanStats } from './batch.js';
 import type { PlacementParams } from './cells.js';
