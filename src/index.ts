@@ -1,7 +1,7 @@
 /** phenomap's library API: what the CLI and the server are built from. */
 export * from './rxrx1/index.js';
 export * from './data/site.js';
-export { detectLayout, DatasetError, type DatasetLayout, type LayoutKind } from './data/layout.js';
+export { detectLayout, DatasetError, type DatasetLayout } from './data/layout.js';
 export { readSites, type MetadataProblem, type MetadataResult } from './data/metadata.js';
 export { checkDataset, type CheckReport, type CheckOptions, type ProblemKind } from './data/check.js';
 export {

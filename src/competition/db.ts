@@ -9,8 +9,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import type { Dialect } from './types.js';
 
-export type Dialect = 'sqlite' | 'postgres';
 export type SqlValue = string | number | null;
 
 /** What a transaction body gets: the same queries, bound to the transaction. */

@@ -2,5 +2,6 @@
 export * from './key.js';
 export * from './submission.js';
 export * from './store.js';
-export { openDb, isPostgresUrl, dropPostgresSchema, type Db, type DbSession, type Dialect } from './db.js';
+export * from './types.js';
+export { openDb, isPostgresUrl, dropPostgresSchema, type Db, type DbSession } from './db.js';
 export { migrate, MIGRATIONS, type Migration } from './migrations.js';

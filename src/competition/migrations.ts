@@ -6,7 +6,8 @@
  * add the next number. The submitted file is the last column of `submissions` and the daily count is answered
  * from an index, so neither a count nor a leaderboard reads the (large) files.
  */
-import type { Db, Dialect } from './db.js';
+import type { Db } from './db.js';
+import type { Dialect } from './types.js';
 
 export interface Migration {
   version: number;

@@ -20,6 +20,17 @@ import crypto from 'node:crypto';
 import type { Db } from './db.js';
 import { keyFingerprint, type SolutionKey } from './key.js';
 import { migrate } from './migrations.js';
+import type {
+  Board,
+  CompetitionInfo,
+  CompetitionState,
+  Leaderboard,
+  LeaderboardEntry,
+  Quota,
+  SubmissionRecord,
+  Team,
+  TeamRegistration,
+} from './types.js';
 import {
   DEFAULT_MAX_SUBMISSION_BYTES,
   MAX_SUBMISSION_SIRNA,
@@ -68,60 +79,6 @@ export interface CompetitionOptions {
   organizerToken?: string;
   /** Clock (tests move it across days). */
   now?: () => Date;
-}
-
-export type CompetitionState = 'open' | 'closed';
-
-export interface Team {
-  id: number;
-  name: string;
-  createdAt: string;
-}
-
-export interface SubmissionRecord {
-  id: number;
-  teamId: number;
-  team: string;
-  createdAt: string;
-  filename: string | null;
-  bytes: number;
-  valid: boolean;
-  publicScore: number | null;
-  /** Shown only once the competition is closed (null before). */
-  privateScore: number | null;
-  message: string | null;
-}
-
-export interface LeaderboardEntry {
-  rank: number;
-  team: string;
-  score: number;
-  /** The submission that gives the score, and when it was made. */
-  submissionId: number;
-  submittedAt: string;
-  /** Valid submissions of the team. */
-  submissions: number;
-}
-
-export interface Leaderboard {
-  board: 'public' | 'private';
-  state: CompetitionState;
-  entries: LeaderboardEntry[];
-}
-
-export interface CompetitionInfo {
-  name: string;
-  state: CompetitionState;
-  metric: 'accuracy';
-  ids: number;
-  publicIds: number;
-  privateIds: number;
-  dailyLimit: number;
-  maxBytes: number;
-  header: string;
-  sirnaRange: [number, number];
-  openedAt: string;
-  closedAt: string | null;
 }
 
 interface SubmissionRow {
@@ -230,7 +187,7 @@ export class Competition {
   }
 
   /** Registers a team; the token is returned only here (the database keeps its hash). */
-  async registerTeam(rawName: string): Promise<{ team: Team; token: string }> {
+  async registerTeam(rawName: string): Promise<TeamRegistration> {
     const name = rawName.trim();
     if (!TEAM_NAME_PATTERN.test(name)) throw new CompetitionError(400, COMPETITION_MESSAGES.teamName);
     const nameKey = name.toLowerCase();
@@ -347,7 +304,7 @@ export class Competition {
   }
 
   /** Valid submissions of the UTC day `now` falls in, and the limit. */
-  async quota(team: Team): Promise<{ used: number; limit: number; resetsAt: string }> {
+  async quota(team: Team): Promise<Quota> {
     const { start, end } = utcDay(this.#now());
     const count = await this.db.get<{ n: number }>(
       'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at >= ? AND created_at < ?',
@@ -356,7 +313,7 @@ export class Competition {
     return { used: Number(count?.n ?? 0), limit: this.dailyLimit, resetsAt: end };
   }
 
-  async leaderboard(board: 'public' | 'private'): Promise<Leaderboard> {
+  async leaderboard(board: Board): Promise<Leaderboard> {
     const state = (await this.#state()).state;
     if (board === 'private' && state !== 'closed') throw new CompetitionError(403, COMPETITION_MESSAGES.privateHidden);
     const rows = await this.db.all<SubmissionRow>(

@@ -4,15 +4,11 @@
  * plate together, because RxRx1 plate numbers (1..4) repeat in every experiment.
  */
 import { META, type MetadataValue, type ProfileTable } from '../store/profiles.js';
+import type { FitOn } from './fitOn.js';
+
+export { FIT_ON, type FitOn } from './fitOn.js';
 
 export type GroupBy = 'plate' | 'experiment' | 'all';
-/**
- * Rows a transform is estimated on (by Metadata_well_type): the negative controls, all controls (negative and
- * positive: in RxRx1 the same 31 control wells sit on every plate, a steadier reference than one B02 well), or
- * every row.
- */
-export const FIT_ON = ['negative', 'controls', 'all'] as const;
-export type FitOn = (typeof FIT_ON)[number];
 const FIT_WELL_TYPES: Record<Exclude<FitOn, 'all'>, readonly string[]> = {
   negative: ['negative_control'],
   controls: ['negative_control', 'positive_control'],

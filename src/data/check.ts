@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { detectLayout, type LayoutKind } from './layout.js';
+import { detectLayout } from './layout.js';
 import { readSites } from './metadata.js';
 import { channelPath } from './site.js';
-import { CHANNEL_COUNT } from '../rxrx1/index.js';
+import { CHANNEL_COUNT, type LayoutKind } from '../rxrx1/index.js';
 import type { FileProblem, ValidateTask } from './checkWorker.js';
 
 export const PROBLEM_KINDS = [

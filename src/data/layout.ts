@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { LayoutKind } from '../rxrx1/index.js';
 
 /**
  * The two ways RxRx1 was published. `official`: metadata.csv + images/{dataset}/... (rxrx.ai release).
@@ -7,8 +8,6 @@ import path from 'node:path';
  * competition). Metadata may sit in the dataset folder itself or in its metadata/ subfolder, images in
  * images/ or directly beside the metadata.
  */
-export type LayoutKind = 'official' | 'kaggle';
-
 export interface DatasetLayout {
   root: string;
   kind: LayoutKind;

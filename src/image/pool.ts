@@ -5,7 +5,8 @@
 import os from 'node:os';
 import { Piscina } from 'piscina';
 import type { LoadFailure, LoadTask } from './loadWorker.js';
-import { checkChannels, SiteLoadError, type SiteLocation } from './site.js';
+import { checkChannels } from '../rxrx1/index.js';
+import { SiteLoadError, type SiteLocation } from './site.js';
 
 export interface SiteLoaderPoolOptions {
   /** Worker threads (default os.availableParallelism()). */

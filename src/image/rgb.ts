@@ -7,8 +7,15 @@
  * than subtracting lo; that only matters for a range with lo > 0, and is kept so that a range here means what
  * it means in an rxrx1-utils rgb_map.
  */
-import { CHANNEL_COUNT, type ChannelColor, type DisplayRange, RGB_MAP, SITE_SIZE } from '../rxrx1/index.js';
-import { ALL_CHANNELS, checkChannels } from './site.js';
+import {
+  ALL_CHANNELS,
+  CHANNEL_COUNT,
+  type ChannelColor,
+  checkChannels,
+  type DisplayRange,
+  RGB_MAP,
+  SITE_SIZE,
+} from '../rxrx1/index.js';
 import { channelHistogram, histogramPercentile } from './stats.js';
 
 export interface CompositeOptions {

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CHANNEL_COUNT, SITE_SIZE, siteId } from '../rxrx1/index.js';
+import { ALL_CHANNELS, CHANNEL_COUNT, checkChannels, SITE_SIZE, siteId } from '../rxrx1/index.js';
 import { channelPath, type SiteRecord } from '../data/site.js';
 import { decodeGray8 } from '../codec/png.js';
 
@@ -16,8 +16,6 @@ export type SiteLocation = Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' |
 export const PLANE_SIZE = SITE_SIZE * SITE_SIZE;
 /** Bytes in a site tensor (6 x 512 x 512). */
 export const SITE_TENSOR_SIZE = CHANNEL_COUNT * PLANE_SIZE;
-/** Channel numbers 1..6, the default everywhere a channel subset can be given. */
-export const ALL_CHANNELS: readonly number[] = Array.from({ length: CHANNEL_COUNT }, (_, i) => i + 1);
 
 export interface LoadSiteOptions {
   /** Tensor to fill (SITE_TENSOR_SIZE bytes), e.g. reused across sites; a new one by default. */
@@ -44,16 +42,6 @@ export class SiteLoadError extends Error {
   ) {
     super(`site ${siteId}: ${problems.map((p) => `${p.file}: ${p.reason}`).join('; ')}`);
   }
-}
-
-/** Throws a plain Error naming the bad value: a wrong channel list is a caller bug, not a data problem. */
-export function checkChannels(channels: readonly number[]): void {
-  for (const channel of channels) {
-    if (!Number.isInteger(channel) || channel < 1 || channel > CHANNEL_COUNT)
-      throw new Error(`channel ${channel}: expected an integer 1..${CHANNEL_COUNT}`);
-  }
-  if (new Set(channels).size !== channels.length)
-    throw new Error(`channels [${channels.join(', ')}]: each channel may appear once`);
 }
 
 function describe(error: unknown): string {

@@ -3,8 +3,7 @@
  * uint8, one pass over the pixels, no sorting. Definitions follow numpy (the reference the fixtures come from):
  * np.mean, np.std (population, ddof=0) and np.percentile with its default 'linear' method.
  */
-import { CHANNEL_COUNT } from '../rxrx1/index.js';
-import { ALL_CHANNELS, checkChannels } from './site.js';
+import { ALL_CHANNELS, CHANNEL_COUNT, checkChannels } from '../rxrx1/index.js';
 
 export interface ChannelStats {
   /** 1-based channel number (w1..w6). */

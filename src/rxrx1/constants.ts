@@ -8,6 +8,8 @@ export const CELL_TYPES = ['HEPG2', 'HUVEC', 'RPE', 'U2OS'] as const;
 export type CellType = (typeof CELL_TYPES)[number];
 export type Dataset = 'train' | 'test';
 export const DATASETS: readonly Dataset[] = ['train', 'test'];
+/** The two layouts RxRx1 was released in: rxrx.ai's (metadata.csv) and the 2019 Kaggle competition's. */
+export type LayoutKind = 'official' | 'kaggle';
 export type WellType = 'treatment' | 'negative_control' | 'positive_control';
 export const WELL_TYPES: readonly WellType[] = ['treatment', 'negative_control', 'positive_control'];
 /** Well types in words, for people. */

@@ -44,6 +44,19 @@ export function siteIdError(id: string): string {
   return `site id "${id}": expected {experiment}_{plate}_{well}_{site}, e.g. HEPG2-01_1_B02_1`;
 }
 
+/** Channel numbers 1..6, the default everywhere a channel subset can be given. */
+export const ALL_CHANNELS: readonly number[] = Array.from({ length: CHANNEL_COUNT }, (_, i) => i + 1);
+
+/** Throws a plain Error naming the bad value: a wrong channel list is a caller bug, not a data problem. */
+export function checkChannels(channels: readonly number[]): void {
+  for (const channel of channels) {
+    if (!Number.isInteger(channel) || channel < 1 || channel > CHANNEL_COUNT)
+      throw new Error(`channel ${channel}: expected an integer 1..${CHANNEL_COUNT}`);
+  }
+  if (new Set(channels).size !== channels.length)
+    throw new Error(`channels [${channels.join(', ')}]: each channel may appear once`);
+}
+
 /** Parses "1".."6" or "w1".."w6" into a channel number; throws naming the bad value. */
 export function parseChannel(value: string): number {
   const match = new RegExp(`^w?([1-${CHANNEL_COUNT}])$`).exec(value.trim());

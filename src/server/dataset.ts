@@ -5,48 +5,11 @@
  */
 import { detectLayout, type DatasetLayout } from '../data/layout.js';
 import { ensureSiteIndex, querySiteIndex } from '../data/siteIndex.js';
-import { type Dataset, wellPosition, type WellType } from '../rxrx1/index.js';
+import { wellPosition } from '../rxrx1/index.js';
 import { loadRxrx1Structure } from '../data/rxrx1Structure.js';
 import type { SiteRecord } from '../data/site.js';
-
-export interface WellRecord {
-  wellId: string;
-  experiment: string;
-  plate: number;
-  well: string;
-  /** Zero-based plate row (A = 0) and column (01 = 0). */
-  row: number;
-  column: number;
-  cellType: string;
-  dataset: Dataset;
-  wellType: WellType;
-  sirnaId: number | null;
-  sirna: string | null;
-  /**
-   * RxRx1 siRNA group 0..3 of a treatment well (the 1,108 treatment siRNAs form 4 groups of 277 and each plate
-   * holds one group): the group of its siRNA, or for an unlabelled well the group of its plate (the group most
-   * of the plate's labelled treatments belong to, else RxRx1's plate_groups assignment). Null for controls.
-   */
-  sirnaGroup: number | null;
-  /** Site numbers present in the metadata. */
-  sites: number[];
-}
-
-export interface ExperimentRecord {
-  experiment: string;
-  cellType: string;
-  dataset: Dataset;
-  plates: number[];
-}
-
-export interface WellFilter {
-  experiment?: string[];
-  plate?: number[];
-  cellType?: string[];
-  wellType?: WellType[];
-  sirnaId?: number[];
-  dataset?: Dataset[];
-}
+import type { WellFilter } from '../api/schemas.js';
+import type { ExperimentRecord, WellRecord } from '../api/types.js';
 
 interface Groups {
   ofSirna: Map<number, number>;

@@ -13,6 +13,7 @@ import { openDb, type Db } from '../competition/db.js';
 import { demoKey, parseKey, type SolutionKey } from '../competition/key.js';
 import { Competition, type CompetitionError } from '../competition/store.js';
 import { DatasetCatalog } from './dataset.js';
+import type { Health } from '../api/types.js';
 import type { HttpError } from './errors.js';
 import { ImageService } from './images.js';
 import { RunsService } from './runs.js';
@@ -164,15 +165,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     },
   );
 
-  app.get('/api/health', async () => ({
-    status: 'ok',
-    dataset: catalog.layout.root,
-    layout: catalog.layout.kind,
-    sites: catalog.sites.length,
-    db: db.dialect,
-    competition: competition.competition !== null,
-    runs: runs.runsDir !== undefined,
-  }));
+  app.get(
+    '/api/health',
+    async (): Promise<Health> => ({
+      status: 'ok',
+      dataset: catalog.layout.root,
+      layout: catalog.layout.kind,
+      sites: catalog.sites.length,
+      db: db.dialect,
+      competition: competition.competition !== null,
+      runs: runs.runsDir !== undefined,
+    }),
+  );
   dataRoutes(app, catalog, images, runs);
   runRoutes(app, runs);
   competitionRoutes(app, competition.competition, competition.reason);

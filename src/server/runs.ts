@@ -13,41 +13,9 @@ import { META, readProfiles, type ProfileTable } from '../store/profiles.js';
 import { HttpError } from './errors.js';
 import { LruCache } from './lru.js';
 import { pca2 } from './pca.js';
-import { RUN_PATTERN } from './schemas.js';
+import { RUN_PATTERN } from '../api/schemas.js';
 import { FIT_ON, type FitOn } from '../correct/index.js';
-
-export interface RunInfo {
-  name: string;
-  hasReport: boolean;
-  hasMetrics: boolean;
-  hasProfiles: boolean;
-  /** Batch-correction methods the embedding endpoint accepts for this run ('none' first); [] without profiles. */
-  methods: string[];
-}
-
-export interface EmbeddingPoint {
-  wellId: string;
-  x: number;
-  y: number;
-  experiment: string | null;
-  cellType: string | null;
-  sirnaId: number | null;
-  wellType: string | null;
-}
-
-export interface Embedding {
-  run: string;
-  method: string;
-  projection: 'pca';
-  features: number;
-  explained: [number, number];
-  /**
-   * Rows the correction was fitted on: negative controls (src/correct's default), or all rows when an experiment has
-   * too few negative control wells (e.g. a one-plate simulated dataset); null for method none.
-   */
-  fittedOn: FitOn | null;
-  points: EmbeddingPoint[];
-}
+import type { Embedding, EmbeddingPoint, RunInfo } from '../api/types.js';
 
 const PROFILE_NAMES = [
   'well_profiles',

@@ -1,160 +1,22 @@
 /**
  * Typed client for the phenomap HTTP API (src/server). Every call goes to the app's own origin under /api;
- * errors carry the server's own message (`{ error }` body) so that the UI can show it verbatim.
+ * errors carry the server's own message (`{ error }` body) so that the UI can show it verbatim. The request and
+ * response types are the server's own (src/api/).
  */
-
-export interface ExperimentInfo {
-  experiment: string;
-  cellType: string;
-  dataset: string;
-  plates: number[];
-}
-
-export interface DatasetInfo {
-  root: string;
-  layout: string;
-  sites: number;
-  experiments: ExperimentInfo[];
-}
-
-export type WellType = 'treatment' | 'negative_control' | 'positive_control';
-
-export interface WellRecord {
-  wellId: string;
-  experiment: string;
-  plate: number;
-  well: string;
-  row: number | string;
-  column: number | string;
-  cellType: string;
-  dataset: string;
-  wellType: WellType | string;
-  sirnaId: number | null;
-  sirna: string | null;
-  sirnaGroup: number | null;
-  sites: number[];
-}
-
-export interface ChannelStats {
-  channel: number;
-  mean?: number;
-  std?: number;
-  min?: number;
-  max?: number;
-  [key: string]: unknown;
-}
-
-export interface SiteInfo {
-  siteId: string;
-  wellId: string;
-  experiment: string;
-  plate: number;
-  well: string;
-  site: number;
-  cellType?: string;
-  dataset?: string;
-  wellType?: string;
-  sirna?: string | null;
-  sirnaId?: number | null;
-  sirnaGroup?: number | null;
-  /** Per-channel statistics; the server may give an array or a record keyed by channel. */
-  stats?: ChannelStats[] | Record<string, Omit<ChannelStats, 'channel'>>;
-  channels?: unknown;
-  [key: string]: unknown;
-}
-
-export type PlateValue = string | number | null;
-
-export interface PlateValues {
-  field: string;
-  values: { well: string; value: PlateValue }[];
-}
-
-export interface RunInfo {
-  name: string;
-  hasReport: boolean;
-  hasProfiles: boolean;
-  methods: string[];
-  hasMetrics?: boolean;
-  /** Feature columns of the run's profiles, when the server lists them. */
-  features?: string[];
-  projections?: string[];
-}
-
-export interface EmbeddingPoint {
-  wellId: string;
-  x: number;
-  y: number;
-  experiment: string;
-  cellType: string;
-  sirnaId: number | null;
-  wellType: string;
-  [key: string]: unknown;
-}
-
-export interface Embedding {
-  points: EmbeddingPoint[];
-  method?: string;
-  projection?: string;
-  /** Number of features projected. */
-  features?: number;
-  /** Fraction of variance of the two axes. */
-  explained?: [number, number];
-  /** Which wells the correction was fitted on (null for none). */
-  fittedOn?: 'negative' | 'all' | null;
-  [key: string]: unknown;
-}
-
-export type LeaderboardRow = Record<string, unknown>;
-
-export interface Leaderboard {
-  board: 'public' | 'private';
-  state: 'open' | 'closed';
-  entries: LeaderboardRow[];
-}
-
-export interface CompetitionInfo {
-  name?: string;
-  state?: 'open' | 'closed';
-  metric?: string;
-  ids?: number;
-  publicIds?: number;
-  privateIds?: number;
-  dailyLimit?: number;
-  maxBytes?: number;
-  header?: string;
-  sirnaRange?: [number, number];
-  openedAt?: string;
-  closedAt?: string | null;
-  [key: string]: unknown;
-}
-
-export interface Team {
-  id: number;
-  name: string;
-  createdAt: string;
-}
-
-export interface SubmissionRecord {
-  id: number;
-  team?: string;
-  createdAt?: string;
-  filename?: string | null;
-  bytes?: number;
-  valid?: boolean;
-  publicScore: number | null;
-  privateScore?: number | null;
-  message?: string | null;
-}
-
-export interface Quota {
-  used: number;
-  limit: number;
-  resetsAt: string;
-}
-
-/** POST /api/competition/submissions: `{ submission, quota }` (older contract: the submission's fields at the top). */
-export type SubmitResponse = { submission?: SubmissionRecord; quota?: Quota } & Partial<SubmissionRecord>;
+import type {
+  Board,
+  CompetitionInfo,
+  DatasetInfo,
+  Embedding,
+  Leaderboard,
+  PlateValues,
+  RunInfo,
+  SiteInfo,
+  SubmitResponse,
+  TeamRegistration,
+  TeamSubmissions,
+  WellRecord,
+} from '../api/types.js';
 
 /** An HTTP error with the server's message. */
 export class ApiError extends Error {
@@ -219,10 +81,9 @@ export const api = {
   embedding: (run: string, method: string, projection: string) =>
     request<Embedding>(`/api/runs/${encodeURIComponent(run)}/embedding${query({ method, projection })}`),
   competition: () => request<CompetitionInfo>('/api/competition'),
-  leaderboard: (board: 'public' | 'private') =>
-    request<Leaderboard | LeaderboardRow[]>(`/api/competition/leaderboard${query({ board })}`),
+  leaderboard: (board: Board) => request<Leaderboard>(`/api/competition/leaderboard${query({ board })}`),
   registerTeam: (name: string) =>
-    request<{ team: Team | string; token: string }>('/api/competition/teams', {
+    request<TeamRegistration>('/api/competition/teams', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ name }),
@@ -234,7 +95,7 @@ export const api = {
       body: file,
     }),
   mySubmissions: (token: string) =>
-    request<{ team: Team; submissions: SubmissionRecord[]; quota: Quota }>('/api/competition/submissions', {
+    request<TeamSubmissions>('/api/competition/submissions', {
       headers: { Authorization: `Bearer ${token}` },
     }),
 };

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import type { Competition } from '../../competition/store.js';
 import { HttpError, parseRequest } from '../errors.js';
-import { leaderboardQuery, teamBody } from '../schemas.js';
+import { leaderboardQuery, teamBody } from '../../api/schemas.js';
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

@@ -1,7 +1,8 @@
 /** Dataset, wells, sites, site images and plate maps. */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CHANNELS } from '../../rxrx1/index.js';
-import type { DatasetCatalog, WellRecord } from '../dataset.js';
+import type { DatasetInfo, PlateValues, SiteInfo, WellRecord } from '../../api/types.js';
+import type { DatasetCatalog } from '../dataset.js';
 import { HttpError, parseRequest } from '../errors.js';
 import type { ImageService, RenderedImage } from '../images.js';
 import type { RunsService } from '../runs.js';
@@ -14,7 +15,8 @@ import {
   plateValuesQuery,
   siteParams,
   wellsQuery,
-} from '../schemas.js';
+  type MetadataField,
+} from '../../api/schemas.js';
 
 /** Caches may keep an image a day, then revalidate with its ETag (the files rarely change). */
 export const IMAGE_CACHE_CONTROL = 'public, max-age=86400';
@@ -40,7 +42,7 @@ async function sendImage(
   return reply.type('image/png').send(png);
 }
 
-function metadataValue(well: WellRecord, field: (typeof METADATA_FIELDS)[number]): string | number | null {
+function metadataValue(well: WellRecord, field: MetadataField): string | number | null {
   switch (field) {
     case 'well_type':
       return well.wellType;
@@ -63,13 +65,16 @@ export function dataRoutes(
   images: ImageService,
   runs: RunsService,
 ): void {
-  app.get('/api/dataset', async () => ({
-    root: catalog.layout.root,
-    layout: catalog.layout.kind,
-    sites: catalog.sites.length,
-    wells: catalog.wells.length,
-    experiments: catalog.experiments,
-  }));
+  app.get(
+    '/api/dataset',
+    async (): Promise<DatasetInfo> => ({
+      root: catalog.layout.root,
+      layout: catalog.layout.kind,
+      sites: catalog.sites.length,
+      wells: catalog.wells.length,
+      experiments: [...catalog.experiments],
+    }),
+  );
 
   app.get('/api/wells', async (request, reply) => {
     const query = parseRequest(wellsQuery, request.query, 'query');
@@ -88,7 +93,7 @@ export function dataRoutes(
     return site;
   };
 
-  app.get('/api/sites/:siteId', async (request) => {
+  app.get('/api/sites/:siteId', async (request): Promise<SiteInfo> => {
     const site = findSite(request.params);
     const present = await images.presentChannels(site);
     const stats = await images.stats(site, present);
@@ -130,13 +135,13 @@ export function dataRoutes(
     return sendImage(request, reply, etag, () => images.channel(site, request_, etag));
   });
 
-  app.get('/api/plates/:experiment/:plate/values', async (request) => {
+  app.get('/api/plates/:experiment/:plate/values', async (request): Promise<PlateValues> => {
     const { experiment, plate } = parseRequest(plateParams, request.params, 'params');
     const { field, run } = parseRequest(plateValuesQuery, request.query, 'query');
     const wells = catalog.plateWells(experiment, plate);
     if (!wells) throw new HttpError(404, `plate ${experiment} plate ${plate} is not in the dataset`);
     if ((METADATA_FIELDS as readonly string[]).includes(field)) {
-      const name = field as (typeof METADATA_FIELDS)[number];
+      const name = field as MetadataField;
       return { field, values: wells.map((well) => ({ well: well.well, value: metadataValue(well, name) })) };
     }
     if (!run)

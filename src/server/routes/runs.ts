@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError, parseRequest } from '../errors.js';
 import type { RunsService } from '../runs.js';
-import { embeddingQuery, runFileParams, runParams } from '../schemas.js';
+import { embeddingQuery, runFileParams, runParams } from '../../api/schemas.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -1,13 +1,13 @@
 import { useState, type FormEvent } from 'react';
-import {
-  api,
-  ApiError,
-  type CompetitionInfo,
-  type Leaderboard,
-  type LeaderboardRow,
-  type Quota,
-  type SubmissionRecord,
-} from '../api';
+import type {
+  Board,
+  CompetitionInfo,
+  Leaderboard,
+  LeaderboardEntry,
+  Quota,
+  SubmissionRecord,
+} from '../../api/types.js';
+import { api, ApiError } from '../api';
 import { formatNumber } from '../colors';
 import { useAsync, useDebounced } from '../hooks';
 import { Empty, ErrorMessage, Field, Loading } from './Status';
@@ -48,12 +48,6 @@ const COLUMN_LABELS: Record<string, string> = {
   closedAt: 'Closed',
 };
 
-function rowsOf(data: Leaderboard | LeaderboardRow[] | undefined): LeaderboardRow[] {
-  if (!data) return [];
-  if (Array.isArray(data)) return data;
-  return data.entries ?? (data as unknown as { rows?: LeaderboardRow[] }).rows ?? [];
-}
-
 function formatBytes(bytes: number): string {
   return bytes >= 1 << 20
     ? `${(bytes / (1 << 20)).toFixed(1)} MiB`
@@ -84,7 +78,7 @@ function titleCase(key: string): string {
 
 export function LeaderboardView() {
   const info = useAsync(() => api.competition(), []);
-  const [board, setBoard] = useState<'public' | 'private'>('public');
+  const [board, setBoard] = useState<Board>('public');
   const leaderboard = useAsync(() => api.leaderboard(board), [board]);
   const [token, setToken] = useState('');
   const [submissionsVersion, setSubmissionsVersion] = useState(0);
@@ -99,8 +93,7 @@ export function LeaderboardView() {
       </div>
     );
   }
-  const state =
-    info.data?.state ?? (leaderboard.data && !Array.isArray(leaderboard.data) ? leaderboard.data.state : undefined);
+  const state = info.data?.state ?? leaderboard.data?.state;
 
   return (
     <div className="view leaderboard-view">
@@ -156,7 +149,7 @@ export function LeaderboardView() {
             ) : (
               <ErrorMessage title="Leaderboard" error={leaderboard.error} onRetry={leaderboard.reload} />
             ))}
-          {!leaderboard.error && leaderboard.data && <BoardTable rows={rowsOf(leaderboard.data)} board={board} />}
+          {!leaderboard.error && leaderboard.data && <BoardTable rows={leaderboard.data.entries} board={board} />}
         </section>
 
         <div className="competition-forms">
@@ -179,14 +172,13 @@ export function LeaderboardView() {
 }
 
 function CompetitionFacts({ info }: { info: CompetitionInfo }) {
-  const skip = new Set(['name', 'state', 'description']);
+  const skip = new Set(['name', 'state']);
   const entries = Object.entries(info).filter(
     ([key, value]) =>
       !skip.has(key) && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)),
   );
   return (
     <>
-      {typeof info.description === 'string' && <p>{info.description}</p>}
       <dl className="facts inline">
         {entries.map(([key, value]) => (
           <div key={key}>
@@ -199,14 +191,15 @@ function CompetitionFacts({ info }: { info: CompetitionInfo }) {
   );
 }
 
-function BoardTable({ rows, board }: { rows: LeaderboardRow[]; board: string }) {
+type EntryKey = keyof LeaderboardEntry;
+
+function BoardTable({ rows, board }: { rows: Leaderboard['entries']; board: Board }) {
   if (rows.length === 0) return <Empty>No submissions on the {board} board yet.</Empty>;
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r) as EntryKey[]))];
   const columns = [
-    ...PREFERRED_COLUMNS.filter((k) => keys.includes(k)),
+    ...PREFERRED_COLUMNS.filter((k): k is EntryKey => keys.includes(k as EntryKey)),
     ...keys.filter((k) => !PREFERRED_COLUMNS.includes(k) && !/token|id$/i.test(k)),
   ];
-  if (columns.includes('team') && columns.includes('name')) columns.splice(columns.indexOf('name'), 1);
   const showRank = !columns.includes('rank');
   return (
     <div className="table-scroll">
@@ -253,8 +246,7 @@ function RegisterTeam({ onToken }: { onToken: (token: string) => void }) {
     setCopied(false);
     try {
       const response = await api.registerTeam(name.trim());
-      const team = typeof response.team === 'string' ? response.team : (response.team?.name ?? name.trim());
-      setResult({ team, token: response.token });
+      setResult({ team: response.team.name, token: response.token });
       onToken(response.token);
       setName('');
     } catch (e) {
@@ -338,8 +330,7 @@ function SubmitForm({
     setOutcome(null);
     try {
       const response = await api.submit(token.trim(), file);
-      const submission = response.submission ?? (response as SubmissionRecord);
-      setOutcome({ ok: true, submission, quota: response.quota });
+      setOutcome({ ok: true, submission: response.submission, quota: response.quota });
       onSubmitted();
     } catch (e) {
       const quota = e instanceof ApiError ? (e.body as { quota?: Quota } | undefined)?.quota : undefined;

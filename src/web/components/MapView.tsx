@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
-import { api, type EmbeddingPoint, type RunInfo } from '../api';
+import { type EmbeddingPoint, PROJECTIONS, type RunInfo } from '../../api/types.js';
+import { api } from '../api';
 import { navigate, useAsync, type Route } from '../hooks';
 import {
   categoricalColor,
@@ -44,10 +45,7 @@ export function MapView({ route }: { route: Route }) {
       : methods[0];
   const rightDefault = methods.includes('tvn') && left !== 'tvn' ? 'tvn' : (methods.find((m) => m !== left) ?? left);
   const right = methods.includes(route.params.get('right') ?? '') ? route.params.get('right')! : rightDefault;
-  const projections = run?.projections?.length ? run.projections : ['pca'];
-  const projection = projections.includes(route.params.get('projection') ?? '')
-    ? route.params.get('projection')!
-    : projections[0];
+  const projection = PROJECTIONS.find((p) => p === route.params.get('projection')) ?? PROJECTIONS[0];
   const colorField = (COLOR_FIELDS.find((f) => f.value === route.params.get('color'))?.value ??
     'experiment') as ColorField;
 
@@ -77,7 +75,7 @@ export function MapView({ route }: { route: Route }) {
     (p: EmbeddingPoint) => {
       if (colorField === 'sirnaId')
         return p.sirnaId === null || p.sirnaId === undefined ? '#999' : sirnaColor(p.sirnaId);
-      if (colorField === 'wellType') return WELL_TYPE_COLORS[p.wellType] ?? '#999';
+      if (colorField === 'wellType') return WELL_TYPE_COLORS[p.wellType ?? ''] ?? '#999';
       return categoricalColor(Math.max(0, categories.indexOf(getKey(p))));
     },
     [colorField, categories, getKey],
@@ -138,7 +136,7 @@ export function MapView({ route }: { route: Route }) {
           id="map-projection"
           label="Projection"
           value={projection}
-          options={projections.map((p) => ({ value: p, label: p.toUpperCase() }))}
+          options={PROJECTIONS.map((p) => ({ value: p, label: p.toUpperCase() }))}
           onChange={(value) => update({ projection: value })}
         />
         <SelectField
@@ -224,7 +222,7 @@ export function MapView({ route }: { route: Route }) {
             <dt>siRNA id</dt>
             <dd>{hover.point.sirnaId ?? '—'}</dd>
             <dt>Well type</dt>
-            <dd>{WELL_TYPE_LABELS[hover.point.wellType] ?? hover.point.wellType}</dd>
+            <dd>{WELL_TYPE_LABELS[hover.point.wellType ?? ''] ?? hover.point.wellType}</dd>
           </dl>
         </div>
       )}

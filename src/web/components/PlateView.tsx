@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
-import { api, type DatasetInfo, type PlateValue, type RunInfo, type WellRecord } from '../api';
+import type { DatasetInfo, PlateValue, RunInfo, WellRecord } from '../../api/types.js';
+import { api } from '../api';
 import { formatNumber, VIRIDIS_GRADIENT } from '../colors';
 import {
   categoryColor,
@@ -164,8 +165,6 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
   useEffect(() => setHighlight(null), [field, experiment?.experiment, plate]);
 
   const runList: RunInfo[] = runs.data ?? [];
-  const currentRun = runList.find((r) => r.name === run);
-  const featureNames = currentRun?.features ?? [];
 
   if (!experiment || plate === undefined) return <Empty>This dataset has no experiments.</Empty>;
 
@@ -261,17 +260,11 @@ export function PlateView({ dataset, route }: { dataset: DatasetInfo; route: Rou
             <input
               id="plate-feature"
               type="text"
-              list="plate-feature-names"
               placeholder="e.g. Nuclei_AreaShape_Area"
               value={featureDraft}
               spellCheck={false}
               onChange={(e) => setFeatureDraft(e.target.value)}
             />
-            <datalist id="plate-feature-names">
-              {featureNames.map((name) => (
-                <option key={name} value={name} />
-              ))}
-            </datalist>
           </Field>
         )}
       </form>

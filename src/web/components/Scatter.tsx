@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState, type MouseEvent } from 'react';
-import type { EmbeddingPoint } from '../api';
+import type { EmbeddingPoint } from '../../api/types.js';
 
 interface Bounds {
   x0: number;

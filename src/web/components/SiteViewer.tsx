@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { api, ApiError, channelImageUrl, siteImageUrl, type ChannelStats, type SiteInfo } from '../api';
+import type { SiteInfo } from '../../api/types.js';
+import { api, ApiError, channelImageUrl, siteImageUrl } from '../api';
 import { formatNumber } from '../colors';
 import {
   compositeQuery,
@@ -50,36 +51,23 @@ function SitePicker() {
   );
 }
 
-/**
- * Per-channel statistics as flat rows, whichever shape the server sends: `channels: [{ channel, present,
- * stats: { mean, std, min, max, percentiles: { "0.1": v, ... } } }]`, or a `stats` array or record.
- */
-function statsOf(site: SiteInfo | undefined): ChannelStats[] {
+/** One channel's statistics as a table row: mean, std, min, max, then p{q} for each percentile q. */
+interface StatsRow {
+  channel: number;
+  present: boolean;
+  [key: string]: number | boolean;
+}
+
+function statsOf(site: SiteInfo | undefined): StatsRow[] {
   if (!site) return [];
-  const flatten = (
-    channel: number,
-    value: Record<string, unknown> | null | undefined,
-    extra: Record<string, unknown> = {},
-  ): ChannelStats => {
-    const row: ChannelStats = { channel, ...extra };
-    for (const [key, v] of Object.entries(value ?? {})) {
-      if (typeof v === 'number' && key !== 'channel') row[key] = v;
-      else if (v && typeof v === 'object' && !Array.isArray(v))
-        for (const [k, x] of Object.entries(v)) if (typeof x === 'number') row[`p${k}`] = x;
+  return site.channels.map(({ channel, present, stats }) => {
+    const row: StatsRow = { channel, present };
+    if (stats) {
+      Object.assign(row, { mean: stats.mean, std: stats.std, min: stats.min, max: stats.max });
+      for (const [q, value] of Object.entries(stats.percentiles)) row[`p${q}`] = value;
     }
     return row;
-  };
-  if (Array.isArray(site.channels)) {
-    return (site.channels as { channel: number; present?: boolean; stats?: Record<string, unknown> | null }[]).map(
-      (c) => flatten(Number(c.channel), c.stats, { present: c.present !== false }),
-    );
-  }
-  const stats = site.stats;
-  if (!stats) return [];
-  if (Array.isArray(stats)) return stats.map((s, i) => flatten(Number(s.channel ?? i + 1), s));
-  return Object.entries(stats).map(([key, value]) =>
-    flatten(Number(String(key).replace(/^w/, '')), value as Record<string, unknown>),
-  );
+  });
 }
 
 function SiteDetail({ siteId }: { siteId: string }) {
@@ -463,7 +451,7 @@ function SiteImage({ url, alt }: { url: string; alt: string }) {
   );
 }
 
-function StatsTable({ stats }: { stats: ChannelStats[] }) {
+function StatsTable({ stats }: { stats: StatsRow[] }) {
   const all = [
     ...new Set(stats.flatMap((s) => Object.keys(s).filter((k) => k !== 'channel' && typeof s[k] === 'number'))),
   ];

@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { siteImageUrl, type PlateValue, type WellRecord } from '../api';
+import type { PlateValue, WellRecord } from '../../api/types.js';
+import { siteImageUrl } from '../api';
 import { formatNumber } from '../colors';
 import { href } from '../hooks';
 import { WELL_TYPE_LABELS } from '../../rxrx1/index.js';

@@ -1,6 +1,11 @@
-/** zod schemas of every route's params, query and body. Messages say what was expected. */
+/**
+ * zod schemas of every route's params, query and body, and the request types they infer: the server validates with
+ * them, and the web app's client takes the same types. Messages say what was expected.
+ */
 import { z } from 'zod';
 import { type Dataset, MAX_SIRNA_ID, WELL_TYPES, type WellType } from '../rxrx1/index.js';
+import { BOARDS } from '../competition/types.js';
+import { PROJECTIONS } from './types.js';
 
 /** A repeated query parameter (?plate=1&plate=2) arrives as an array: treat it as a comma-separated list. */
 const joined = (value: unknown) => (Array.isArray(value) ? value.join(',') : value);
@@ -195,12 +200,12 @@ export const embeddingQuery = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,32}$/, { error: 'expected none or a correction method name' })
       .default('none'),
-    projection: z.enum(['pca'], { error: 'expected pca' }).default('pca'),
+    projection: z.enum(PROJECTIONS, { error: `expected ${PROJECTIONS.join(' or ')}` }).default('pca'),
   })
   .strict();
 
 export const leaderboardQuery = z
-  .object({ board: z.enum(['public', 'private'], { error: 'expected public or private' }).default('public') })
+  .object({ board: z.enum(BOARDS, { error: `expected ${BOARDS.join(' or ')}` }).default('public') })
   .strict();
 
 export const teamBody = z.object({ name: z.string({ error: 'expected a team name (a string)' }) }).strict();
@@ -210,3 +215,14 @@ export const runFileParams = runParams.extend({
     error: 'expected a relative file path of plain names (no "..", no hidden files)',
   }),
 });
+
+export type WellsQuery = z.infer<typeof wellsQuery>;
+/** The filters of GET /api/wells (its query without paging). */
+export type WellFilter = Omit<WellsQuery, 'limit' | 'offset'>;
+export type CompositeQuery = z.infer<typeof compositeQuery>;
+export type ChannelQuery = z.infer<typeof channelQuery>;
+export type MetadataField = (typeof METADATA_FIELDS)[number];
+export type PlateValuesQuery = z.infer<typeof plateValuesQuery>;
+export type EmbeddingQuery = z.infer<typeof embeddingQuery>;
+export type LeaderboardQuery = z.infer<typeof leaderboardQuery>;
+export type TeamBody = z.infer<typeof teamBody>;
