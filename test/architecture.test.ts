@@ -32,9 +32,6 @@ const NODE_BUILTINS = new Set(builtinModules);
 const PENDING_SPLITS = new Map([
   ['embed/train.ts', 'the tfjs trainer is being removed (embed helpers)'],
   ['evaluate/index.ts', 'split into types, split and metric families (helper numerics)'],
-  ['web/components/PlateView.tsx', 'split into its views (helper house)'],
-  ['web/components/SiteViewer.tsx', 'split into its views (helper house)'],
-  ['web/styles.css', 'split per view and component (helper house)'],
 ]);
 
 /** One module's imports: resolved src/ files (relative to src/) and bare specifiers (packages, builtins). */
@@ -80,7 +77,7 @@ function importGraph(sources: Map<string, string>): ImportGraph {
         continue;
       }
       const target = resolveRelative(file, specifier, (candidate) => sources.has(candidate));
-      // Imports of non-source files (styles.css) carry no code dependency.
+      // Imports of non-source files (stylesheets) carry no code dependency.
       if (target) imports.files.push(target);
       else if (/\.(js|ts|tsx)$|^[^.]*$/.test(path.posix.basename(specifier)))
         throw new Error(`${file}: import "${specifier}" names no file of src/`);

@@ -61,16 +61,9 @@ export function App() {
 
   return (
     <>
-      <a
-        className="skip-link"
-        href="#main"
-        onClick={(e) => {
-          e.preventDefault();
-          main.current?.focus();
-        }}
-      >
+      <button type="button" className="skip-link" onClick={() => main.current?.focus()}>
         Skip to content
-      </a>
+      </button>
       <header className="app-header">
         <a className="brand" href="#/plate" aria-label="phenomap home">
           <span className="brand-mark" aria-hidden="true">

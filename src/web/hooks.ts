@@ -1,4 +1,12 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
+import {
+  type RefObject,
+  useCallback,
+  useEffect,
+  useEffectEvent,
+  useLayoutEffect,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 
 export interface AsyncState<T> {
   data: T | undefined;
@@ -15,6 +23,7 @@ export interface AsyncState<T> {
 export function useAsync<T>(load: () => Promise<T> | undefined, deps: readonly unknown[]): AsyncState<T> {
   const [state, setState] = useState<{ data?: T; error?: Error; loading: boolean }>({ loading: true });
   const [generation, setGeneration] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps (biome.jsonc checks call sites)
   useEffect(() => {
     let current = true;
     const promise = load();
@@ -31,7 +40,6 @@ export function useAsync<T>(load: () => Promise<T> | undefined, deps: readonly u
     return () => {
       current = false;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, generation]);
   const reload = useCallback(() => setGeneration((g) => g + 1), []);
   return { data: state.data, error: state.error, loading: state.loading, reload };
@@ -94,4 +102,29 @@ export function useDebounced<T>(value: T, delay: number): T {
     return () => clearTimeout(timer);
   }, [value, delay]);
   return debounced;
+}
+
+/**
+ * Calls onLoad or onError each time the image element finishes loading its source or fails to. Listening through
+ * the element (not onLoad props) keeps loading="lazy" working; attached before paint, no event is missed.
+ */
+export function useImageEvents(
+  image: RefObject<HTMLImageElement | null>,
+  onLoad: () => void,
+  onError: () => void,
+): void {
+  const loaded = useEffectEvent(onLoad);
+  const failed = useEffectEvent(onError);
+  useLayoutEffect(() => {
+    const element = image.current;
+    if (!element) return;
+    const onLoadEvent = () => loaded();
+    const onErrorEvent = () => failed();
+    element.addEventListener('load', onLoadEvent);
+    element.addEventListener('error', onErrorEvent);
+    return () => {
+      element.removeEventListener('load', onLoadEvent);
+      element.removeEventListener('error', onErrorEvent);
+    };
+  }, [image]);
 }

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import type {
   Board,
   CompetitionInfo,
@@ -113,7 +113,7 @@ export function LeaderboardView() {
         <section className="panel" aria-labelledby="board-title">
           <header className="panel-header">
             <h2 id="board-title">Leaderboard</h2>
-            <div className="segmented" role="group" aria-label="Board">
+            <fieldset className="segmented" aria-label="Board">
               {(['public', 'private'] as const).map((b) => (
                 <button
                   key={b}
@@ -125,7 +125,7 @@ export function LeaderboardView() {
                   {b === 'public' ? 'Public' : 'Private'}
                 </button>
               ))}
-            </div>
+            </fieldset>
           </header>
           {info.data?.metric && (
             <p className="hint">
@@ -178,16 +178,14 @@ function CompetitionFacts({ info }: { info: CompetitionInfo }) {
       !skip.has(key) && value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value)),
   );
   return (
-    <>
-      <dl className="facts inline">
-        {entries.map(([key, value]) => (
-          <div key={key}>
-            <dt>{titleCase(key)}</dt>
-            <dd className={key === 'header' ? 'mono' : undefined}>{formatCell(key, value)}</dd>
-          </div>
-        ))}
-      </dl>
-    </>
+    <dl className="facts inline">
+      {entries.map(([key, value]) => (
+        <div key={key}>
+          <dt>{titleCase(key)}</dt>
+          <dd className={key === 'header' ? 'mono' : undefined}>{formatCell(key, value)}</dd>
+        </div>
+      ))}
+    </dl>
   );
 }
 
@@ -217,7 +215,7 @@ function BoardTable({ rows, board }: { rows: Leaderboard['entries']; board: Boar
         </thead>
         <tbody>
           {rows.map((row, i) => (
-            <tr key={i} data-testid="leaderboard-row">
+            <tr key={row.team} data-testid="leaderboard-row">
               {showRank && <td className="num mono">{i + 1}</td>}
               {columns.map((c) => (
                 <td key={c} className={typeof row[c] === 'number' ? 'num mono' : undefined}>
@@ -425,7 +423,12 @@ function SubmitForm({
 /** The team's own submissions (valid and rejected), once a token is entered. */
 function MySubmissions({ token, version }: { token: string; version: number }) {
   const settled = useDebounced(token.trim(), 500);
-  const mine = useAsync(() => (settled.length >= 8 ? api.mySubmissions(settled) : undefined), [settled, version]);
+  const mine = useAsync(() => (settled.length >= 8 ? api.mySubmissions(settled) : undefined), [settled]);
+  // A new submission (version) loads the list again.
+  const { reload } = mine;
+  useEffect(() => {
+    if (version > 0) reload();
+  }, [version, reload]);
   if (!settled || (!mine.data && !mine.error)) return null;
   const showPrivate = !!mine.data?.submissions.some((s) => s.privateScore !== null && s.privateScore !== undefined);
   return (

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { PlateValue, WellRecord } from '../../api/types.js';
 import { siteImageUrl } from '../api';
 import { formatNumber } from '../colors';
-import { href } from '../hooks';
+import { href, useImageEvents } from '../hooks';
 import { WELL_TYPE_LABELS } from '../../rxrx1/index.js';
 import { Loading } from './Status';
 
@@ -91,6 +91,12 @@ export function WellPanel({
 
 function SiteThumb({ siteId, site }: { siteId: string; site: number }) {
   const [state, setState] = useState<'loading' | 'ok' | 'error'>('loading');
+  const image = useRef<HTMLImageElement>(null);
+  useImageEvents(
+    image,
+    () => setState('ok'),
+    () => setState('error'),
+  );
   return (
     <a
       className="site-thumb"
@@ -99,15 +105,7 @@ function SiteThumb({ siteId, site }: { siteId: string; site: number }) {
       aria-label={`Open site ${site} (${siteId}) in the site viewer`}
     >
       <span className={`thumb-frame ${state}`} data-state={state}>
-        <img
-          src={siteImageUrl(siteId, '?size=256')}
-          alt=""
-          width={160}
-          height={160}
-          loading="lazy"
-          onLoad={() => setState('ok')}
-          onError={() => setState('error')}
-        />
+        <img ref={image} src={siteImageUrl(siteId, '?size=256')} alt="" width={160} height={160} loading="lazy" />
         {state === 'error' && <span className="thumb-error">image unavailable</span>}
       </span>
       <span>Site {site}</span>

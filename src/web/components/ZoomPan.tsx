@@ -1,4 +1,13 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type ReactNode } from 'react';
+import {
+  type KeyboardEvent,
+  type PointerEvent,
+  type ReactNode,
+  type RefObject,
+  useCallback,
+  useEffect,
+  useRef,
+  useState,
+} from 'react';
 
 export interface View {
   scale: number;
@@ -19,29 +28,45 @@ function clamp(view: View, width: number, height: number): View {
   };
 }
 
-/**
- * A square viewport whose content zooms (wheel, +/- keys, buttons) about the cursor and pans (drag, arrow
- * keys) by a CSS transform; double-click or 0 resets. The content is laid out at the viewport's size.
- */
-export function ZoomPan({ children, label, resetKey }: { children: ReactNode; label: string; resetKey?: string }) {
-  const viewport = useRef<HTMLDivElement>(null);
+const PAN_STEP = 40;
+/** What each key does: zoom by a factor, pan by a vector, or reset. */
+const KEY_ACTIONS: Record<string, { zoom: number } | { pan: [number, number] } | 'reset'> = {
+  '+': { zoom: 1.25 },
+  '=': { zoom: 1.25 },
+  '-': { zoom: 0.8 },
+  '0': 'reset',
+  ArrowLeft: { pan: [PAN_STEP, 0] },
+  ArrowRight: { pan: [-PAN_STEP, 0] },
+  ArrowUp: { pan: [0, PAN_STEP] },
+  ArrowDown: { pan: [0, -PAN_STEP] },
+};
+
+/** The view of a viewport element and the ways to change it: zoom about a point, pan, drag, keys, reset. */
+function useZoomPan(viewport: RefObject<HTMLButtonElement | null>, resetKey: string | undefined) {
   const [view, setView] = useState<View>(IDENTITY);
+  // A new resetKey (another image) starts from the whole image again.
+  const [viewKey, setViewKey] = useState(resetKey);
+  if (viewKey !== resetKey) {
+    setViewKey(resetKey);
+    setView(IDENTITY);
+  }
   const drag = useRef<{ id: number; x: number; y: number; view: View } | null>(null);
 
-  const zoomAt = useCallback((factor: number, px?: number, py?: number) => {
-    const element = viewport.current;
-    if (!element) return;
-    const { width, height } = element.getBoundingClientRect();
-    const cx = px ?? width / 2;
-    const cy = py ?? height / 2;
-    setView((v) => {
-      const scale = Math.min(MAX_SCALE, Math.max(1, v.scale * factor));
-      const k = scale / v.scale;
-      return clamp({ scale, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k }, width, height);
-    });
-  }, []);
-
-  useEffect(() => setView(IDENTITY), [resetKey]);
+  const zoomAt = useCallback(
+    (factor: number, px?: number, py?: number) => {
+      const element = viewport.current;
+      if (!element) return;
+      const { width, height } = element.getBoundingClientRect();
+      const cx = px ?? width / 2;
+      const cy = py ?? height / 2;
+      setView((v) => {
+        const scale = Math.min(MAX_SCALE, Math.max(1, v.scale * factor));
+        const k = scale / v.scale;
+        return clamp({ scale, x: cx - (cx - v.x) * k, y: cy - (cy - v.y) * k }, width, height);
+      });
+    },
+    [viewport],
+  );
 
   // React's wheel listener is passive; the page must not scroll while zooming, so listen directly.
   useEffect(() => {
@@ -58,72 +83,68 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
     };
     element.addEventListener('wheel', onWheel, { passive: false });
     return () => element.removeEventListener('wheel', onWheel);
-  }, [zoomAt]);
+  }, [viewport, zoomAt]);
 
-  const onPointerDown = (event: PointerEvent<HTMLDivElement>) => {
-    if (event.button !== 0) return;
-    event.currentTarget.setPointerCapture(event.pointerId);
-    drag.current = { id: event.pointerId, x: event.clientX, y: event.clientY, view };
-  };
-  const onPointerMove = (event: PointerEvent<HTMLDivElement>) => {
-    const start = drag.current;
-    if (!start || start.id !== event.pointerId) return;
-    const { width, height } = event.currentTarget.getBoundingClientRect();
-    setView(
-      clamp(
-        {
-          scale: start.view.scale,
-          x: start.view.x + event.clientX - start.x,
-          y: start.view.y + event.clientY - start.y,
-        },
-        width,
-        height,
-      ),
-    );
-  };
-  const endDrag = () => {
-    drag.current = null;
-  };
   const pan = (dx: number, dy: number) => {
     const element = viewport.current;
     if (!element) return;
     const { width, height } = element.getBoundingClientRect();
     setView((v) => clamp({ ...v, x: v.x + dx, y: v.y + dy }, width, height));
   };
-  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
-    const step = 40;
-    const actions: Record<string, () => void> = {
-      '+': () => zoomAt(1.25),
-      '=': () => zoomAt(1.25),
-      '-': () => zoomAt(0.8),
-      '0': () => setView(IDENTITY),
-      ArrowLeft: () => pan(step, 0),
-      ArrowRight: () => pan(-step, 0),
-      ArrowUp: () => pan(0, step),
-      ArrowDown: () => pan(0, -step),
-    };
-    const action = actions[event.key];
-    if (action) {
+  const reset = () => setView(IDENTITY);
+  const handlers = {
+    onPointerDown: (event: PointerEvent<HTMLButtonElement>) => {
+      if (event.button !== 0) return;
+      event.currentTarget.setPointerCapture(event.pointerId);
+      drag.current = { id: event.pointerId, x: event.clientX, y: event.clientY, view };
+    },
+    onPointerMove: (event: PointerEvent<HTMLButtonElement>) => {
+      const start = drag.current;
+      if (!start || start.id !== event.pointerId) return;
+      const { width, height } = event.currentTarget.getBoundingClientRect();
+      const moved = {
+        ...start.view,
+        x: start.view.x + event.clientX - start.x,
+        y: start.view.y + event.clientY - start.y,
+      };
+      setView(clamp(moved, width, height));
+    },
+    onPointerUp: () => {
+      drag.current = null;
+    },
+    onPointerCancel: () => {
+      drag.current = null;
+    },
+    onDoubleClick: reset,
+    onKeyDown: (event: KeyboardEvent<HTMLButtonElement>) => {
+      const action = KEY_ACTIONS[event.key];
+      if (!action) return;
       event.preventDefault();
-      action();
-    }
+      if (action === 'reset') reset();
+      else if ('zoom' in action) zoomAt(action.zoom);
+      else pan(...action.pan);
+    },
   };
+  return { view, zoomAt, reset, handlers };
+}
 
+/**
+ * A square viewport whose content zooms (wheel, +/- keys, buttons) about the cursor and pans (drag, arrow
+ * keys) by a CSS transform; double-click or 0 resets. The content is laid out at the viewport's size. The viewport
+ * is a button: it takes the focus and the keys, and a screen reader reads its label with the instructions.
+ */
+export function ZoomPan({ children, label, resetKey }: { children: ReactNode; label: string; resetKey?: string }) {
+  const viewport = useRef<HTMLButtonElement>(null);
+  const { view, zoomAt, reset, handlers } = useZoomPan(viewport, resetKey);
   return (
     <div className="zoom-container">
-      <div
+      <button
+        type="button"
         ref={viewport}
         className={`zoom-viewport${view.scale > 1 ? ' zoomed' : ''}`}
-        tabIndex={0}
-        role="img"
         aria-label={`${label}. Zoom ${view.scale.toFixed(1)}x: wheel or +/- to zoom, drag or arrow keys to pan, 0 or double-click to reset.`}
         data-testid="zoom-viewport"
-        onPointerDown={onPointerDown}
-        onPointerMove={onPointerMove}
-        onPointerUp={endDrag}
-        onPointerCancel={endDrag}
-        onDoubleClick={() => setView(IDENTITY)}
-        onKeyDown={onKeyDown}
+        {...handlers}
       >
         <div
           className={`zoom-content${view.scale >= 2 ? ' pixelated' : ''}`}
@@ -132,25 +153,27 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
         >
           {children}
         </div>
-      </div>
-      <div className="zoom-controls" role="group" aria-label="Zoom">
-        <button type="button" onClick={() => zoomAt(0.8)} aria-label="Zoom out" disabled={view.scale <= 1}>
-          −
-        </button>
-        <span className="mono zoom-level" aria-live="polite">
-          {view.scale.toFixed(view.scale < 10 ? 2 : 1)}×
-        </span>
-        <button type="button" onClick={() => zoomAt(1.25)} aria-label="Zoom in" disabled={view.scale >= MAX_SCALE}>
-          +
-        </button>
-        <button
-          type="button"
-          onClick={() => setView(IDENTITY)}
-          disabled={view.scale === 1 && view.x === 0 && view.y === 0}
-        >
-          Reset view
-        </button>
-      </div>
+      </button>
+      <ZoomControls view={view} zoomAt={zoomAt} reset={reset} />
     </div>
+  );
+}
+
+function ZoomControls({ view, zoomAt, reset }: { view: View; zoomAt: (factor: number) => void; reset: () => void }) {
+  return (
+    <fieldset className="zoom-controls" aria-label="Zoom">
+      <button type="button" onClick={() => zoomAt(0.8)} aria-label="Zoom out" disabled={view.scale <= 1}>
+        −
+      </button>
+      <span className="mono zoom-level" aria-live="polite">
+        {view.scale.toFixed(view.scale < 10 ? 2 : 1)}×
+      </span>
+      <button type="button" onClick={() => zoomAt(1.25)} aria-label="Zoom in" disabled={view.scale >= MAX_SCALE}>
+        +
+      </button>
+      <button type="button" onClick={reset} disabled={view.scale === 1 && view.x === 0 && view.y === 0}>
+        Reset view
+      </button>
+    </fieldset>
   );
 }
