@@ -114,7 +114,7 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
     reference:
       'classical profiles (phenomap pipeline, data/run-small, evaluated again here with the same options) on the same held-out experiments, same run',
     trainConfig: parseTrainConfig(config),
-    trainer: trained.trainer,
+    device: trained.device,
     heldOutSirnas: trained.heldOutSirnas,
     trainHistory: trained.history,
     // Training steps only (validation excluded), summed over the epochs of the run that trained the model.

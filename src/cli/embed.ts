@@ -3,7 +3,7 @@
  * library behind two commands.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { embedDataset, readTrainConfig, trainModel, type BackendChoice, type TrainConfig } from '../embed/index.js';
+import { embedDataset, readTrainConfig, trainModel, type Device, type TrainConfigInput } from '../embed/index.js';
 import { withProgress } from './progress.js';
 
 function positiveInteger(name: string) {
@@ -15,10 +15,27 @@ function positiveInteger(name: string) {
   };
 }
 
-const backendOption = () =>
-  new Option('--backend <name>', 'tensor backend for models trained here').choices(['auto', 'wasm', 'webgpu', 'cpu']);
+function fraction(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!(parsed >= 0 && parsed < 1))
+      throw new InvalidArgumentError(`${name} must be a number in [0, 1), got "${value}"`);
+    return parsed;
+  };
+}
+
+const deviceOption = () =>
+  new Option(
+    '--device <device>',
+    "where the network runs: cpu, or cuda (onnxruntime's CUDA execution provider, installed separately: src/embed/ENGINE.md)",
+  ).choices(['cpu', 'cuda']);
 
 export function registerEmbedCommands(program: Command): void {
+  registerTrain(program);
+  registerEmbed(program);
+}
+
+function registerTrain(program: Command): void {
   program
     .command('train')
     .description(
@@ -32,23 +49,16 @@ export function registerEmbedCommands(program: Command): void {
     .option('--seed <n>', 'random seed (overrides the config)', (v) => Number(v))
     .option('--threads <n>', 'site-loading threads', positiveInteger('--threads'))
     .option(
-      '--workers <n>',
-      'data-parallel replicas on worker threads for the tfjs trainer (overrides the config)',
-      positiveInteger('--workers'),
-    )
-    .option(
       '--train-threads <n>',
-      'threads of the onnxruntime trainer (overrides the config; default one per core)',
+      'threads of the training steps (overrides the config; default one per core)',
       positiveInteger('--train-threads'),
     )
-    .addOption(
-      new Option('--trainer <name>', 'what runs the training steps (overrides the config)').choices([
-        'auto',
-        'onnxruntime',
-        'tfjs',
-      ]),
+    .option(
+      '--holdout-sirnas <fraction>',
+      'fraction of the treatment siRNAs kept out of training for k-shot tests on unseen siRNAs (default 0.2; 0: train on all)',
+      fraction('--holdout-sirnas'),
     )
-    .addOption(backendOption())
+    .addOption(deviceOption())
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -60,20 +70,18 @@ export function registerEmbedCommands(program: Command): void {
           epochs?: number;
           seed?: number;
           threads?: number;
-          workers?: number;
           trainThreads?: number;
-          trainer?: TrainConfig['trainer'];
-          backend?: BackendChoice;
+          holdoutSirnas?: number;
+          device?: Device;
           json?: boolean;
         },
       ) => {
-        const overrides: Record<string, unknown> = {};
-        if (opts.workers !== undefined) overrides.workers = opts.workers;
+        const overrides: Partial<TrainConfigInput> = {};
         if (opts.trainThreads !== undefined) overrides.threads = opts.trainThreads;
-        if (opts.trainer !== undefined) overrides.trainer = opts.trainer;
+        if (opts.holdoutSirnas !== undefined) overrides.holdoutSirnaFraction = opts.holdoutSirnas;
         if (opts.epochs !== undefined) overrides.epochs = opts.epochs;
         if (opts.seed !== undefined) overrides.seed = opts.seed;
-        if (opts.backend !== undefined) overrides.backend = opts.backend;
+        if (opts.device !== undefined) overrides.device = opts.device;
         const config = readTrainConfig(opts.config, overrides);
         let lastEpochLine = '';
         const result = await withProgress('train', 'steps', async (bar) => {
@@ -96,7 +104,7 @@ export function registerEmbedCommands(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else {
           process.stdout.write(
-            `trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation) (steps on ${result.trainer === 'onnxruntime' ? 'onnxruntime' : `tfjs-${result.engine.backend}`}) -> ${result.modelDir}\n`,
+            `trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation${result.unlabelledSites ? `, ${result.unlabelledSites} unlabelled` : ''}; ${result.heldOutSirnas.length} siRNAs held out) on onnxruntime (${result.device}) -> ${result.modelDir}\n`,
           );
           if (lastEpochLine) process.stdout.write(`${lastEpochLine}\n`);
           if (result.failedSites.length > 0)
@@ -106,7 +114,9 @@ export function registerEmbedCommands(program: Command): void {
         }
       },
     );
+}
 
+function registerEmbed(program: Command): void {
   program
     .command('embed')
     .description(
@@ -125,7 +135,7 @@ export function registerEmbedCommands(program: Command): void {
     .option('--threads <n>', 'site-loading threads', positiveInteger('--threads'))
     .option('--overwrite', 're-embed plates whose outputs exist')
     .option('--no-adabn', 'use the trained batch-norm statistics instead of re-estimating them per experiment')
-    .addOption(backendOption())
+    .addOption(deviceOption())
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -138,7 +148,7 @@ export function registerEmbedCommands(program: Command): void {
           threads?: number;
           overwrite?: boolean;
           adabn?: boolean;
-          backend?: BackendChoice;
+          device?: Device;
           json?: boolean;
         },
       ) => {
@@ -152,7 +162,7 @@ export function registerEmbedCommands(program: Command): void {
             threads: opts.threads,
             overwrite: opts.overwrite,
             adabn: opts.adabn === false ? false : undefined,
-            backend: opts.backend,
+            device: opts.device,
             onProgress: (e) => bar(e.sitesDone, e.sites),
             onSiteError: (site, error) => process.stderr.write(`skipping site ${site.siteId}: ${error.message}\n`),
           }),

@@ -1,22 +1,27 @@
 /**
- * Training configuration: defaults for a CPU run of the small backbone; a JSON file (`--config`) overrides any
- * field. Validated with zod, so a wrong field is reported by name with what was expected. The loss weights
- * were chosen on the simulator's small preset (bench/cnn.ts accuracy): ArcFace at weight 1 and scale 30 from
- * the first step slowed learning badly (3x chance after 12 epochs, against 12x with these values).
+ * Training configuration. A JSON file (`--config`) and CLI options override any field; fields left out take the
+ * defaults below, and the few marked "adapts" are chosen from the dataset's size (`resolveTrainConfig`) so that the
+ * defaults train a useful model in bounded time on a CPU (ENGINE.md has the figures). Validated with zod, so a
+ * wrong field is reported by name with what was expected. model.json records the resolved configuration.
  */
 import fs from 'node:fs';
 import { z } from 'zod';
+import { BACKBONES, type BackboneName } from './model.js';
+
+const backbones = Object.keys(BACKBONES) as [BackboneName, ...BackboneName[]];
 
 export const TrainConfigSchema = z
   .object({
-    backbone: z.enum(['resnet-small', 'resnet18']).default('resnet-small'),
+    backbone: z.enum(backbones).default('resnet-small'),
     embeddingDim: z.number().int().min(2).max(4096).default(128),
-    /** Sites are box-downscaled by this factor before cropping (1, 0.5, 0.25, 0.125). */
-    imageScale: z.number().positive().max(1).default(0.5),
-    /** Side of the square random crop (after downscaling), at most 512. */
-    crop: z.number().int().min(16).max(512).default(128),
+    /** Sites are box-downscaled by this factor before cropping (1, 0.5, 0.25, 0.125). Adapts. */
+    imageScale: z.number().positive().max(1).optional(),
+    /** Side of the square training crop (after downscaling), at most 512. Adapts. */
+    crop: z.number().int().min(16).max(512).optional(),
+    /** Sites per batch (a contrastive batch holds two views of each). */
     batchSize: z.number().int().min(2).max(1024).default(32),
-    epochs: z.number().int().min(1).max(10000).default(10),
+    /** Adapts: more epochs for smaller datasets, within a bounded number of steps. */
+    epochs: z.number().int().min(1).max(10000).optional(),
     /** Peak learning rate of SGD with Nesterov momentum. */
     lr: z.number().positive().default(0.1),
     minLr: z.number().min(0).default(0),
@@ -31,16 +36,29 @@ export const TrainConfigSchema = z
     arcfaceWeight: z.number().min(0).default(0.2),
     arcfaceScale: z.number().positive().default(16),
     arcfaceMargin: z.number().min(0).max(1.5).default(0.1),
+    /** Weight of the contrastive (SimCLR NT-Xent) loss on two augmented views of each site; 0 turns it off. */
+    contrastiveWeight: z.number().min(0).default(0),
+    temperature: z.number().positive().default(0.2),
+    projectionDim: z.number().int().min(2).max(4096).default(64),
+    /** Sites without usable labels join the contrastive loss: the held-out experiments' and the unlabelled ones. */
+    unlabelled: z.boolean().default(true),
+    /** Per-channel gain jitter of the views (log-normal sigma), mimicking batch effects; 0 turns it off. */
+    intensityJitter: z.number().min(0).max(1).default(0),
+    /** Crops: uniformly random, or centred on a nucleus found by segmentation (features/), or half and half. */
+    crops: z.enum(['random', 'nuclei', 'mixed']).default('random'),
     normalization: z.enum(['experiment', 'plate']).default('experiment'),
     /** Negative-control sites read per normalisation group. */
     controlSitesPerGroup: z.number().int().min(1).default(16),
-    /** Experiments held out for validation; when absent, validationFraction of the experiments (seeded). */
+    /**
+     * Experiments held out for validation; when absent, the labelled experiments of the `test` split when those are
+     * not trained on (RxRx1's held-out experiments), else a seeded validationFraction of the experiments.
+     */
     validationExperiments: z.array(z.string()).optional(),
     validationFraction: z.number().min(0).max(0.9).default(0.2),
     /** Treatment siRNAs kept out of training, for k-shot evaluation on siRNAs the model never saw
      * (`phenomap evaluate --novel-sirnas MODEL_DIR`): these ids, or else a seeded draw of this fraction. */
     holdoutSirnas: z.array(z.number().int().min(0)).optional(),
-    holdoutSirnaFraction: z.number().min(0).max(0.9).default(0),
+    holdoutSirnaFraction: z.number().min(0).max(0.9).default(0.2),
     /** Which metadata rows to train on (sites need a sirna_id). */
     datasets: z.array(z.enum(['train', 'test'])).default(['train']),
     /** Re-estimate batch-norm statistics per experiment at validation and embedding time. */
@@ -53,22 +71,19 @@ export const TrainConfigSchema = z
     /** `memory`: read every site once and keep it; `stream`: read each batch from disk on worker threads while
      * the previous batch trains; `auto`: memory when the images fit in maxCacheMB. Results are the same. */
     cache: z.enum(['auto', 'memory', 'stream']).default('auto'),
-    /** tfjs backend for validation, AdaBN and embedding (and training when `trainer` is tfjs). */
-    backend: z.enum(['auto', 'wasm', 'webgpu', 'cpu']).default('auto'),
-    /** What runs the training steps: `onnxruntime` (the step as one ONNX graph, trainGraph.ts; the fastest on
-     * CPUs), `tfjs` (autodiff on the tfjs backend), or `auto`: tfjs when the backend is webgpu, else onnxruntime. */
-    trainer: z.enum(['auto', 'onnxruntime', 'tfjs']).default('auto'),
-    /** Threads of the onnxruntime trainer (default: one per core), and of the wasm backend where Node gives it any. */
+    /** Where the steps run: onnxruntime's CPU execution provider, or its CUDA one (session.ts). */
+    device: z.enum(['cpu', 'cuda']).default('cpu'),
+    /** Threads of the training steps and of inference (default: one per core). */
     threads: z.number().int().min(1).optional(),
-    /** Data-parallel replicas on worker threads for the tfjs trainer on wasm (which is single-threaded in Node).
-     * 1 keeps batch norm on the whole batch; more splits each batch into per-thread shards (see parallel.ts). */
-    workers: z.number().int().min(1).max(64).default(1),
   })
   .strict();
 
-export type TrainConfig = z.infer<typeof TrainConfigSchema>;
+export type TrainConfigInput = z.input<typeof TrainConfigSchema>;
+type Parsed = z.infer<typeof TrainConfigSchema>;
+/** A configuration with every adapting field chosen. */
+export type TrainConfig = Parsed & Required<Pick<Parsed, 'imageScale' | 'crop' | 'epochs'>>;
 
-export function parseTrainConfig(input: unknown, where = 'config'): TrainConfig {
+export function parseTrainConfig(input: unknown, where = 'config'): Parsed {
   const result = TrainConfigSchema.safeParse(input ?? {});
   if (!result.success) {
     const issues = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
@@ -77,7 +92,7 @@ export function parseTrainConfig(input: unknown, where = 'config'): TrainConfig 
   return result.data;
 }
 
-export function readTrainConfig(file: string | undefined, overrides: Partial<TrainConfig> = {}): TrainConfig {
+export function readTrainConfig(file: string | undefined, overrides: Partial<TrainConfigInput> = {}): Parsed {
   let raw: Record<string, unknown> = {};
   if (file) {
     try {
@@ -87,4 +102,27 @@ export function readTrainConfig(file: string | undefined, overrides: Partial<Tra
     }
   }
   return parseTrainConfig({ ...raw, ...overrides }, file ?? 'config');
+}
+
+/** What the adapting defaults look at. */
+export interface DatasetSize {
+  /** Sites an epoch goes through: the labelled training sites, and the unlabelled ones when the contrastive loss
+   * uses them. */
+  trainSites: number;
+}
+
+/** Optimisation steps the default schedule aims at, whatever the dataset's size (about 6 minutes at 64x64 on 2 cores). */
+const DEFAULT_STEPS = 2400;
+
+/**
+ * Fills the adapting fields: quarter-scale sites and 64-pixel crops (a cell or two at RxRx1's resolution after
+ * downscaling, cheap enough for CPUs), and as many epochs as make about DEFAULT_STEPS steps (at least 10, at most
+ * 200), so a small dataset is seen many times and a large one trains in bounded time.
+ */
+export function resolveTrainConfig(config: Parsed, size: DatasetSize): TrainConfig {
+  const imageScale = config.imageScale ?? 0.25;
+  const crop = config.crop ?? 64;
+  const stepsPerEpoch = Math.max(1, Math.floor(size.trainSites / config.batchSize));
+  const epochs = config.epochs ?? Math.min(200, Math.max(10, Math.round(DEFAULT_STEPS / stepsPerEpoch)));
+  return { ...config, imageScale, crop, epochs };
 }

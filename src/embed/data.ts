@@ -186,7 +186,7 @@ function dihedralSource(t: number, y: number, x: number, n: number): number {
 }
 
 /**
- * Writes one normalised NHWC sample: the `crop` x `crop` window at (top, left) of a channel-major image of
+ * Writes one normalised NCHW sample: the `crop` x `crop` window at (top, left) of a channel-major image of
  * `size` x `size`, transformed by dihedral symmetry `t`, each channel as (value - mean) / std.
  */
 export function writeSample(
@@ -200,14 +200,24 @@ export function writeSample(
   out: Float32Array,
   offset: number,
 ): void {
-  const scale = norm.std.map((s) => 1 / s);
   const plane = size * size;
-  for (let y = 0; y < crop; y++) {
-    for (let x = 0; x < crop; x++) {
-      const s = dihedralSource(t, y, x, crop);
-      const src = (top + Math.floor(s / crop)) * size + left + (s % crop);
-      const dst = offset + (y * crop + x) * CHANNEL_COUNT;
-      for (let c = 0; c < CHANNEL_COUNT; c++) out[dst + c] = (image[c * plane + src] - norm.mean[c]) * scale[c];
+  const cropPlane = crop * crop;
+  for (let c = 0; c < CHANNEL_COUNT; c++) {
+    const mean = norm.mean[c];
+    const scale = 1 / norm.std[c];
+    const src = c * plane + top * size + left;
+    const dst = offset + c * cropPlane;
+    if (t === 0) {
+      for (let y = 0; y < crop; y++)
+        for (let x = 0, i = src + y * size, o = dst + y * crop; x < crop; x++)
+          out[o + x] = (image[i + x] - mean) * scale;
+      continue;
+    }
+    for (let y = 0; y < crop; y++) {
+      for (let x = 0; x < crop; x++) {
+        const s = dihedralSource(t, y, x, crop);
+        out[dst + y * crop + x] = (image[src + Math.floor(s / crop) * size + (s % crop)] - mean) * scale;
+      }
     }
   }
 }
@@ -260,10 +270,12 @@ export function mixBatch(
     const x0 = Math.max(0, cx - (w >> 1));
     const x1 = Math.min(crop, cx + w - (w >> 1));
     for (let i = 0; i < size; i++) {
-      for (let y = y0; y < y1; y++) {
-        const a = i * sample + (y * crop + x0) * CHANNEL_COUNT;
-        const b = perm[i] * sample + (y * crop + x0) * CHANNEL_COUNT;
-        x.set(source.subarray(b, b + (x1 - x0) * CHANNEL_COUNT), a);
+      for (let c = 0; c < CHANNEL_COUNT; c++) {
+        for (let y = y0; y < y1; y++) {
+          const a = i * sample + (c * crop + y) * crop + x0;
+          const b = perm[i] * sample + (c * crop + y) * crop + x0;
+          x.set(source.subarray(b, b + (x1 - x0)), a);
+        }
       }
     }
     l = 1 - ((y1 - y0) * (x1 - x0)) / (crop * crop);

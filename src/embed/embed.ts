@@ -10,26 +10,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { SITE_SIZE } from '../rxrx1/index.js';
 import type { SiteRecord } from '../data/site.js';
 import { aggregateToWells } from '../store/wells.js';
 import { SiteLoaderPool, loadSites } from '../image/pool.js';
 import { META, siteMetadata, writeProfiles, type MetadataValue, type ProfileTable } from '../store/profiles.js';
-import {
-  controlNormalization,
-  datasetSites,
-  downscale,
-  downscaleFactor,
-  groupKey,
-  type ChannelNorm,
-  type NormalizationScope,
-} from './data.js';
-import { initEngine, type BackendChoice } from './engine/index.js';
-import { fixedStatsEmbedder, wholeImageBatch, type FixedStatsEmbedder } from './infer.js';
-import { createModel, disposeModel, loadModelArrays, type Model } from './model.js';
-import { locateOnnx, OnnxModel, onnxInputs, siteNorm, type OnnxSidecar } from './onnx.js';
-import { readManifest, readWeights, type ModelManifest } from './store.js';
-import { evenlySpaced, experimentBnStats } from './train.js';
+import { datasetSites, downscale } from './data.js';
+import { openEmbedder, type Embedder } from './embedders.js';
+import type { Device } from './session.js';
+import { writeFileAtomic } from '../util/files.js';
 
 export const EMBEDDING_PREFIX = 'Embedding_';
 
@@ -60,7 +48,10 @@ export interface EmbedOptions {
   overwrite?: boolean;
   /** AdaBN for models trained here (default: as the model was trained). */
   adabn?: boolean;
-  backend?: BackendChoice;
+  /** Where the network runs (default cpu; cuda needs onnxruntime's CUDA execution provider, session.ts). */
+  device?: Device;
+  /** onnxruntime intra-op threads (default one per core). */
+  inferenceThreads?: number;
   onProgress?: (event: EmbedProgress) => void;
   /** Called for each site that cannot be loaded (it is skipped). Default: a process warning. */
   onSiteError?: (site: SiteRecord, error: Error) => void;
@@ -82,177 +73,6 @@ export interface EmbedResult {
   seconds: number;
 }
 
-/** What turns downscaled sites of one experiment into embedding rows. */
-interface Embedder {
-  kind: 'cnn' | 'onnx';
-  /** Downscale factor applied to loaded 512x512 sites. */
-  factor: number;
-  /** Sites per forward pass. */
-  batchSize: number;
-  /** Called once per experiment with loaders for its sites, before embedding them. */
-  prepare(sites: SiteRecord[], load: (sites: SiteRecord[]) => Promise<Uint8Array[]>): Promise<void>;
-  embed(images: Uint8Array[], sites: SiteRecord[]): Promise<{ values: Float32Array; width: number }>;
-  close(): Promise<void>;
-  describe(): Record<string, unknown>;
-}
-
-class CnnEmbedder implements Embedder {
-  readonly kind = 'cnn' as const;
-  readonly factor: number;
-  readonly size: number;
-  private norms = new Map<string, ChannelNorm>();
-  private embedder: FixedStatsEmbedder | null = null;
-
-  constructor(
-    private readonly model: Model,
-    private readonly manifest: ModelManifest,
-    private readonly adabn: boolean,
-    readonly batchSize: number,
-    /** Run the network on onnxruntime (CPUs) rather than the tfjs backend (webgpu). */
-    private readonly onnxruntime: boolean,
-  ) {
-    this.factor = downscaleFactor(manifest.imageScale);
-    this.size = SITE_SIZE / this.factor;
-  }
-
-  async prepare(sites: SiteRecord[], load: (sites: SiteRecord[]) => Promise<Uint8Array[]>): Promise<void> {
-    const scope = this.manifest.normalization;
-    this.norms = await controlNormalization(sites, scope, this.size, this.manifest.config.controlSitesPerGroup, load);
-    let stats = this.model.bn;
-    if (this.adabn) {
-      const chosen = evenlySpaced(sites, this.manifest.config.adabnSites);
-      const images = await load(chosen);
-      stats = experimentBnStats(
-        this.model,
-        images,
-        this.size,
-        chosen.slice(0, images.length).map((s) => this.normOf(s)),
-        this.manifest.config.batchSize,
-        true,
-      );
-    }
-    await this.embedder?.close();
-    this.embedder = await fixedStatsEmbedder(this.model, stats, this.onnxruntime);
-  }
-
-  private normOf(site: SiteRecord): ChannelNorm {
-    const norm = this.norms.get(groupKey(site, this.manifest.normalization));
-    if (!norm) throw new Error(`no normalisation statistics for ${groupKey(site, this.manifest.normalization)}`);
-    return norm;
-  }
-
-  async embed(images: Uint8Array[], sites: SiteRecord[]): Promise<{ values: Float32Array; width: number }> {
-    const x = wholeImageBatch(
-      images,
-      this.size,
-      sites.map((s) => this.normOf(s)),
-    );
-    if (!this.embedder) throw new Error('CnnEmbedder.embed called before prepare');
-    return { values: await this.embedder.embed(x, images.length, this.size), width: this.model.shape.embeddingDim };
-  }
-
-  async close(): Promise<void> {
-    await this.embedder?.close();
-    disposeModel(this.model);
-  }
-
-  describe(): Record<string, unknown> {
-    return {
-      kind: 'cnn',
-      runtime: this.onnxruntime ? 'onnxruntime' : 'tfjs',
-      backbone: this.manifest.shape.backbone,
-      embeddingDim: this.manifest.shape.embeddingDim,
-      imageScale: this.manifest.imageScale,
-      normalization: this.manifest.normalization,
-      adabn: this.adabn,
-      batchSize: this.batchSize,
-    };
-  }
-}
-
-class OnnxEmbedder implements Embedder {
-  readonly kind = 'onnx' as const;
-  readonly factor: number;
-  readonly batchSize: number;
-  readonly size: number;
-  private norms = new Map<string, ChannelNorm>();
-
-  constructor(
-    private readonly model: OnnxModel,
-    private readonly sidecar: OnnxSidecar,
-    private readonly file: string,
-  ) {
-    this.batchSize = sidecar.batchSize;
-    this.factor = downscaleFactor(sidecar.imageScale);
-    this.size = SITE_SIZE / this.factor;
-  }
-
-  async prepare(sites: SiteRecord[], load: (sites: SiteRecord[]) => Promise<Uint8Array[]>): Promise<void> {
-    const n = this.sidecar.normalization;
-    if (n.kind === 'controls') this.norms = await controlNormalization(sites, n.scope, this.size, 16, load);
-  }
-
-  private normFor(site: SiteRecord, image: Uint8Array): { mean: number[]; std: number[] } {
-    const n = this.sidecar.normalization;
-    const channels = this.sidecar.channels;
-    if (n.kind === 'fixed') return { mean: n.mean, std: n.std };
-    if (n.kind === 'site') return siteNorm(image, this.size, channels);
-    const group = this.norms.get(groupKey(site, n.scope as NormalizationScope))!;
-    return { mean: channels.map((c) => group.mean[c - 1]), std: channels.map((c) => group.std[c - 1]) };
-  }
-
-  async embed(images: Uint8Array[], sites: SiteRecord[]): Promise<{ values: Float32Array; width: number }> {
-    const { data, dims, tilesPerSite } = onnxInputs(
-      images,
-      this.size,
-      this.sidecar,
-      images.map((image, i) => this.normFor(sites[i], image)),
-    );
-    const { values, width } = await this.model.run(data, dims);
-    if (tilesPerSite === 1) return { values, width };
-    const out = new Float32Array(images.length * width);
-    for (let i = 0; i < images.length; i++)
-      for (let t = 0; t < tilesPerSite; t++)
-        for (let j = 0; j < width; j++) out[i * width + j] += values[(i * tilesPerSite + t) * width + j] / tilesPerSite;
-    return { values: out, width };
-  }
-
-  async close(): Promise<void> {
-    await this.model.close();
-  }
-
-  describe(): Record<string, unknown> {
-    return {
-      kind: 'onnx',
-      file: path.resolve(this.file),
-      executionProvider: this.model.executionProvider,
-      ...this.sidecar,
-    };
-  }
-}
-
-/** Opens MODEL as an embedder: a phenomap model folder, or an ONNX model with its sidecar. */
-async function openEmbedder(options: EmbedOptions): Promise<Embedder> {
-  const onnx = locateOnnx(options.model);
-  if (onnx)
-    return new OnnxEmbedder(
-      await OnnxModel.open(onnx.file, onnx.sidecar),
-      { ...onnx.sidecar, batchSize: options.batchSize ?? onnx.sidecar.batchSize },
-      onnx.file,
-    );
-  const manifest = readManifest(options.model);
-  const engine = await initEngine({ backend: options.backend ?? manifest.config.backend });
-  const model = createModel(manifest.shape, 0);
-  loadModelArrays(model, readWeights(options.model));
-  return new CnnEmbedder(
-    model,
-    manifest,
-    options.adabn ?? manifest.config.adabn,
-    options.batchSize ?? 16,
-    engine.backend !== 'webgpu',
-  );
-}
-
 function partName(experiment: string, plate: number): string {
   return `${experiment}_${plate}.parquet`;
 }
@@ -266,177 +86,177 @@ function embeddingTable(sites: SiteRecord[], rows: Float32Array[], width: number
   return { rows: sites.length, metadata, features: columns.map((_, j) => `${EMBEDDING_PREFIX}${j}`), columns };
 }
 
+/** The state of one embedding run, shared by its plates. */
+interface EmbedRun {
+  options: EmbedOptions;
+  imageRoot: string;
+  sitesDir: string;
+  wellsDir: string;
+  embedder: Embedder;
+  pool: SiteLoaderPool;
+  totalPlates: number;
+  totalSites: number;
+  counts: { platesDone: number; platesSkipped: number; platesEmpty: number; sitesDone: number; wells: number };
+  dimension: number;
+  failedSites: { siteId: string; error: string }[];
+  failedExperiments: { experiment: string; error: string }[];
+}
+
+function report(run: EmbedRun, phase: EmbedProgress['phase'], experiment: string, plate?: number): void {
+  const { platesDone, sitesDone } = run.counts;
+  run.options.onProgress?.({
+    phase,
+    experiment,
+    plate,
+    platesDone,
+    plates: run.totalPlates,
+    sitesDone,
+    sites: run.totalSites,
+  });
+}
+
+/** Loads (downscaled) sites for normalisation and AdaBN statistics; throws only when none of them loads. */
+function statisticsLoader(run: EmbedRun): (sites: SiteRecord[]) => Promise<Uint8Array[]> {
+  return async (chosen) => {
+    const out: Uint8Array[] = [];
+    const errors: string[] = [];
+    const onError = (site: SiteRecord, error: Error) => errors.push(`${site.siteId}: ${error.message}`);
+    for await (const { tensor } of loadSites(run.imageRoot, chosen, { pool: run.pool, onError }))
+      out.push(downscale(tensor, run.embedder.factor));
+    if (out.length === 0 && errors.length > 0)
+      throw new Error(`no site could be loaded for normalisation/AdaBN statistics (first failure: ${errors[0]})`);
+    return out;
+  };
+}
+
+/** Embeds one plate in batches and writes its site and well parts (none when no site loads). */
+async function embedPlate(run: EmbedRun, experiment: string, plate: number, plateSites: SiteRecord[]): Promise<void> {
+  const done: SiteRecord[] = [];
+  const rows: Float32Array[] = [];
+  let images: Uint8Array[] = [];
+  let batchSites: SiteRecord[] = [];
+  const flush = async (): Promise<void> => {
+    if (images.length === 0) return;
+    const { values, width } = await run.embedder.embed(images, batchSites);
+    run.dimension = width;
+    for (let i = 0; i < images.length; i++) rows.push(values.slice(i * width, (i + 1) * width));
+    done.push(...batchSites);
+    run.counts.sitesDone += images.length;
+    images = [];
+    batchSites = [];
+    report(run, 'plate', experiment, plate);
+  };
+  const onError = (site: SiteRecord, error: Error): void => {
+    run.failedSites.push({ siteId: site.siteId, error: error.message });
+    const warn = (s: SiteRecord, e: Error) =>
+      process.emitWarning(`skipping site ${s.siteId}: ${e.message}`, 'SiteLoadWarning');
+    (run.options.onSiteError ?? warn)(site, error);
+  };
+  for await (const { site, tensor } of loadSites(run.imageRoot, plateSites, { pool: run.pool, onError })) {
+    images.push(downscale(tensor, run.embedder.factor));
+    batchSites.push(site);
+    if (images.length >= run.embedder.batchSize) await flush();
+  }
+  await flush();
+  run.counts.platesDone++;
+  if (done.length === 0) {
+    // Nothing to write (every site failed): no part, so a rerun tries the plate again.
+    run.counts.platesEmpty++;
+  } else {
+    const table = embeddingTable(done, rows, run.dimension);
+    const wells = aggregateToWells(table);
+    writeProfiles(path.join(run.sitesDir, partName(experiment, plate)), table);
+    writeProfiles(path.join(run.wellsDir, partName(experiment, plate)), wells);
+    run.counts.wells += wells.rows;
+  }
+  report(run, 'plate', experiment, plate);
+}
+
+/** Prepares the embedder for one experiment, then embeds its plates that are not done yet. */
+async function embedExperiment(run: EmbedRun, experiment: string, plates: Map<number, SiteRecord[]>): Promise<void> {
+  const done = (plate: number) =>
+    fs.existsSync(path.join(run.sitesDir, partName(experiment, plate))) &&
+    fs.existsSync(path.join(run.wellsDir, partName(experiment, plate)));
+  const pending = [...plates.keys()].sort((a, b) => a - b).filter((p) => run.options.overwrite || !done(p));
+  run.counts.platesSkipped += plates.size - pending.length;
+  run.counts.platesDone += plates.size - pending.length;
+  if (pending.length === 0) return;
+  report(run, 'prepare', experiment);
+  try {
+    await run.embedder.prepare([...plates.values()].flat(), statisticsLoader(run));
+  } catch (error) {
+    // E.g. none of its control sites loads: report the experiment and go on with the others.
+    run.failedExperiments.push({ experiment, error: (error as Error).message });
+    process.emitWarning(`skipping experiment ${experiment}: ${(error as Error).message}`, 'EmbedWarning');
+    run.counts.platesDone += pending.length;
+    return;
+  }
+  for (const plate of pending) await embedPlate(run, experiment, plate, plates.get(plate)!);
+}
+
+function byExperimentAndPlate(sites: readonly SiteRecord[]): Map<string, Map<number, SiteRecord[]>> {
+  const out = new Map<string, Map<number, SiteRecord[]>>();
+  for (const s of sites) {
+    const plates = out.get(s.experiment) ?? new Map<number, SiteRecord[]>();
+    plates.set(s.plate, [...(plates.get(s.plate) ?? []), s]);
+    out.set(s.experiment, plates);
+  }
+  return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 /** Embeds a dataset; see the module comment. */
 export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> {
   const started = Date.now();
-  const progress = options.onProgress ?? (() => {});
   const { imageRoot, sites: all } = datasetSites(options.data);
   const wanted = options.experiments ? new Set(options.experiments) : null;
   const sites = all.filter((s) => !wanted || wanted.has(s.experiment));
   if (sites.length === 0)
     throw new Error(`${options.data}: no sites${wanted ? ` in experiment(s) ${[...wanted].join(', ')}` : ''}`);
-  const sitesDir = path.join(options.out, 'sites');
-  const wellsDir = path.join(options.out, 'wells');
-  fs.mkdirSync(sitesDir, { recursive: true });
-  fs.mkdirSync(wellsDir, { recursive: true });
-
-  const byExperiment = new Map<string, Map<number, SiteRecord[]>>();
-  for (const s of sites) {
-    const plates = byExperiment.get(s.experiment) ?? new Map<number, SiteRecord[]>();
-    plates.set(s.plate, [...(plates.get(s.plate) ?? []), s]);
-    byExperiment.set(s.experiment, plates);
-  }
-  const totalPlates = [...byExperiment.values()].reduce((n, p) => n + p.size, 0);
-  const failedSites: { siteId: string; error: string }[] = [];
-  const failedExperiments: { experiment: string; error: string }[] = [];
-  const onSiteError = (site: SiteRecord, error: Error): void => {
-    failedSites.push({ siteId: site.siteId, error: error.message });
-    (
-      options.onSiteError ??
-      ((s: SiteRecord, e: Error) => process.emitWarning(`skipping site ${s.siteId}: ${e.message}`, 'SiteLoadWarning'))
-    )(site, error);
+  const groups = byExperimentAndPlate(sites);
+  const run: EmbedRun = {
+    options,
+    imageRoot,
+    sitesDir: path.join(options.out, 'sites'),
+    wellsDir: path.join(options.out, 'wells'),
+    embedder: await openEmbedder({ ...options, threads: options.inferenceThreads }),
+    pool: new SiteLoaderPool({ threads: options.threads }),
+    totalPlates: [...groups.values()].reduce((n, p) => n + p.size, 0),
+    totalSites: sites.length,
+    counts: { platesDone: 0, platesSkipped: 0, platesEmpty: 0, sitesDone: 0, wells: 0 },
+    dimension: 0,
+    failedSites: [],
+    failedExperiments: [],
   };
-  const embedder = await openEmbedder(options);
-  const pool = new SiteLoaderPool({ threads: options.threads });
-  const batchSize = embedder.batchSize;
-  const load = async (chosen: SiteRecord[]): Promise<Uint8Array[]> => {
-    const out: Uint8Array[] = [];
-    const errors: string[] = [];
-    for await (const { tensor } of loadSites(imageRoot, chosen, {
-      pool,
-      onError: (site, error) => errors.push(`${site.siteId}: ${error.message}`),
-    }))
-      out.push(downscale(tensor, embedder.factor));
-    if (out.length === 0 && errors.length > 0)
-      throw new Error(`no site could be loaded for normalisation/AdaBN statistics (first failure: ${errors[0]})`);
-    return out;
-  };
-  let platesDone = 0;
-  let platesSkipped = 0;
-  let platesEmpty = 0;
-  let sitesDone = 0;
-  let wellsWritten = 0;
-  let dimension = 0;
+  fs.mkdirSync(run.sitesDir, { recursive: true });
+  fs.mkdirSync(run.wellsDir, { recursive: true });
   try {
-    for (const [experiment, plates] of [...byExperiment].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      const pending = [...plates.keys()]
-        .sort((a, b) => a - b)
-        .filter(
-          (plate) =>
-            options.overwrite ||
-            !(
-              fs.existsSync(path.join(sitesDir, partName(experiment, plate))) &&
-              fs.existsSync(path.join(wellsDir, partName(experiment, plate)))
-            ),
-        );
-      platesSkipped += plates.size - pending.length;
-      platesDone += plates.size - pending.length;
-      if (pending.length === 0) continue;
-      const experimentSites = [...plates.values()].flat();
-      progress({ phase: 'prepare', experiment, platesDone, plates: totalPlates, sitesDone, sites: sites.length });
-      try {
-        await embedder.prepare(experimentSites, load);
-      } catch (error) {
-        // E.g. none of its control sites loads: report the experiment and go on with the others.
-        failedExperiments.push({ experiment, error: (error as Error).message });
-        process.emitWarning(`skipping experiment ${experiment}: ${(error as Error).message}`, 'EmbedWarning');
-        platesDone += pending.length;
-        continue;
-      }
-      for (const plate of pending) {
-        const plateSites = plates.get(plate)!;
-        const done: SiteRecord[] = [];
-        const rows: Float32Array[] = [];
-        let images: Uint8Array[] = [];
-        let batchSites: SiteRecord[] = [];
-        const flush = async (): Promise<void> => {
-          if (images.length === 0) return;
-          const { values, width } = await embedder.embed(images, batchSites);
-          dimension = width;
-          for (let i = 0; i < images.length; i++) rows.push(values.slice(i * width, (i + 1) * width));
-          done.push(...batchSites);
-          sitesDone += images.length;
-          images = [];
-          batchSites = [];
-          progress({
-            phase: 'plate',
-            experiment,
-            plate,
-            platesDone,
-            plates: totalPlates,
-            sitesDone,
-            sites: sites.length,
-          });
-        };
-        for await (const { site, tensor } of loadSites(imageRoot, plateSites, { pool, onError: onSiteError })) {
-          images.push(downscale(tensor, embedder.factor));
-          batchSites.push(site);
-          if (images.length >= batchSize) await flush();
-        }
-        await flush();
-        platesDone++;
-        if (done.length === 0) {
-          // Nothing to write (every site failed): no part, so a rerun tries the plate again.
-          platesEmpty++;
-          progress({
-            phase: 'plate',
-            experiment,
-            plate,
-            platesDone,
-            plates: totalPlates,
-            sitesDone,
-            sites: sites.length,
-          });
-          continue;
-        }
-        const table = embeddingTable(done, rows, dimension);
-        const wells = aggregateToWells(table);
-        writeProfiles(path.join(sitesDir, partName(experiment, plate)), table);
-        writeProfiles(path.join(wellsDir, partName(experiment, plate)), wells);
-        wellsWritten += wells.rows;
-        progress({
-          phase: 'plate',
-          experiment,
-          plate,
-          platesDone,
-          plates: totalPlates,
-          sitesDone,
-          sites: sites.length,
-        });
-      }
-    }
+    for (const [experiment, plates] of groups) await embedExperiment(run, experiment, plates);
   } finally {
-    await pool.close();
-    await embedder.close().catch(() => {});
+    await run.pool.close();
+    await run.embedder.close().catch(() => {});
   }
   const result: EmbedResult = {
     out: options.out,
-    modelKind: embedder.kind,
-    dimension,
-    plates: totalPlates,
-    platesSkipped,
-    platesEmpty,
-    sites: sitesDone,
-    wells: wellsWritten,
-    failedSites,
-    failedExperiments,
+    modelKind: run.embedder.kind,
+    dimension: run.dimension,
+    plates: run.totalPlates,
+    platesSkipped: run.counts.platesSkipped,
+    platesEmpty: run.counts.platesEmpty,
+    sites: run.counts.sitesDone,
+    wells: run.counts.wells,
+    failedSites: run.failedSites,
+    failedExperiments: run.failedExperiments,
     seconds: (Date.now() - started) / 1000,
   };
-  fs.writeFileSync(
-    path.join(options.out, 'embed.json'),
-    `${JSON.stringify(
-      {
-        command: 'embed',
-        data: path.resolve(options.data),
-        model: path.resolve(options.model),
-        embedder: embedder.describe(),
-        result,
-        finishedAt: new Date().toISOString(),
-        node: process.versions.node,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  const record = {
+    command: 'embed',
+    data: path.resolve(options.data),
+    model: path.resolve(options.model),
+    embedder: run.embedder.describe(),
+    result,
+    finishedAt: new Date().toISOString(),
+    node: process.versions.node,
+  };
+  writeFileAtomic(path.join(options.out, 'embed.json'), `${JSON.stringify(record, null, 2)}\n`);
   return result;
 }

@@ -1,18 +1,19 @@
 /**
- * Inference with a trained model: batch-norm statistics re-estimated on the target experiment (AdaBN: Li et al.
- * 2016, "Revisiting Batch Normalization For Practical Domain Adaptation"), embeddings and class predictions
- * of whole (downscaled) sites — the network ends in global average pooling, so it takes the full field of view
- * although it was trained on crops.
+ * Inference with a trained model on onnxruntime: batch-norm statistics re-estimated on the target experiment
+ * (AdaBN: Li et al. 2016, "Revisiting Batch Normalization For Practical Domain Adaptation"), then embeddings and
+ * softmax-head class predictions of whole (downscaled) sites — the network ends in global average pooling, so it
+ * takes the full field of view although it was trained on crops.
  */
 import { CHANNEL_COUNT } from '../rxrx1/index.js';
-import { tf } from './engine/index.js';
 import type { ChannelNorm } from './data.js';
 import { writeSample } from './data.js';
-import { embed, embedFolded, headInput, softmaxLogits, type BnStats, type Model } from './model.js';
-import { OnnxModel } from './onnx.js';
-import { encodeOnnx, exportModelToOnnx } from './onnxWriter.js';
+import { batchStatsGraph, exportModelToOnnx, statsMeanOutput, statsVarianceOutput } from './export.js';
+import { scratchFeeds } from './graph.js';
+import type { BnStats, Model } from './model.js';
+import { encodeOnnx } from './onnxWriter.js';
+import { createOrtSession, type SessionOptions } from './session.js';
 
-/** Normalised NHWC input of whole images: [n, size, size, 6]. */
+/** Normalised NCHW input of whole images: [n, 6, size, size]. */
 export function wholeImageBatch(
   images: readonly Uint8Array[],
   size: number,
@@ -27,100 +28,93 @@ export function wholeImageBatch(
 }
 
 /**
- * AdaBN statistics from batches of one domain: each batch goes forward normalising with its own statistics,
- * and every layer's mean and variance are pooled over all batches (exact pooled moments, not a running average).
+ * AdaBN statistics from batches of one domain (NCHW images of one side): each batch goes forward normalising with
+ * its own statistics, and every layer's mean and variance are pooled over all batches (exact pooled moments, not
+ * a running average).
  */
-export function adaptBatchNorm(
+export async function adaptBatchNorm(
   model: Model,
-  batches: Iterable<{ x: Float32Array; n: number; size: number }>,
-): Map<string, BnStats> {
+  batches: readonly { x: Float32Array; n: number; size: number }[],
+  options: SessionOptions = {},
+): Promise<Map<string, BnStats>> {
+  if (batches.length === 0) throw new Error('AdaBN: no batches to estimate statistics from');
+  const size = batches[0].size;
+  const { graph, areas, scratch } = batchStatsGraph(model, size);
+  const { ort, session } = await createOrtSession(encodeOnnx(graph), options);
   const acc = new Map<string, { count: number; sum: Float64Array; sq: Float64Array }>();
-  for (const batch of batches) {
-    tf.tidy(() => {
-      embed(model, tf.tensor4d(batch.x, [batch.n, batch.size, batch.size, CHANNEL_COUNT]), {
-        kind: 'batch',
-        record: (layer, stats) => {
-          const a = acc.get(layer) ?? {
-            count: 0,
-            sum: new Float64Array(stats.mean.length),
-            sq: new Float64Array(stats.mean.length),
-          };
-          for (let c = 0; c < stats.mean.length; c++) {
-            a.sum[c] += stats.mean[c] * stats.count;
-            a.sq[c] += (stats.variance[c] + stats.mean[c] * stats.mean[c]) * stats.count;
-          }
-          a.count += stats.count;
-          acc.set(layer, a);
-        },
-      });
-    });
+  try {
+    for (const batch of batches) {
+      if (batch.size !== size) throw new Error(`AdaBN: batches of sides ${size} and ${batch.size}`);
+      const input = new ort.Tensor('float32', batch.x, [batch.n, CHANNEL_COUNT, size, size]);
+      const out = await session.run({ input, ...scratchFeeds(ort, scratch) });
+      for (const [layer, area] of areas) {
+        const mean = out[statsMeanOutput(layer)].data as Float32Array;
+        const variance = out[statsVarianceOutput(layer)].data as Float32Array;
+        const count = batch.n * area;
+        const a = acc.get(layer) ?? { count: 0, sum: new Float64Array(mean.length), sq: new Float64Array(mean.length) };
+        for (let c = 0; c < mean.length; c++) {
+          a.sum[c] += mean[c] * count;
+          a.sq[c] += (variance[c] + mean[c] * mean[c]) * count;
+        }
+        a.count += count;
+        acc.set(layer, a);
+      }
+    }
+  } finally {
+    await session.release();
   }
-  if (acc.size === 0) throw new Error('AdaBN: no batches to estimate statistics from');
-  const out = new Map<string, BnStats>();
+  const stats = new Map<string, BnStats>();
   for (const [layer, a] of acc) {
     const mean = Float32Array.from(a.sum, (s) => s / a.count);
     const variance = Float32Array.from(a.sq, (s, c) => Math.max(s / a.count - mean[c] * mean[c], 0));
-    out.set(layer, { mean, variance });
+    stats.set(layer, { mean, variance });
   }
-  return out;
-}
-
-/** Embeddings [n, embeddingDim] (row-major) with fixed batch-norm statistics. */
-export function embedImages(
-  model: Model,
-  x: Float32Array,
-  n: number,
-  size: number,
-  stats: Map<string, BnStats>,
-): Float32Array {
-  const out = tf.tidy(() => embedFolded(model, tf.tensor4d(x, [n, size, size, CHANNEL_COUNT]), stats));
-  const values = out.dataSync() as Float32Array;
-  out.dispose();
-  return Float32Array.from(values);
+  return stats;
 }
 
 export interface FixedStatsEmbedder {
-  /** Embeddings [n, embeddingDim] (row-major) of a normalised NHWC batch [n, size, size, 6]. */
+  /** Embeddings [n, embeddingDim] (row-major) of a normalised NCHW batch [n, 6, size, size]. */
   embed(x: Float32Array, n: number, size: number): Promise<Float32Array>;
+  /** Softmax-head classes of the batch given each image's cell-type index (an embedder made with `head`). */
+  predict(x: Float32Array, n: number, size: number, cellTypes: readonly number[]): Promise<Int32Array>;
   close(): Promise<void>;
 }
 
 /**
- * Embeds with fixed batch-norm statistics (an experiment's AdaBN statistics, or the running ones). With
- * `onnxruntime`, the model is exported with the statistics folded in and run by onnxruntime-node (about 5x
- * tfjs-wasm on a CPU, see ENGINE.md); otherwise on the tfjs backend in use (webgpu on a GPU).
+ * Embeds with fixed batch-norm statistics (an experiment's AdaBN statistics, or the running ones): the model
+ * exported with the statistics folded in (export.ts) and run by onnxruntime.
  */
 export async function fixedStatsEmbedder(
   model: Model,
   stats: Map<string, BnStats>,
-  onnxruntime: boolean,
-  threads?: number,
+  options: SessionOptions & { head?: boolean } = {},
 ): Promise<FixedStatsEmbedder> {
-  if (!onnxruntime)
-    return { embed: async (x, n, size) => embedImages(model, x, n, size, stats), close: async () => {} };
-  const session = await OnnxModel.load(encodeOnnx(exportModelToOnnx(model, stats, { layout: 'NHWC' })), { threads });
+  const graph = exportModelToOnnx(model, stats, { head: options.head });
+  const { ort, session } = await createOrtSession(encodeOnnx(graph), options);
+  const cells = model.shape.cellTypes.length;
+  const input = (x: Float32Array, n: number, size: number) =>
+    new ort.Tensor('float32', x, [n, CHANNEL_COUNT, size, size]);
   return {
-    embed: async (x, n, size) => (await session.run(x, [n, size, size, CHANNEL_COUNT])).values,
-    close: () => session.close(),
+    embed: async (x, n, size) => {
+      const feeds: Record<string, import('onnxruntime-node').Tensor> = { input: input(x, n, size) };
+      if (options.head) feeds.cell = new ort.Tensor('float32', new Float32Array(n * cells), [n, cells]);
+      return Float32Array.from((await session.run(feeds)).embedding.data as Float32Array);
+    },
+    predict: async (x, n, size, cellTypes) => {
+      if (!options.head) throw new Error('predict: the embedder was made without the softmax head');
+      const oneHot = new Float32Array(n * cells);
+      cellTypes.forEach((t, i) => {
+        oneHot[i * cells + t] = 1;
+      });
+      const out = await session.run({ input: input(x, n, size), cell: new ort.Tensor('float32', oneHot, [n, cells]) });
+      const logits = out.logits.data as Float32Array;
+      const classes = model.shape.numClasses;
+      return Int32Array.from({ length: n }, (_, i) => {
+        let best = 0;
+        for (let k = 1; k < classes; k++) if (logits[i * classes + k] > logits[i * classes + best]) best = k;
+        return best;
+      });
+    },
+    close: () => session.release(),
   };
-}
-
-/** Softmax-head class predictions of embeddings [n, d] given each row's cell type index. */
-export function predictClasses(
-  model: Model,
-  embeddings: Float32Array,
-  n: number,
-  cellTypes: readonly number[],
-): Int32Array {
-  const out = tf.tidy(() => {
-    const e = tf.tensor2d(embeddings, [n, model.shape.embeddingDim]);
-    const oneHot = tf.oneHot(
-      tf.tensor1d(Int32Array.from(cellTypes), 'int32'),
-      model.shape.cellTypes.length,
-    ) as tf.Tensor2D;
-    return tf.argMax(softmaxLogits(model, headInput(e, tf.cast(oneHot, 'float32') as tf.Tensor2D)), 1);
-  });
-  const values = Int32Array.from(out.dataSync());
-  out.dispose();
-  return values;
 }

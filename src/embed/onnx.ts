@@ -1,6 +1,6 @@
 /**
- * Imported ONNX models as embedders, run by onnxruntime-node (CPU execution provider; CUDA when the installed
- * onnxruntime-node has it and `PHENOMAP_ONNX_EP=cuda`). What the model expects is declared in a small JSON
+ * Imported ONNX models as embedders, run by onnxruntime-node (session.ts: the CPU execution provider, or CUDA with
+ * `--device cuda` where onnxruntime's CUDA provider is installed). What the model expects is declared in a small JSON
  * beside it (`model.onnx.json`, or `embed.json` in the model's folder):
  *
  * {
@@ -19,7 +19,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { CHANNEL_COUNT } from '../rxrx1/index.js';
+import { createOrtSession, type SessionOptions } from './session.js';
 
 export const OnnxSidecarSchema = z
   .object({
@@ -85,40 +85,6 @@ export function locateOnnx(model: string): { file: string; sidecar: OnnxSidecar;
   return { file, sidecar, sidecarFile };
 }
 
-/**
- * An onnxruntime-node session on the CPU execution provider, or on CUDA first when `PHENOMAP_ONNX_EP=cuda` and
- * the installed onnxruntime-node has it. `model` is a file or the serialised model.
- */
-export async function createOrtSession(
-  model: string | Uint8Array,
-  threads?: number,
-): Promise<{
-  ort: typeof import('onnxruntime-node');
-  session: import('onnxruntime-node').InferenceSession;
-  provider: string;
-}> {
-  const ort = await import('onnxruntime-node');
-  const wanted = process.env.PHENOMAP_ONNX_EP === 'cuda' ? ['cuda', 'cpu'] : ['cpu'];
-  for (const provider of wanted) {
-    const options = {
-      executionProviders: [provider],
-      graphOptimizationLevel: 'all' as const,
-      ...(threads ? { intraOpNumThreads: threads } : {}),
-    };
-    try {
-      // Two calls because the overloads (path vs bytes) do not accept the union.
-      const session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, options)
-          : await ort.InferenceSession.create(model, options);
-      return { ort, session, provider };
-    } catch (error) {
-      if (provider === wanted.at(-1)) throw error;
-    }
-  }
-  throw new Error('no execution provider');
-}
-
 /** The onnxruntime-node session wrapper used by the embedder. */
 export class OnnxModel {
   private constructor(
@@ -129,21 +95,21 @@ export class OnnxModel {
     readonly executionProvider: string,
   ) {}
 
-  static async open(file: string, sidecar: OnnxSidecar, options: { threads?: number } = {}): Promise<OnnxModel> {
-    return OnnxModel.load(file, { input: sidecar.input, output: sidecar.output, threads: options.threads });
+  static async open(file: string, sidecar: OnnxSidecar, options: SessionOptions = {}): Promise<OnnxModel> {
+    return OnnxModel.load(file, { ...options, input: sidecar.input, output: sidecar.output });
   }
 
   /** A model from a file or from its bytes; input/output default to the model's first. */
   static async load(
     model: string | Uint8Array,
-    options: { input?: string; output?: string; threads?: number } = {},
+    options: SessionOptions & { input?: string; output?: string } = {},
   ): Promise<OnnxModel> {
     const where = typeof model === 'string' ? model : 'ONNX model';
     const {
       ort,
       session: s,
-      provider,
-    } = await createOrtSession(model, options.threads).catch((error: Error) => {
+      device,
+    } = await createOrtSession(model, options).catch((error: Error) => {
       throw new Error(`${where}: onnxruntime cannot load the model (${error.message})`);
     });
     const inputName = options.input ?? s.inputNames[0];
@@ -152,7 +118,7 @@ export class OnnxModel {
       throw new Error(`${where}: no input "${inputName}" (inputs: ${s.inputNames.join(', ')})`);
     if (!s.outputNames.includes(outputName))
       throw new Error(`${where}: no output "${outputName}" (outputs: ${s.outputNames.join(', ')})`);
-    return new OnnxModel(ort, s, inputName, outputName, provider);
+    return new OnnxModel(ort, s, inputName, outputName, device);
   }
 
   /** Runs a batch [n, ...dims]; returns the output flattened per row, and its width. */
@@ -242,5 +208,3 @@ export function siteNorm(
   }
   return { mean, std };
 }
-
-export { CHANNEL_COUNT };

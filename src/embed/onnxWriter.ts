@@ -1,12 +1,19 @@
 /**
- * A minimal ONNX writer (protobuf wire format, onnx/onnx.proto field numbers) and the export of a model
- * trained here: batch norm folded into the convolutions with given statistics (e.g. one experiment's AdaBN
- * statistics), NCHW float input named "input", output "embedding" [N, embeddingDim]. Convolutions and the
- * max pool use auto_pad SAME_UPPER, which is TensorFlow's "same" padding, so onnxruntime computes the same
- * function as the tfjs model.
+ * A minimal ONNX writer: serialises the graphs phenomap builds (graph.ts, trainGraph.ts, export.ts) as an ONNX
+ * ModelProto in protobuf's wire format, using the field numbers of onnx/onnx.proto:
+ *
+ *   ModelProto       1 ir_version, 2 producer_name, 3 producer_version, 7 graph, 8 opset_import
+ *   GraphProto       1 node, 2 name, 5 initializer, 11 input, 12 output
+ *   NodeProto        1 input, 2 output, 3 name, 4 op_type, 5 attribute, 7 domain
+ *   AttributeProto   1 name, 2 f, 3 i, 4 s, 8 ints, 20 type (1 FLOAT, 2 INT, 3 STRING, 7 INTS)
+ *   TensorProto      1 dims, 2 data_type (1 FLOAT, 7 INT64), 8 name, 9 raw_data
+ *   ValueInfoProto   1 name, 2 type -> TypeProto 1 tensor_type -> 1 elem_type, 2 shape -> 1 dim -> 1 value | 2 param
+ *   OperatorSetId    1 domain, 2 version
+ *
+ * Written by hand (about a hundred lines) because only these few messages are ever written and nothing is read:
+ * a protobuf library would add the schema (onnx.proto) and a dependency without making this smaller.
  */
-import fs from 'node:fs';
-import { BN_EPSILON, bnName, layoutOf, type BnStats, type Model } from './model.js';
+import { writeFileAtomic } from '../util/files.js';
 
 class Writer {
   private chunks: Buffer[] = [];
@@ -70,6 +77,8 @@ export interface OnnxNode {
   inputs: string[];
   outputs: string[];
   name?: string;
+  /** Operator set domain: '' (default ONNX) or e.g. 'com.microsoft.nchwc' (onnxruntime's blocked-layout CPU ops). */
+  domain?: string;
   attributes?: Record<string, OnnxAttribute>;
 }
 
@@ -142,6 +151,7 @@ export function encodeOnnx(graph: OnnxGraph): Buffer {
         for (const output of node.outputs) n.string(2, output);
         n.string(3, node.name ?? `${node.op}_${i}`);
         n.string(4, node.op);
+        if (node.domain) n.string(7, node.domain);
         for (const [name, value] of Object.entries(node.attributes ?? {}))
           n.message(5, (a) => attribute(a, name, value));
       });
@@ -152,101 +162,11 @@ export function encodeOnnx(graph: OnnxGraph): Buffer {
     for (const v of graph.outputs) g.message(12, (m) => valueInfo(m, v));
   });
   model.message(8, (o) => o.string(1, '').int(2, graph.opset ?? 13));
+  for (const domain of new Set(graph.nodes.flatMap((node) => (node.domain ? [node.domain] : []))))
+    model.message(8, (o) => o.string(1, domain).int(2, 1));
   return model.done();
 }
 
 export function writeOnnxModel(file: string, graph: OnnxGraph): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, encodeOnnx(graph));
-  fs.renameSync(temporary, file);
-}
-
-/** HWIO (tfjs) -> OIHW (ONNX) with a per-output-channel scale. */
-function toOihw(hwio: Float32Array, [KH, KW, CI, CO]: number[], scale: Float32Array): Float32Array {
-  const out = new Float32Array(hwio.length);
-  for (let kh = 0; kh < KH; kh++)
-    for (let kw = 0; kw < KW; kw++)
-      for (let ci = 0; ci < CI; ci++)
-        for (let co = 0; co < CO; co++)
-          out[((co * CI + ci) * KH + kh) * KW + kw] = hwio[((kh * KW + kw) * CI + ci) * CO + co] * scale[co];
-  return out;
-}
-
-/**
- * The backbone and embedding layer of `model` as an ONNX graph, with batch-norm statistics `stats` folded
- * in (the model's running statistics by default): input "input" [N, 6, H, W] (normalised, NCHW; or
- * [N, H, W, 6] with `layout: 'NHWC'`, the layout of tfjs batches), output "embedding" [N, embeddingDim].
- */
-export function exportModelToOnnx(
-  model: Model,
-  stats: Map<string, BnStats> = model.bn,
-  options: { layout?: 'NCHW' | 'NHWC' } = {},
-): OnnxGraph {
-  const nhwc = options.layout === 'NHWC';
-  const layout = layoutOf(model.shape.backbone);
-  const nodes: OnnxNode[] = [];
-  const initializers: OnnxTensor[] = [];
-  const value = (name: string): Float32Array => model.params.get(name)!.dataSync() as Float32Array;
-  const conv = (
-    def: { name: string; kernel: number; stride: number },
-    bn: string,
-    input: string,
-    relu: boolean,
-  ): string => {
-    const s = stats.get(bn);
-    if (!s) throw new Error(`batch norm statistics for layer ${bn} missing`);
-    const gamma = value(`${bn}.weight`);
-    const beta = value(`${bn}.bias`);
-    const scale = Float32Array.from(gamma, (g, c) => g / Math.sqrt(s.variance[c] + BN_EPSILON));
-    const bias = Float32Array.from(beta, (b, c) => b - s.mean[c] * scale[c]);
-    const weight = model.params.get(`${def.name}.weight`)!;
-    const [KH, KW, CI, CO] = weight.shape as number[];
-    initializers.push({
-      name: `${def.name}.weight`,
-      dims: [CO, CI, KH, KW],
-      data: toOihw(weight.dataSync() as Float32Array, [KH, KW, CI, CO], scale),
-    });
-    initializers.push({ name: `${def.name}.bias`, dims: [bias.length], data: bias });
-    const out = `${def.name}.out`;
-    nodes.push({
-      op: 'Conv',
-      inputs: [input, `${def.name}.weight`, `${def.name}.bias`],
-      outputs: [out],
-      attributes: { kernel_shape: [def.kernel, def.kernel], strides: [def.stride, def.stride], auto_pad: 'SAME_UPPER' },
-    });
-    if (!relu) return out;
-    nodes.push({ op: 'Relu', inputs: [out], outputs: [`${out}.relu`] });
-    return `${out}.relu`;
-  };
-  if (nhwc)
-    nodes.push({ op: 'Transpose', inputs: ['input'], outputs: ['input.nchw'], attributes: { perm: [0, 3, 1, 2] } });
-  let h = conv(layout.stem, bnName(layout.stem), nhwc ? 'input.nchw' : 'input', true);
-  nodes.push({
-    op: 'MaxPool',
-    inputs: [h],
-    outputs: ['pool'],
-    attributes: { kernel_shape: [3, 3], strides: [2, 2], auto_pad: 'SAME_UPPER' },
-  });
-  h = 'pool';
-  for (const block of layout.blocks) {
-    const a = conv(block.conv1, bnName(block.conv1), h, true);
-    const b = conv(block.conv2, bnName(block.conv2), a, false);
-    const shortcut = block.downsample ? conv(block.downsample, bnName(block.downsample), h, false) : h;
-    nodes.push({ op: 'Add', inputs: [b, shortcut], outputs: [`${block.name}.sum`] });
-    nodes.push({ op: 'Relu', inputs: [`${block.name}.sum`], outputs: [`${block.name}.out`] });
-    h = `${block.name}.out`;
-  }
-  nodes.push({ op: 'GlobalAveragePool', inputs: [h], outputs: ['gap'] });
-  nodes.push({ op: 'Flatten', inputs: ['gap'], outputs: ['features'], attributes: { axis: 1 } });
-  const w = model.params.get('embedding.weight')!;
-  initializers.push({ name: 'embedding.weight', dims: w.shape, data: w.dataSync() as Float32Array });
-  initializers.push({ name: 'embedding.bias', dims: [model.shape.embeddingDim], data: value('embedding.bias') });
-  nodes.push({ op: 'Gemm', inputs: ['features', 'embedding.weight', 'embedding.bias'], outputs: ['embedding'] });
-  return {
-    name: `phenomap-${model.shape.backbone}`,
-    nodes,
-    initializers,
-    inputs: [{ name: 'input', dims: nhwc ? ['N', 'H', 'W', 6] : ['N', 6, 'H', 'W'] }],
-    outputs: [{ name: 'embedding', dims: ['N', model.shape.embeddingDim] }],
-  };
+  writeFileAtomic(file, encodeOnnx(graph));
 }

@@ -13,7 +13,13 @@ import type { ChannelNorm, NormalizationScope } from './data.js';
 import type { ModelShape } from './model.js';
 import type { TrainConfig } from './config.js';
 
-export type TensorMap = Map<string, { shape: number[]; data: Float32Array }>;
+/** A float32 tensor: its shape and its values in row-major order. */
+export interface Tensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+export type TensorMap = Map<string, Tensor>;
 
 export function encodeTensors(tensors: TensorMap): Buffer {
   const entries: { name: string; shape: number[]; offset: number; length: number }[] = [];
@@ -56,11 +62,16 @@ export function decodeTensors(bytes: Buffer, file = 'tensor file'): TensorMap {
 }
 
 export const MODEL_FORMAT = 'phenomap-cnn';
+/**
+ * 2: onnxruntime-only models (conv weights OIHW, NCHW input, torchvision's padding). Version 1 (TensorFlow.js HWIO
+ * weights, TensorFlow "same" padding) computes a different function and is refused with a clear message.
+ */
+export const MODEL_VERSION = 2;
 
 /** model.json of a trained model: everything `embed` needs besides the weights. */
 export interface ModelManifest {
   format: typeof MODEL_FORMAT;
-  version: 1;
+  version: typeof MODEL_VERSION;
   shape: ModelShape;
   /** Input channels in tensor order, as 1-based RxRx1 channel numbers (always 1..6 for models trained here). */
   channels: number[];
@@ -131,6 +142,10 @@ export function readManifest(dir: string): ModelManifest {
   }
   if (manifest.format !== MODEL_FORMAT)
     throw new Error(`${file}: format "${manifest.format}", expected "${MODEL_FORMAT}"`);
+  if (manifest.version !== MODEL_VERSION)
+    throw new Error(
+      `${file}: model format version ${manifest.version}, this phenomap reads version ${MODEL_VERSION} (version 1 models were trained on TensorFlow.js with another padding and weight layout; train again)`,
+    );
   return manifest;
 }
 

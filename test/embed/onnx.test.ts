@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { embedDataset } from '../src/embed/index.js';
-import { locateOnnx, OnnxModel, OnnxSidecarSchema, onnxInputs } from '../src/embed/onnx.js';
-import { encodeOnnx, type OnnxGraph } from '../src/embed/onnxWriter.js';
-import { readProfiles, META } from '../src/store/profiles.js';
-import { officialRow, realOfficialDataset } from './datasetFixtures.js';
-import { FIXTURES, readFixture, tempDir, needsSample } from './helpers.js';
+import { embedDataset } from '../../src/embed/index.js';
+import { locateOnnx, OnnxModel, OnnxSidecarSchema, onnxInputs } from '../../src/embed/onnx.js';
+import { encodeOnnx, type OnnxGraph } from '../../src/embed/onnxWriter.js';
+import { readProfiles, META } from '../../src/store/profiles.js';
+import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
+import { FIXTURES, readFixture, tempDir, needsSample } from '../helpers.js';
 
 interface TinyFixture {
   input: string;
