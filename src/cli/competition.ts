@@ -63,7 +63,8 @@ export function registerCompetitionCommands(program: Command): void {
         return;
       }
       console.log(
-        `submission ${body.submission?.id}: public score ${body.submission?.publicScore?.toFixed(5)} (${body.quota?.used}/${body.quota?.limit} today)`,
+        `submission ${body.submission?.id}: public score ${body.submission?.publicScore?.toFixed(5)} ` +
+          `(${body.quota?.used}/${body.quota?.limit} today)`,
       );
     });
 
@@ -85,7 +86,8 @@ export function registerCompetitionCommands(program: Command): void {
       const key = demoKey(sites, { seed: options.seed, publicFraction: options.publicFraction });
       if (!key)
         throw new Error(
-          `${dir}: no test treatment wells with a sirna_id (the demo key needs a labelled dataset, e.g. \`phenomap simulate\`)`,
+          `${dir}: no test treatment wells with a sirna_id (the demo key needs a labelled dataset, e.g. ` +
+            `\`phenomap simulate\`)`,
         );
       fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
       fs.writeFileSync(options.out, formatKey(key));

@@ -117,15 +117,17 @@ function run(
   };
   writeOutput(input, out, result, record, overwrite);
   console.log(
-    `${command}: ${result.rows} rows, ${table.features.length} -> ${result.features.length} features -> ${out} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    `${command}: ${result.rows} rows, ${table.features.length} -> ${result.features.length} features -> ${out} ` +
+      `(${((performance.now() - started) / 1000).toFixed(1)} s)`,
   );
 }
 
-export function registerCorrectCommands(program: Command): void {
+function registerCorrectCommand(program: Command): void {
   program
     .command('correct')
     .description(
-      'batch-correct a profile table (center_scale, robust, spherize, tvn, coral: fitted per batch on controls; combat, harmony)',
+      'batch-correct a profile table (center_scale, robust, spherize, tvn, coral: fitted per batch on controls; ' +
+        'combat, harmony)',
     )
     .argument('<in>', 'profile table: a .parquet file or a folder of parts')
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
@@ -143,11 +145,14 @@ export function registerCorrectCommands(program: Command): void {
         table: correctProfiles(table, correct),
       }));
     });
+}
 
+function registerNormalizeCommand(program: Command): void {
   program
     .command('normalize')
     .description(
-      'normalize features (pycytominer standardize, robust MAD, or spherize), fitted per group on all rows or negative controls',
+      'normalize features (pycytominer standardize, robust MAD, or spherize), fitted per group on all rows or ' +
+        'negative controls',
     )
     .argument('<in>', 'profile table: a .parquet file or a folder of parts')
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
@@ -177,7 +182,9 @@ export function registerCorrectCommands(program: Command): void {
         table: normalizeProfiles(table, normalize),
       }));
     });
+}
 
+function registerSelectCommand(program: Command): void {
   program
     .command('select')
     .description("select features with pycytominer's operations, run in the order given")
@@ -249,4 +256,10 @@ export function registerCorrectCommands(program: Command): void {
         );
       },
     );
+}
+
+export function registerCorrectCommands(program: Command): void {
+  registerCorrectCommand(program);
+  registerNormalizeCommand(program);
+  registerSelectCommand(program);
 }

@@ -16,6 +16,7 @@ import {
   writeReport,
   type CorrectionMethod,
   type EvaluateOptions,
+  type EvaluationResult,
   type SplitSpec,
 } from '../evaluate/index.js';
 import { FIT_ON, type FitOn } from '../correct/index.js';
@@ -55,7 +56,8 @@ function novelSirnas(value: string): number[] {
     const ids = readManifest(value).heldOutSirnas;
     if (!ids || ids.length === 0)
       throw new InvalidArgumentError(
-        `${path.join(value, 'model.json')}: the model holds out no siRNAs (train with holdoutSirnaFraction or holdoutSirnas)`,
+        `${path.join(value, 'model.json')}: the model holds out no siRNAs (train with holdoutSirnaFraction or ` +
+          `holdoutSirnas)`,
       );
     return ids;
   }
@@ -75,11 +77,12 @@ function runSpec(spec: string, previous: ComparedRun[] = []): ComparedRun[] {
 }
 
 /** Adds `evaluate` to the program. */
-export function registerEvaluateCommands(program: Command): void {
+function registerEvaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description(
-      'score a profile table (sites or wells) before and after batch correction: held-out siRNA accuracy, mAP, batch mixing; writes metrics.json and report.html',
+      'score a profile table (sites or wells) before and after batch correction: held-out siRNA accuracy, mAP, ' +
+        'batch mixing; writes metrics.json and report.html',
     )
     .argument(
       '<profiles>',
@@ -131,63 +134,78 @@ export function registerEvaluateCommands(program: Command): void {
     .option('--quiet', 'no progress messages')
     .option(
       '--compare <NAME=DIR>',
-      'also compare this run with another evaluation (e.g. classical=data/run-small, on the same held-out experiments); repeatable; adds a section to report.html and writes compare.json/compare.html',
+      'also compare this run with another evaluation (e.g. classical=data/run-small, on the same held-out ' +
+        'experiments); repeatable; adds a section to report.html and writes compare.json/compare.html',
       runSpec,
     )
     .option('--name <name>', 'name of this run in the comparison', 'this')
     .option(
       '--novel-sirnas <ids|MODEL_DIR>',
-      'siRNAs a model never saw in training (ids, or the model folder): adds k-shot accuracy among them (kshot_novel_accuracy)',
+      'siRNAs a model never saw in training (ids, or the model folder): adds k-shot accuracy among them ' +
+        '(kshot_novel_accuracy)',
       novelSirnas,
     )
-    .action(async (profiles: string, options: EvaluateCliOptions) => {
-      const table = readProfiles(profiles);
-      const evaluateOptions: EvaluateOptions = {
-        methods: options.methods,
-        batch: options.batch,
-        controls: options.controls,
-        correctAt: options.correctAt,
-        split: options.split,
-        groundTruth: options.groundTruth,
-        seed: options.seed,
-        logistic: { l2: options.l2, maxIterations: options.maxIter },
-        nullSize: options.nullSize,
-        plots: options.plots,
-        umap: options.umap && options.plots,
-        heatmapFeature: options.heatmapFeature,
-        novelSirnas: options.novelSirnas,
-        onProgress: options.quiet ? undefined : (message) => console.error(message),
-      };
-      const result = await evaluateProfiles(table, evaluateOptions);
-      const comparison = options.compare
-        ? compareRuns([{ name: options.name, dir: options.out, metrics: result.metrics }, ...options.compare])
-        : undefined;
-      if (comparison) {
-        writeComparison(comparison, options.out);
-        if (!comparison.sameSplit) console.error('warning: the compared runs held out different experiments');
-      }
-      const written = writeReport(result, options.out, { comparison });
-      const m = result.metrics;
-      const show = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
-      console.log(
-        `${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ${show(m.chance_accuracy)}); ${result.split.description}`,
-      );
-      for (const method of m.methods) {
-        console.log(
-          `  ${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}  plate-constrained ${show(m.heldout_accuracy_plate_constrained[method])}  kNN ${show(m.knn_accuracy[method])}  mAP ${show(m.map[method])}  activity mAP ${show(m.activity_map[method])}  iLISI ${show(m.ilisi[method])}`,
-        );
-      }
-      if (m.errors) {
-        for (const [method, error] of Object.entries(m.errors)) console.error(`${method}: ${error}`);
-        process.exitCode = 1;
-      }
-      console.log(`wrote ${written.metrics} and ${written.report}`);
-    });
+    .action(evaluateAction);
+}
 
+/** `phenomap evaluate`: evaluate, compare when asked, write the report, print one line per method. */
+async function evaluateAction(profiles: string, options: EvaluateCliOptions): Promise<void> {
+  const table = readProfiles(profiles);
+  const evaluateOptions: EvaluateOptions = {
+    methods: options.methods,
+    batch: options.batch,
+    controls: options.controls,
+    correctAt: options.correctAt,
+    split: options.split,
+    groundTruth: options.groundTruth,
+    seed: options.seed,
+    logistic: { l2: options.l2, maxIterations: options.maxIter },
+    nullSize: options.nullSize,
+    plots: options.plots,
+    umap: options.umap && options.plots,
+    heatmapFeature: options.heatmapFeature,
+    novelSirnas: options.novelSirnas,
+    onProgress: options.quiet ? undefined : (message) => console.error(message),
+  };
+  const result = await evaluateProfiles(table, evaluateOptions);
+  const comparison = options.compare
+    ? compareRuns([{ name: options.name, dir: options.out, metrics: result.metrics }, ...options.compare])
+    : undefined;
+  if (comparison) {
+    writeComparison(comparison, options.out);
+    if (!comparison.sameSplit) console.error('warning: the compared runs held out different experiments');
+  }
+  const written = writeReport(result, options.out, { comparison });
+  printSummary(result);
+  console.log(`wrote ${written.metrics} and ${written.report}`);
+}
+
+function printSummary(result: EvaluationResult): void {
+  const m = result.metrics;
+  const show = (v: number | null | undefined) => (v === null || v === undefined ? '-' : v.toFixed(3));
+  console.log(
+    `${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ` +
+      `${show(m.chance_accuracy)}); ${result.split.description}`,
+  );
+  for (const method of m.methods) {
+    console.log(
+      `  ${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}  plate-constrained ` +
+        `${show(m.heldout_accuracy_plate_constrained[method])}  kNN ${show(m.knn_accuracy[method])}  mAP ` +
+        `${show(m.map[method])}  activity mAP ${show(m.activity_map[method])}  iLISI ${show(m.ilisi[method])}`,
+    );
+  }
+  if (m.errors) {
+    for (const [method, error] of Object.entries(m.errors)) console.error(`${method}: ${error}`);
+    process.exitCode = 1;
+  }
+}
+
+function registerCompareCommand(program: Command): void {
   program
     .command('compare')
     .description(
-      'compare representations evaluated on the same held-out experiments (e.g. classical profiles and CNN embeddings), each before and after correction',
+      'compare representations evaluated on the same held-out experiments (e.g. classical profiles and CNN ' +
+        'embeddings), each before and after correction',
     )
     .argument('<runs...>', "NAME=DIR pairs, each DIR holding an evaluation's metrics.json")
     .requiredOption('--out <dir>', 'folder for compare.json and compare.html')
@@ -195,11 +213,15 @@ export function registerEvaluateCommands(program: Command): void {
       const comparison = compareRuns(specs.flatMap((spec) => runSpec(spec)));
       const written = writeComparison(comparison, options.out);
       for (const run of comparison.runs) {
-        console.log(
-          `${run.name.padEnd(12)} ${comparison.methods.map((m) => `${m} ${comparison.values.heldout_accuracy[run.name][m]?.toFixed(3) ?? '-'}`).join(', ')}`,
-        );
+        const accuracy = (m: string) => comparison.values.heldout_accuracy[run.name][m]?.toFixed(3) ?? '-';
+        console.log(`${run.name.padEnd(12)} ${comparison.methods.map((m) => `${m} ${accuracy(m)}`).join(', ')}`);
       }
       if (!comparison.sameSplit) console.log('warning: the runs held out different experiments');
       console.log(`wrote ${written.json} and ${written.html}`);
     });
+}
+
+export function registerEvaluateCommands(program: Command): void {
+  registerEvaluateCommand(program);
+  registerCompareCommand(program);
 }

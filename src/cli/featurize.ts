@@ -8,7 +8,8 @@ export function registerFeaturizeCommands(program: Command): void {
   program
     .command('featurize')
     .description(
-      'segment nuclei and cells, measure them (shape, intensity, colocalization, texture, granularity) and write per-site profiles, one Parquet part per plate',
+      'segment nuclei and cells, measure them (shape, intensity, colocalization, texture, granularity) and write ' +
+        'per-site profiles, one Parquet part per plate',
     )
     .argument('<dir>', 'dataset folder (official or Kaggle layout)')
     .requiredOption('--out <dir>', 'profiles folder: sites/{experiment}_{plate}.parquet, problems.json, run.json')
@@ -32,7 +33,8 @@ export function registerFeaturizeCommands(program: Command): void {
         );
         const skipped = summary.plates.filter((plate) => plate.skipped).length;
         console.log(
-          `featurized ${summary.featurized} of ${summary.sites} sites (${summary.features} features) in ${summary.seconds} s -> ${summary.out}` +
+          `featurized ${summary.featurized} of ${summary.sites} sites (${summary.features} features) in ` +
+            `${summary.seconds} s -> ${summary.out}` +
             (skipped > 0 ? `; ${skipped} plate(s) already complete, skipped` : '') +
             (summary.problems > 0 ? `; ${summary.problems} site(s) with problems, see problems.json` : ''),
         );

@@ -43,7 +43,8 @@ function percentilePair(value: string): [number, number] {
 
 function printCheck(report: CheckReport): void {
   console.log(
-    `${report.root} (${report.layout} layout): ${report.sites} sites, ${report.foundFiles}/${report.expectedFiles} channel files present, images checked: ${report.decode}`,
+    `${report.root} (${report.layout} layout): ${report.sites} sites, ` +
+      `${report.foundFiles}/${report.expectedFiles} channel files present, images checked: ${report.decode}`,
   );
   if (report.absentSites + report.incompleteSites > 0)
     console.log(`  ${report.absentSites} sites have no image files, ${report.incompleteSites} sites are incomplete`);
@@ -56,12 +57,7 @@ function printCheck(report: CheckReport): void {
   console.log(report.ok ? 'OK: no problems found' : 'problems found');
 }
 
-export function buildProgram(): Command {
-  const program = new Command()
-    .name('phenomap')
-    .description('Maps of biology from RxRx1-style six-channel microscopy that hold across experiments.')
-    .showHelpAfterError();
-
+function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('simulate a small RxRx1-shaped dataset (if absent), index it, write RGB composites, print a summary')
@@ -75,7 +71,9 @@ export function buildProgram(): Command {
         withProgress,
       );
     });
+}
 
+function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description('write a simulated dataset in the official RxRx1 layout, with ground truth')
@@ -102,7 +100,9 @@ export function buildProgram(): Command {
       );
       console.log(JSON.stringify(summary, null, 2));
     });
+}
 
+function registerCheckCommand(program: Command): void {
   program
     .command('check')
     .description('validate a dataset: metadata rows, missing/extra channel files, image format and decodability')
@@ -128,7 +128,9 @@ export function buildProgram(): Command {
       else printCheck(report);
       process.exitCode = report.ok ? 0 : 1;
     });
+}
 
+function registerIndexCommand(program: Command): void {
   program
     .command('index')
     .description('build (or reuse) the Parquet site index of a dataset')
@@ -146,7 +148,9 @@ export function buildProgram(): Command {
       if (result.problems.length > 0)
         console.log(`${result.problems.length} bad metadata rows left out (run \`phenomap check ${dir}\`)`);
     });
+}
 
+function registerSitesCommand(program: Command): void {
   program
     .command('sites')
     .description('list sites from the index, filtered')
@@ -174,7 +178,9 @@ export function buildProgram(): Command {
       if (options.json) console.log(JSON.stringify(sites, null, 2));
       else for (const site of sites) console.log(site.siteId);
     });
+}
 
+function registerRgbCommand(program: Command): void {
   program
     .command('rgb')
     .description("write a site's RGB composite exactly as rxrx1-utils convert_tensor_to_rgb does")
@@ -197,7 +203,9 @@ export function buildProgram(): Command {
       fs.writeFileSync(options.out, encodePng(rgb, SITE_SIZE, SITE_SIZE, 3));
       console.log(`wrote ${options.out}`);
     });
+}
 
+function registerStatsCommand(program: Command): void {
   program
     .command('stats')
     .description('per-channel statistics of a site (mean, std, min, max, percentiles)')
@@ -218,7 +226,20 @@ export function buildProgram(): Command {
         ),
       );
     });
+}
 
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('phenomap')
+    .description('Maps of biology from RxRx1-style six-channel microscopy that hold across experiments.')
+    .showHelpAfterError();
+  registerDemoCommand(program);
+  registerSimulateCommand(program);
+  registerCheckCommand(program);
+  registerIndexCommand(program);
+  registerSitesCommand(program);
+  registerRgbCommand(program);
+  registerStatsCommand(program);
   registerFeaturizeCommands(program);
   registerCorrectCommands(program);
   registerEvaluateCommands(program);

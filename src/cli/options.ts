@@ -45,7 +45,8 @@ export function listOf<T extends string>(allowed: readonly T[]) {
     const unknown = values.filter((v) => !(allowed as readonly string[]).includes(v));
     if (values.length === 0 || unknown.length > 0)
       throw new InvalidArgumentError(
-        `expected a comma-separated list of ${allowed.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+        `expected a comma-separated list of ${allowed.join(', ')}` +
+          (unknown.length ? `; unknown: ${unknown.join(', ')}` : ''),
       );
     return values as T[];
   };

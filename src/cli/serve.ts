@@ -56,7 +56,8 @@ export function registerServeCommands(program: Command): void {
       const address = await app.listen({ port: options.port, host: options.host });
       const health = (await app.inject('/api/health')).json() as { sites: number; competition: boolean; db: string };
       console.log(
-        `phenomap serving ${path.resolve(dir)} (${health.sites} sites, db ${health.db}, competition ${health.competition ? 'on' : 'off'}) at ${address}`,
+        `phenomap serving ${path.resolve(dir)} (${health.sites} sites, db ${health.db}, competition ` +
+          `${health.competition ? 'on' : 'off'}) at ${address}`,
       );
       const stop = () => {
         app.close().then(

@@ -68,7 +68,8 @@ export function migrationSql(migration: Migration, dialect: Dialect): string {
 /** Applies the pending migrations in order; returns the versions applied now. */
 export async function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   await db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at ' +
+      'TEXT NOT NULL)',
   );
   const done = new Set(
     (await db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) => Number(row.version)),

@@ -50,7 +50,8 @@ export const COMPETITION_MESSAGES = {
   badToken: 'authorization: unknown team token',
   closed: 'the competition is closed: submissions are no longer accepted',
   dailyLimit: (limit: number, resetsAt: string) =>
-    `daily submission limit reached: ${limit} valid submission(s) per UTC day; the next one is possible from ${resetsAt}`,
+    `daily submission limit reached: ${limit} valid submission(s) per UTC day; the next one is possible from ` +
+    `${resetsAt}`,
   privateHidden: 'board: the private leaderboard is hidden until the organizer closes the competition',
   noOrganizer:
     'authorization: no organizer token is configured (set PHENOMAP_ORGANIZER_TOKEN or serve --organizer-token)',
@@ -114,7 +115,9 @@ function utcDay(date: Date): { start: string; end: string } {
   return { start: start.toISOString(), end: new Date(start.getTime() + 86_400_000).toISOString() };
 }
 
-const SUBMISSION_COLUMNS = `s.id, s.team_id, t.name AS team, s.created_at, s.filename, s.bytes, s.valid, s.public_score, s.private_score, s.message`;
+const SUBMISSION_COLUMNS =
+  `s.id, s.team_id, t.name AS team, s.created_at, s.filename, s.bytes, s.valid, s.public_score, s.private_score, ` +
+  `s.message`;
 
 export class Competition {
   readonly key: SolutionKey;
@@ -241,7 +244,8 @@ export class Competition {
           ? input
           : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
     const insert =
-      'INSERT INTO submissions (team_id, created_at, filename, bytes, valid, public_score, private_score, message, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
+      'INSERT INTO submissions (team_id, created_at, filename, bytes, valid, public_score, private_score, ' +
+      'message, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
     let id: number;
     if (!result.valid) {
       const row = await this.db.get<{ id: number }>(insert, [
@@ -262,7 +266,8 @@ export class Competition {
         // Touching the team row first serializes one team's concurrent submissions (a row lock on PostgreSQL).
         await tx.run('UPDATE teams SET last_submission_at = ? WHERE id = ?', [createdAt, team.id]);
         const count = await tx.get<{ n: number }>(
-          'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at >= ? AND created_at < ?',
+          'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at ' +
+            '>= ? AND created_at < ?',
           [team.id, start, end],
         );
         if (Number(count?.n ?? 0) >= this.dailyLimit)
@@ -297,7 +302,8 @@ export class Competition {
   async submissions(team: Team): Promise<SubmissionRecord[]> {
     const closed = (await this.#state()).state === 'closed';
     const rows = await this.db.all<SubmissionRow>(
-      `SELECT ${SUBMISSION_COLUMNS} FROM submissions s JOIN teams t ON t.id = s.team_id WHERE s.team_id = ? ORDER BY s.created_at DESC, s.id DESC`,
+      `SELECT ${SUBMISSION_COLUMNS} FROM submissions s JOIN teams t ON t.id = s.team_id WHERE s.team_id = ? ` +
+        `ORDER BY s.created_at DESC, s.id DESC`,
       [team.id],
     );
     return rows.map((row) => toRecord(row, closed));
@@ -307,7 +313,8 @@ export class Competition {
   async quota(team: Team): Promise<Quota> {
     const { start, end } = utcDay(this.#now());
     const count = await this.db.get<{ n: number }>(
-      'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at >= ? AND created_at < ?',
+      'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at >= ' +
+        '? AND created_at < ?',
       [team.id, start, end],
     );
     return { used: Number(count?.n ?? 0), limit: this.dailyLimit, resetsAt: end };
@@ -317,7 +324,8 @@ export class Competition {
     const state = (await this.#state()).state;
     if (board === 'private' && state !== 'closed') throw new CompetitionError(403, COMPETITION_MESSAGES.privateHidden);
     const rows = await this.db.all<SubmissionRow>(
-      `SELECT ${SUBMISSION_COLUMNS} FROM submissions s JOIN teams t ON t.id = s.team_id WHERE s.valid = 1 ORDER BY s.created_at, s.id`,
+      `SELECT ${SUBMISSION_COLUMNS} FROM submissions s JOIN teams t ON t.id = s.team_id WHERE s.valid = 1 ORDER ` +
+        `BY s.created_at, s.id`,
     );
     const best = new Map<number, { row: SubmissionRow; count: number }>();
     for (const row of rows) {

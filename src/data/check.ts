@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Piscina } from 'piscina';
 import { detectLayout } from './layout.js';
 import { readSites } from './metadata.js';
-import { channelPath } from './site.js';
+import { channelPath, type SiteRecord } from './site.js';
 import { CHANNEL_COUNT, type LayoutKind } from '../rxrx1/index.js';
 import type { FileProblem, ValidateTask } from './checkWorker.js';
 
@@ -95,21 +95,8 @@ function plateFoldersOnDisk(imageRoot: string): string[] {
   return folders;
 }
 
-/**
- * Validates a dataset without stopping at the first problem: metadata rows, missing channel files, files the
- * metadata does not name, and every image's format (512x512 8-bit grayscale) and decodability.
- * Throws DatasetError when the folder is not a readable dataset at all.
- */
-export async function checkDataset(dir: string, options: CheckOptions = {}): Promise<CheckReport> {
-  const started = performance.now();
-  const decode = options.decode ?? 'full';
-  const layout = detectLayout(dir);
-  const { sites, problems: metadataProblems } = readSites(layout);
-  const maxExamples = options.maxExamples ?? 5;
-  const collector = new ProblemCollector(maxExamples);
-  for (const problem of metadataProblems)
-    collector.add(problem.kind, `${problem.file}:${problem.line}: ${problem.message}`);
-
+/** The channel file names the metadata implies, by plate folder (relative to the image root). */
+function expectedFiles(sites: readonly SiteRecord[]): Map<string, Set<string>> {
   const expectedByFolder = new Map<string, Set<string>>();
   for (const site of sites) {
     for (let channel = 1; channel <= CHANNEL_COUNT; channel++) {
@@ -123,18 +110,34 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
       names.add(path.basename(relative));
     }
   }
-  const folders = new Set([...expectedByFolder.keys(), ...plateFoldersOnDisk(layout.imageRoot)]);
+  return expectedByFolder;
+}
 
-  const toValidate: string[][] = [];
-  let foundFiles = 0;
-  let absentSites = 0;
-  let incompleteSites = 0;
-  // Examples come from incomplete sites first: a whole absent plate says less than a site missing w5.
+interface FolderScan {
+  /** The files to validate, one list per plate folder. */
+  toValidate: string[][];
+  foundFiles: number;
+  absentSites: number;
+  incompleteSites: number;
+}
+
+/**
+ * Compares each plate folder with what the metadata names: missing channels (examples from incomplete sites
+ * first: a whole absent plate says less than a site missing w5) and files the metadata does not name.
+ */
+function scanFolders(
+  imageRoot: string,
+  expectedByFolder: Map<string, Set<string>>,
+  collector: ProblemCollector,
+  maxExamples: number,
+): FolderScan {
+  const folders = new Set([...expectedByFolder.keys(), ...plateFoldersOnDisk(imageRoot)]);
+  const scan: FolderScan = { toValidate: [], foundFiles: 0, absentSites: 0, incompleteSites: 0 };
   const absentExamples: string[] = [];
   let absentSiteFiles = 0;
   for (const folder of [...folders].sort()) {
     const expected = expectedByFolder.get(folder) ?? new Set<string>();
-    const onDisk = listDirectory(path.join(layout.imageRoot, folder)) ?? [];
+    const onDisk = listDirectory(path.join(imageRoot, folder)) ?? [];
     const present = new Set(onDisk);
     const missing = [...expected].filter((name) => !present.has(name));
     const missingPerSite = new Map<string, number>();
@@ -149,21 +152,30 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
       }
     }
     for (const count of missingPerSite.values()) {
-      if (count === CHANNEL_COUNT) absentSites++;
-      else incompleteSites++;
+      if (count === CHANNEL_COUNT) scan.absentSites++;
+      else scan.incompleteSites++;
     }
     const files: string[] = [];
     for (const name of onDisk) {
-      if (expected.has(name)) files.push(path.join(layout.imageRoot, folder, name));
+      if (expected.has(name)) files.push(path.join(imageRoot, folder, name));
       else if (CHANNEL_FILE.test(name) || name.endsWith('.png'))
         collector.add('extra_file', `${path.join(folder, name)}: not in the metadata`);
     }
-    foundFiles += files.length;
-    if (files.length > 0) toValidate.push(files);
+    scan.foundFiles += files.length;
+    if (files.length > 0) scan.toValidate.push(files);
   }
-
   collector.addCount('missing_channel', absentSiteFiles, () => absentExamples);
+  return scan;
+}
 
+/** Every image's format and decodability, one worker task per plate folder. */
+async function validateImages(
+  imageRoot: string,
+  toValidate: string[][],
+  decode: 'full' | 'header',
+  collector: ProblemCollector,
+  options: CheckOptions,
+): Promise<void> {
   const pool = new Piscina({
     filename: new URL('./checkWorker.js', import.meta.url).href,
     name: 'validateFiles',
@@ -178,13 +190,32 @@ export async function checkDataset(dir: string, options: CheckOptions = {}): Pro
         const task: ValidateTask = { files, mode: decode };
         const fileProblems: FileProblem[] = await pool.run(task);
         for (const problem of fileProblems)
-          collector.add(problem.kind, `${path.relative(layout.imageRoot, problem.file)}: ${problem.message}`);
+          collector.add(problem.kind, `${path.relative(imageRoot, problem.file)}: ${problem.message}`);
         options.onProgress?.(++done, toValidate.length);
       }),
     );
   } finally {
     await pool.destroy();
   }
+}
+
+/**
+ * Validates a dataset without stopping at the first problem: metadata rows, missing channel files, files the
+ * metadata does not name, and every image's format (512x512 8-bit grayscale) and decodability.
+ * Throws DatasetError when the folder is not a readable dataset at all.
+ */
+export async function checkDataset(dir: string, options: CheckOptions = {}): Promise<CheckReport> {
+  const started = performance.now();
+  const decode = options.decode ?? 'full';
+  const layout = detectLayout(dir);
+  const { sites, problems: metadataProblems } = readSites(layout);
+  const maxExamples = options.maxExamples ?? 5;
+  const collector = new ProblemCollector(maxExamples);
+  for (const problem of metadataProblems)
+    collector.add(problem.kind, `${problem.file}:${problem.line}: ${problem.message}`);
+  const scan = scanFolders(layout.imageRoot, expectedFiles(sites), collector, maxExamples);
+  const { foundFiles, absentSites, incompleteSites } = scan;
+  await validateImages(layout.imageRoot, scan.toValidate, decode, collector, options);
   const report: CheckReport = {
     root: layout.root,
     layout: layout.kind,

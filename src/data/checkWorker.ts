@@ -38,7 +38,9 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
     return {
       file,
       kind: 'bad_format',
-      message: `${header.width}x${header.height} ${header.bitDepth}-bit ${colour}, expected ${SITE_SIZE}x${SITE_SIZE} 8-bit grayscale`,
+      message:
+        `${header.width}x${header.height} ${header.bitDepth}-bit ${colour}, expected ${SITE_SIZE}x${SITE_SIZE} ` +
+        `8-bit grayscale`,
     };
   }
   if (mode === 'full') {

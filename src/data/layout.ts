@@ -41,6 +41,7 @@ export function detectLayout(dir: string): DatasetLayout {
     if (kaggle.length > 0) return { root, kind: 'kaggle', metadataFiles: kaggle, imageRoot };
   }
   throw new DatasetError(
-    `${root}: no RxRx1 metadata found (expected metadata.csv, or Kaggle's train.csv/test.csv/train_controls.csv/test_controls.csv, in the folder or its metadata/ subfolder)`,
+    `${root}: no RxRx1 metadata found (expected metadata.csv, or Kaggle's ` +
+      `train.csv/test.csv/train_controls.csv/test_controls.csv, in the folder or its metadata/ subfolder)`,
   );
 }

@@ -96,7 +96,8 @@ function readControls(file: string): Map<string, Record<string, number>[]> {
     plates.forEach((wells, index) => {
       if (wells[NEGATIVE_CONTROL_WELL] !== NEGATIVE_CONTROL_SIRNA) {
         throw new Error(
-          `${file}: ${experiment} plate ${index + 1}: expected the negative control (sirna ${NEGATIVE_CONTROL_SIRNA}) in well ${NEGATIVE_CONTROL_WELL}`,
+          `${file}: ${experiment} plate ${index + 1}: expected the negative control (sirna ` +
+            `${NEGATIVE_CONTROL_SIRNA}) in well ${NEGATIVE_CONTROL_WELL}`,
         );
       }
     });
@@ -137,7 +138,8 @@ function readPlateGroups(file: string): { groups: number[][]; assignment: Record
     )
   ) {
     throw new Error(
-      `${file}: groups: expected ${GROUP_COUNT} arrays of ${GROUP_SIZE} treatment sirna ids 0..${FIRST_POSITIVE_CONTROL - 1}`,
+      `${file}: groups: expected ${GROUP_COUNT} arrays of ${GROUP_SIZE} treatment sirna ids ` +
+        `0..${FIRST_POSITIVE_CONTROL - 1}`,
     );
   }
   if (new Set(groups.flat()).size !== GROUP_COUNT * GROUP_SIZE)
@@ -166,7 +168,8 @@ export function deriveRxrx1Structure(metadataDir: string): Rxrx1Structure {
         [...plateGroups].sort().join() !== '0,1,2,3'
       ) {
         throw new Error(
-          `${file('plate_groups.json')}: group_assignment["${name}"]: expected a permutation of 0..3 (one group per plate)`,
+          `${file('plate_groups.json')}: group_assignment["${name}"]: expected a permutation of 0..3 (one group ` +
+            `per plate)`,
         );
       }
       const pixel = stats.get(name);

@@ -82,7 +82,8 @@ export async function writeSiteIndex(sites: readonly SiteRecord[], file: string)
     }
     appender.closeSync();
     await connection.run(
-      `COPY (SELECT * FROM sites ORDER BY experiment, plate, well, site) TO ${sqlString(temporary)} (FORMAT parquet, COMPRESSION zstd)`,
+      `COPY (SELECT * FROM sites ORDER BY experiment, plate, well, site) TO ${sqlString(temporary)} (FORMAT ` +
+        `parquet, COMPRESSION zstd)`,
     );
   });
   fs.renameSync(temporary, file);

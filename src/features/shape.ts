@@ -141,30 +141,41 @@ function edgeColumn(u0: number, v0: number, u1: number, v1: number, u: number): 
   return (v0 * den + (v1 - v0) * (u - u0)) / (2 * den);
 }
 
-/**
- * Shape features of objects 1..count of a label image; column j of the result holds SHAPE_FEATURES[j] for
- * objects 1..count at indices 0..count-1 (NaN for an object with no pixels).
- */
-export function measureShape(
+/** Per-object pixel moments and bounding boxes, indexed by label 1..count. */
+interface Moments {
+  area: Float64Array;
+  sy: Float64Array;
+  sx: Float64Array;
+  syy: Float64Array;
+  sxx: Float64Array;
+  sxy: Float64Array;
+  minY: Int32Array;
+  maxY: Int32Array;
+  minX: Int32Array;
+  maxX: Int32Array;
+}
+
+/** Pass 1: moments, bounding boxes and boundary pixels (a 4-neighbour outside the object or the image). */
+function momentsAndBoundary(
   labels: Int32Array,
   count: number,
   width: number,
   height: number,
-  scratch: ShapeScratch = new ShapeScratch(),
-): Record<ShapeFeature, Float64Array> {
-  const n = width * height;
-  const area = new Float64Array(count + 1);
-  const sy = new Float64Array(count + 1);
-  const sx = new Float64Array(count + 1);
-  const syy = new Float64Array(count + 1);
-  const sxx = new Float64Array(count + 1);
-  const sxy = new Float64Array(count + 1);
-  const minY = new Int32Array(count + 1).fill(height);
-  const maxY = new Int32Array(count + 1).fill(-1);
-  const minX = new Int32Array(count + 1).fill(width);
-  const maxX = new Int32Array(count + 1).fill(-1);
-  const boundary = scratch.ensure(n);
-  // Pass 1: moments, bounding boxes and boundary pixels (a 4-neighbour outside the object or the image).
+  boundary: Uint8Array,
+): Moments {
+  const m: Moments = {
+    area: new Float64Array(count + 1),
+    sy: new Float64Array(count + 1),
+    sx: new Float64Array(count + 1),
+    syy: new Float64Array(count + 1),
+    sxx: new Float64Array(count + 1),
+    sxy: new Float64Array(count + 1),
+    minY: new Int32Array(count + 1).fill(height),
+    maxY: new Int32Array(count + 1).fill(-1),
+    minX: new Int32Array(count + 1).fill(width),
+    maxX: new Int32Array(count + 1).fill(-1),
+  };
+  const { area, sy, sx, syy, sxx, sxy, minY, maxY, minX, maxX } = m;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
@@ -196,7 +207,59 @@ export function measureShape(
           : 0;
     }
   }
-  // Pass 2: perimeter codes of boundary pixels, and each row's leftmost and rightmost pixel for the hull.
+  return m;
+}
+
+/** The perimeter code of a boundary pixel: 1 + 2 x (same-boundary edge neighbours) + 10 x (diagonal ones). */
+function perimeterCode(
+  labels: Int32Array,
+  boundary: Uint8Array,
+  l: number,
+  i: number,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+): number {
+  const up = y > 0;
+  const down = y + 1 < height;
+  const left = x > 0;
+  const right = x + 1 < width;
+  let code = 1;
+  code +=
+    2 *
+    ((up ? same(labels, boundary, l, i - width) : 0) +
+      (down ? same(labels, boundary, l, i + width) : 0) +
+      (left ? same(labels, boundary, l, i - 1) : 0) +
+      (right ? same(labels, boundary, l, i + 1) : 0));
+  code +=
+    10 *
+    ((up && left ? same(labels, boundary, l, i - width - 1) : 0) +
+      (up && right ? same(labels, boundary, l, i - width + 1) : 0) +
+      (down && left ? same(labels, boundary, l, i + width - 1) : 0) +
+      (down && right ? same(labels, boundary, l, i + width + 1) : 0));
+  return code;
+}
+
+/** Each object's rows (offsets into rowMin/rowMax) and perimeter. */
+interface Outline {
+  perimeter: Float64Array;
+  rowOffset: Int32Array;
+  /** Leftmost and rightmost pixel of each row of each object (-1: none), for the convex hull. */
+  rowMin: Int32Array;
+  rowMax: Int32Array;
+}
+
+/** Pass 2: perimeter codes of boundary pixels, and each row's leftmost and rightmost pixel for the hull. */
+function outlines(
+  labels: Int32Array,
+  count: number,
+  width: number,
+  height: number,
+  boundary: Uint8Array,
+  m: Moments,
+): Outline {
+  const { minY, maxY } = m;
   const perimeter = new Float64Array(count + 1);
   const rowOffset = new Int32Array(count + 2);
   for (let l = 1; l <= count; l++) rowOffset[l + 1] = rowOffset[l] + Math.max(0, maxY[l] - minY[l] + 1);
@@ -210,27 +273,27 @@ export function measureShape(
       const r = rowOffset[l] + y - minY[l];
       if (rowMin[r] < 0) rowMin[r] = x;
       rowMax[r] = x;
-      if (!boundary[i]) continue;
-      const up = y > 0;
-      const down = y + 1 < height;
-      const left = x > 0;
-      const right = x + 1 < width;
-      let code = 1;
-      code +=
-        2 *
-        ((up ? same(labels, boundary, l, i - width) : 0) +
-          (down ? same(labels, boundary, l, i + width) : 0) +
-          (left ? same(labels, boundary, l, i - 1) : 0) +
-          (right ? same(labels, boundary, l, i + 1) : 0));
-      code +=
-        10 *
-        ((up && left ? same(labels, boundary, l, i - width - 1) : 0) +
-          (up && right ? same(labels, boundary, l, i - width + 1) : 0) +
-          (down && left ? same(labels, boundary, l, i + width - 1) : 0) +
-          (down && right ? same(labels, boundary, l, i + width + 1) : 0));
-      perimeter[l] += PERIMETER_WEIGHTS[code];
+      if (boundary[i]) perimeter[l] += PERIMETER_WEIGHTS[perimeterCode(labels, boundary, l, i, x, y, width, height)];
     }
   }
+  return { perimeter, rowOffset, rowMin, rowMax };
+}
+
+/**
+ * Shape features of objects 1..count of a label image; column j of the result holds SHAPE_FEATURES[j] for
+ * objects 1..count at indices 0..count-1 (NaN for an object with no pixels).
+ */
+export function measureShape(
+  labels: Int32Array,
+  count: number,
+  width: number,
+  height: number,
+  scratch: ShapeScratch = new ShapeScratch(),
+): Record<ShapeFeature, Float64Array> {
+  const boundary = scratch.ensure(width * height);
+  const m = momentsAndBoundary(labels, count, width, height, boundary);
+  const { perimeter, rowOffset, rowMin, rowMax } = outlines(labels, count, width, height, boundary, m);
+  const { area, sy, sx, syy, sxx, sxy, minY, maxY, minX, maxX } = m;
   let maxRows = 0;
   for (let l = 1; l <= count; l++) maxRows = Math.max(maxRows, maxY[l] - minY[l] + 1);
   // Each chain holds at most two points per line (2 rows + 1 lines).

@@ -68,7 +68,8 @@ function displayRanges(tensor: Uint8Array, channels: readonly number[], options:
     // lo < 0 or hi <= lo would give negative or infinite terms, which the reference wraps around in uint8.
     if (!(RGB_MAP[Number(key)] && low >= 0 && high > low && Number.isFinite(high))) {
       throw new Error(
-        `compositeRgb: range for channel ${key} is [${low}, ${high}], expected channel 1..${CHANNEL_COUNT} and 0 <= low < high`,
+        `compositeRgb: range for channel ${key} is [${low}, ${high}], expected channel 1..${CHANNEL_COUNT} and 0 ` +
+          `<= low < high`,
       );
     }
   }

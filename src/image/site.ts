@@ -67,7 +67,8 @@ export function loadSite(
   const tensor = options.out ?? new Uint8Array(SITE_TENSOR_SIZE);
   if (tensor.length !== SITE_TENSOR_SIZE)
     throw new Error(
-      `loadSite: output tensor holds ${tensor.length} bytes, expected ${SITE_TENSOR_SIZE} (6 x ${SITE_SIZE} x ${SITE_SIZE})`,
+      `loadSite: output tensor holds ${tensor.length} bytes, expected ${SITE_TENSOR_SIZE} (6 x ${SITE_SIZE} x ` +
+        `${SITE_SIZE})`,
     );
   const problems: SiteLoadProblem[] = [];
   for (let channel = 1; channel <= CHANNEL_COUNT; channel++) {

@@ -43,21 +43,45 @@ function pickShowcase(sites: SiteRecord[]): SiteRecord[] {
   return [...picked.values()];
 }
 
-export async function runDemo(
-  options: DemoOptions,
-  progress: ProgressRunner = silent,
-  log: (line: string) => void = console.log,
-): Promise<Record<string, unknown>> {
-  const timings: Record<string, number> = {};
-  const timed = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      timings[name] = Number(((performance.now() - started) / 1000).toFixed(3));
-    }
-  };
+type Timed = <T>(name: string, work: () => Promise<T>) => Promise<T>;
 
+interface Composite {
+  siteId: string;
+  cellType: string;
+  wellType: string;
+  file: string;
+  channelMeans: number[];
+}
+
+/** The RGB composite and channel means of one site of each cell type and well type. */
+function writeComposites(
+  imageRoot: string,
+  sites: SiteRecord[],
+  rgbDir: string,
+  onProgress: (done: number, total: number) => void,
+): Composite[] {
+  fs.mkdirSync(rgbDir, { recursive: true });
+  const showcase = pickShowcase(sites);
+  const written: Composite[] = [];
+  for (const [i, site] of showcase.entries()) {
+    const tensor = loadSite(imageRoot, site);
+    const file = path.join(rgbDir, `${site.siteId}.png`);
+    fs.writeFileSync(file, encodePng(compositeRgb(tensor), SITE_SIZE, SITE_SIZE, 3));
+    const stats = channelStats(tensor);
+    written.push({
+      siteId: site.siteId,
+      cellType: site.cellType,
+      wellType: site.wellType,
+      file,
+      channelMeans: stats.map((s) => Number(s.mean.toFixed(2))),
+    });
+    onProgress(i + 1, showcase.length);
+  }
+  return written;
+}
+
+/** Simulates the dataset unless one is already there; true when it did. */
+async function ensureDataset(options: DemoOptions, progress: ProgressRunner, timed: Timed, log: Log): Promise<boolean> {
   const simulated = !fs.existsSync(path.join(options.dataDir, 'metadata.csv'));
   if (simulated) {
     log(`simulating the '${options.preset}' preset (seed ${options.seed}) into ${options.dataDir}`);
@@ -69,41 +93,70 @@ export async function runDemo(
   } else {
     log(`using the dataset already in ${options.dataDir}`);
   }
+  return simulated;
+}
+
+type Log = (line: string) => void;
+type DemoSummary = Record<string, unknown> & {
+  experiments: string[];
+  sitesByCellTypeAndWellType: Record<string, Record<string, number>>;
+};
+
+function printSummary(
+  summary: DemoSummary,
+  composites: Composite[],
+  run: { run: string; report: string },
+  metrics: { heldout_accuracy: Record<string, number | null>; chance_accuracy: number },
+  context: { options: DemoOptions; rgbDir: string; sites: number; timings: Record<string, number> },
+  log: Log,
+): void {
+  const { options, rgbDir, timings } = context;
+  log(`\n${context.sites} sites in ${summary.experiments.length} experiments: ${summary.experiments.join(', ')}`);
+  for (const [cellType, byType] of Object.entries(summary.sitesByCellTypeAndWellType))
+    log(
+      `  ${cellType.padEnd(6)} ${Object.entries(byType)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')}`,
+    );
+  log(`\nRGB composites (rxrx1-utils colours) in ${rgbDir}:`);
+  for (const c of composites)
+    log(`  ${c.siteId.padEnd(20)} ${c.wellType.padEnd(17)} channel means ${c.channelMeans.join(' ')}`);
+  log(`\nprofiling run (featurize -> select -> normalize -> correct -> evaluate) in ${run.run}`);
+  log(`  held-out siRNA accuracy by correction method (chance ${metrics.chance_accuracy.toFixed(3)}):`);
+  for (const [method, accuracy] of Object.entries(metrics.heldout_accuracy))
+    log(`    ${method.padEnd(13)} ${accuracy === null ? '-' : accuracy.toFixed(3)}`);
+  log(`  report: ${run.report}   browse: npx phenomap serve ${options.dataDir} --runs ${options.outDir}`);
+  log(`\nsummary: ${path.join(options.outDir, 'summary.json')}  (timings ${JSON.stringify(timings)})`);
+}
+
+export async function runDemo(
+  options: DemoOptions,
+  progress: ProgressRunner = silent,
+  log: Log = console.log,
+): Promise<Record<string, unknown>> {
+  const timings: Record<string, number> = {};
+  const timed: Timed = async (name, work) => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[name] = Number(((performance.now() - started) / 1000).toFixed(3));
+    }
+  };
+  const simulated = await ensureDataset(options, progress, timed, log);
   const layout = detectLayout(options.dataDir);
   const check = await timed('check', () =>
     progress('check', 'plates', (onProgress) => checkDataset(options.dataDir, { onProgress })),
   );
-  log(
-    `check: ${check.sites} sites, ${check.foundFiles} images, ${check.ok ? 'no problems' : 'PROBLEMS FOUND (run phenomap check)'}`,
-  );
+  const verdict = check.ok ? 'no problems' : 'PROBLEMS FOUND (run phenomap check)';
+  log(`check: ${check.sites} sites, ${check.foundFiles} images, ${verdict}`);
   const index = await timed('index', () => ensureSiteIndex(layout));
   const sites = await querySiteIndex(index.file);
   log(`index: ${index.file}`);
-
   const rgbDir = path.join(options.outDir, 'rgb');
-  fs.mkdirSync(rgbDir, { recursive: true });
-  const showcase = pickShowcase(sites);
   const composites = await timed('rgb', () =>
-    progress('rgb', 'sites', async (onProgress) => {
-      const written = [];
-      for (const [i, site] of showcase.entries()) {
-        const tensor = loadSite(layout.imageRoot, site);
-        const file = path.join(rgbDir, `${site.siteId}.png`);
-        fs.writeFileSync(file, encodePng(compositeRgb(tensor), SITE_SIZE, SITE_SIZE, 3));
-        const stats = channelStats(tensor);
-        written.push({
-          siteId: site.siteId,
-          cellType: site.cellType,
-          wellType: site.wellType,
-          file,
-          channelMeans: stats.map((s) => Number(s.mean.toFixed(2))),
-        });
-        onProgress(i + 1, showcase.length);
-      }
-      return written;
-    }),
+    progress('rgb', 'sites', async (onProgress) => writeComposites(layout.imageRoot, sites, rgbDir, onProgress)),
   );
-
   const run = await timed('pipeline', () =>
     progress('featurize', 'sites', (onProgress) =>
       runPipeline(options.dataDir, { out: path.join(options.outDir, 'run'), onProgress }),
@@ -113,13 +166,12 @@ export async function runDemo(
     heldout_accuracy: Record<string, number | null>;
     chance_accuracy: number;
   };
-
   const counts: Record<string, Record<string, number>> = {};
   for (const site of sites) {
     counts[site.cellType] ??= {};
     counts[site.cellType][site.wellType] = (counts[site.cellType][site.wellType] ?? 0) + 1;
   }
-  const summary = {
+  const summary: DemoSummary = {
     dataset: path.resolve(options.dataDir),
     simulated,
     preset: options.preset,
@@ -143,21 +195,6 @@ export async function runDemo(
     versions: { node: process.version },
   };
   fs.writeFileSync(path.join(options.outDir, 'summary.json'), JSON.stringify(summary, null, 2));
-  log(`\n${sites.length} sites in ${summary.experiments.length} experiments: ${summary.experiments.join(', ')}`);
-  for (const [cellType, byType] of Object.entries(counts))
-    log(
-      `  ${cellType.padEnd(6)} ${Object.entries(byType)
-        .map(([t, n]) => `${t} ${n}`)
-        .join(', ')}`,
-    );
-  log(`\nRGB composites (rxrx1-utils colours) in ${rgbDir}:`);
-  for (const c of composites)
-    log(`  ${c.siteId.padEnd(20)} ${c.wellType.padEnd(17)} channel means ${c.channelMeans.join(' ')}`);
-  log(`\nprofiling run (featurize -> select -> normalize -> correct -> evaluate) in ${run.run}`);
-  log(`  held-out siRNA accuracy by correction method (chance ${metrics.chance_accuracy.toFixed(3)}):`);
-  for (const [method, accuracy] of Object.entries(metrics.heldout_accuracy))
-    log(`    ${method.padEnd(13)} ${accuracy === null ? '-' : accuracy.toFixed(3)}`);
-  log(`  report: ${run.report}   browse: npx phenomap serve ${options.dataDir} --runs ${options.outDir}`);
-  log(`\nsummary: ${path.join(options.outDir, 'summary.json')}  (timings ${JSON.stringify(timings)})`);
+  printSummary(summary, composites, run, metrics, { options, rgbDir, sites: sites.length, timings }, log);
   return summary;
 }

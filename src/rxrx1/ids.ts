@@ -27,7 +27,10 @@ export interface SiteIdParts extends WellIdParts {
   site: number;
 }
 
-/** `{experiment}_{plate}_{well}` -> parts (an experiment name may hold dashes, never underscores); null if malformed. */
+/**
+ * `{experiment}_{plate}_{well}` -> parts (an experiment name may hold dashes, never underscores); null if
+ * malformed.
+ */
 export function parseWellId(id: string): WellIdParts | null {
   const match = /^(.+)_(\d+)_([A-P]\d{2})$/.exec(id);
   return match ? { experiment: match[1], plate: Number(match[2]), well: match[3] } : null;

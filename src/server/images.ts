@@ -81,7 +81,8 @@ export class ImageService {
     if (missing.length > 0) {
       throw new HttpError(
         404,
-        `site ${site.siteId}: no image file for channel(s) ${missing.join(', ')} (present: ${files.flatMap((f, i) => (f ? [i + 1] : [])).join(', ') || 'none'})`,
+        `site ${site.siteId}: no image file for channel(s) ${missing.join(', ')} (present: ` +
+          `${files.flatMap((f, i) => (f ? [i + 1] : [])).join(', ') || 'none'})`,
       );
     }
     const identity = JSON.stringify({

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -100,6 +100,30 @@ async function openCompetition(
   return { competition, reason: '' };
 }
 
+/** The message of a 4xx answer: the error's own, or what was wrong with the body or its content type. */
+function clientErrorMessage(
+  error: FastifyError | HttpError | CompetitionError | { statusCode?: number; error?: string },
+  request: FastifyRequest,
+  bodyLimit: number,
+): string {
+  const status = (error as { statusCode?: number }).statusCode ?? 500;
+  let message = (error as { error?: string }).error ?? (error as Error).message;
+  const code = (error as FastifyError).code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_REQ_FILE_TOO_LARGE')
+    message = `body: larger than the limit of ${bodyLimit} bytes`;
+  else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    message =
+      `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (send application/json, ` +
+      `text/csv or multipart/form-data)`;
+  else if (
+    code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    (error instanceof SyntaxError && status === 400)
+  )
+    message = `body: not valid JSON (${(error as Error).message})`;
+  return message;
+}
+
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const catalog = await DatasetCatalog.open(options.datasetDir, { indexFile: options.indexFile });
   const db = await openDb(options.db ?? defaultDbPath(catalog), { schema: options.dbSchema });
@@ -149,18 +173,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         request.log.error(error);
         return reply.code(status).send({ error: 'internal server error' });
       }
-      let message = (error as { error?: string }).error ?? (error as Error).message;
-      const code = (error as FastifyError).code;
-      if (code === 'FST_ERR_CTP_BODY_TOO_LARGE' || code === 'FST_REQ_FILE_TOO_LARGE')
-        message = `body: larger than the limit of ${bodyLimit} bytes`;
-      else if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-        message = `content-type: ${request.headers['content-type'] ?? 'none'} is not accepted here (send application/json, text/csv or multipart/form-data)`;
-      else if (
-        code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-        code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
-        (error instanceof SyntaxError && status === 400)
-      )
-        message = `body: not valid JSON (${(error as Error).message})`;
+      const message = clientErrorMessage(error, request, bodyLimit);
       return reply.code(status).send({ error: message });
     },
   );

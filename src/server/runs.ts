@@ -192,7 +192,9 @@ export class RunsService {
       const shown = table.features.slice(0, 5).join(', ');
       throw new HttpError(
         400,
-        `field: "${field}" is not a metadata field, cell_count or a feature of run "${name}" (features: ${shown}${table.features.length > 5 ? `, ... ${table.features.length} in all` : ''})`,
+        `field: "${field}" is not a metadata field, cell_count or a feature of run "${name}" (features: ${shown}` +
+          (table.features.length > 5 ? `, ... ${table.features.length} in all` : '') +
+          ')',
       );
     }
     const out: { well: string; value: number | null }[] = [];

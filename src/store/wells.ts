@@ -17,7 +17,8 @@ function wellKeys(table: ProfileTable): string[] {
     if (ids && ids[i] !== null && ids[i] !== undefined) return String(ids[i]);
     if (!experiment || !plate || !well)
       throw new Error(
-        `aggregateToWells: row ${i} has no ${META.wellId} and the table lacks ${META.experiment}/${META.plate}/${META.well} to build one`,
+        `aggregateToWells: row ${i} has no ${META.wellId} and the table lacks ` +
+          `${META.experiment}/${META.plate}/${META.well} to build one`,
       );
     return `${experiment[i]}_${plate[i]}_${well[i]}`;
   });

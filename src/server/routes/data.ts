@@ -147,7 +147,8 @@ export function dataRoutes(
     if (!run)
       throw new HttpError(
         400,
-        `query.run: required for field "${field}" (not a metadata field: ${METADATA_FIELDS.join(', ')}); give the run whose profiles hold it`,
+        `query.run: required for field "${field}" (not a metadata field: ${METADATA_FIELDS.join(', ')}); give ` +
+          `the run whose profiles hold it`,
       );
     return { field, run, values: runs.plateValues(run, experiment, plate, field) };
   });

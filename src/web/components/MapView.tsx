@@ -246,7 +246,10 @@ function MapSide(props: {
           highlighted={hover?.point.wellId ?? null}
           focusKey={plot.focusKey}
           keyOf={plot.getKey}
-          label={`${projection.toUpperCase()} of run ${runName}, correction ${method}: ${embedding.points.length} wells coloured by ${colorField}`}
+          label={
+            `${projection.toUpperCase()} of run ${runName}, correction ${method}: ${embedding.points.length} wells ` +
+            `coloured by ${colorField}`
+          }
           xLabel={axisLabel(projection, 1, embedding.explained?.[0])}
           yLabel={axisLabel(projection, 2, embedding.explained?.[1])}
           onHover={plot.onHover}

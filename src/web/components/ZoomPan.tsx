@@ -142,7 +142,10 @@ export function ZoomPan({ children, label, resetKey }: { children: ReactNode; la
         type="button"
         ref={viewport}
         className={`zoom-viewport${view.scale > 1 ? ' zoomed' : ''}`}
-        aria-label={`${label}. Zoom ${view.scale.toFixed(1)}x: wheel or +/- to zoom, drag or arrow keys to pan, 0 or double-click to reset.`}
+        aria-label={
+          `${label}. Zoom ${view.scale.toFixed(1)}x: wheel or +/- to zoom, drag or arrow keys to pan, 0 or ` +
+          `double-click to reset.`
+        }
         data-testid="zoom-viewport"
         {...handlers}
       >
