@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's Chromium for the browser end-to-end test (test/e2e.test.ts drives it with playwright-core)
+# Installs Debian's Chromium for the browser end-to-end test (test/web/e2e.test.ts drives it with playwright-core)
 # when /usr/bin/chromium is absent. Needs root (apt-get); does nothing when Chromium is already there.
 set -euo pipefail
 if [ -x /usr/bin/chromium ]; then

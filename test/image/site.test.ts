@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { channelPath } from '../src/data/site.js';
-import { decodeGray8, encodePng } from '../src/codec/png.js';
-import { loadSites, SiteLoaderPool } from '../src/image/pool.js';
-import { loadSite, PLANE_SIZE, SITE_TENSOR_SIZE, SiteLoadError, type SiteLocation } from '../src/image/site.js';
-import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
+import { channelPath } from '../../src/data/site.js';
+import { decodeGray8, encodePng } from '../../src/codec/png.js';
+import { loadSites, SiteLoaderPool } from '../../src/image/pool.js';
+import { loadSite, PLANE_SIZE, SITE_TENSOR_SIZE, SiteLoadError, type SiteLocation } from '../../src/image/site.js';
+import { SHARED_RXRX1, tempDir, needsSample } from '../helpers.js';
 
 const IMAGES = path.join(SHARED_RXRX1, 'images');
 const site = (

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { decodeGray8, encodePng, readPngHeader } from '../src/codec/png.js';
-import { SHARED_RXRX1, needsSample } from './helpers.js';
+import { decodeGray8, encodePng, readPngHeader } from '../../src/codec/png.js';
+import { SHARED_RXRX1, needsSample } from '../helpers.js';
 
 const REAL = path.join(SHARED_RXRX1, 'images/train/HEPG2-01/Plate1/B02_s1_w1.png');
 

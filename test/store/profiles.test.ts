@@ -9,8 +9,8 @@ import {
   toRowMajor,
   writeProfiles,
   type ProfileTable,
-} from '../src/store/profiles.js';
-import { tempDir } from './helpers.js';
+} from '../../src/store/profiles.js';
+import { tempDir } from '../helpers.js';
 
 function table(plate: number, rows: number): ProfileTable {
   return {

@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { detectLayout } from '../src/data/layout.js';
-import { ensureSiteIndex, findSite, querySiteIndex } from '../src/data/siteIndex.js';
-import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
-import { officialRow, realOfficialDataset } from './datasetFixtures.js';
+import { detectLayout } from '../../src/data/layout.js';
+import { ensureSiteIndex, findSite, querySiteIndex } from '../../src/data/siteIndex.js';
+import { SHARED_RXRX1, tempDir, needsSample } from '../helpers.js';
+import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
 
 test('indexes the real metadata once and answers filtered queries', { skip: needsSample() }, async () => {
   const file = path.join(tempDir(), 'sites.parquet');

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { loadSite, type SiteLocation } from '../src/image/site.js';
-import { channelHistogram, channelStats, histogramPercentile } from '../src/image/stats.js';
-import { readFixture, SHARED_RXRX1, needsSample } from './helpers.js';
+import { loadSite, type SiteLocation } from '../../src/image/site.js';
+import { channelHistogram, channelStats, histogramPercentile } from '../../src/image/stats.js';
+import { readFixture, SHARED_RXRX1, needsSample } from '../helpers.js';
 
 interface StatsFixture {
   sites: {

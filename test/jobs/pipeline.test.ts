@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { simulate } from '../src/data/simulate/index.js';
-import { runPipeline } from '../src/jobs/pipeline.js';
-import { readProfiles } from '../src/store/profiles.js';
-import { tempDir } from './helpers.js';
+import { simulate } from '../../src/data/simulate/index.js';
+import { runPipeline } from '../../src/jobs/pipeline.js';
+import { readProfiles } from '../../src/store/profiles.js';
+import { tempDir } from '../helpers.js';
 
 test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a half-finished run', async () => {
   const dir = tempDir();

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { DatasetError, detectLayout } from '../src/data/layout.js';
-import { readSites } from '../src/data/metadata.js';
-import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
-import { officialRow } from './datasetFixtures.js';
-import { OFFICIAL_COLUMNS } from '../src/data/metadata.js';
+import { DatasetError, detectLayout } from '../../src/data/layout.js';
+import { readSites } from '../../src/data/metadata.js';
+import { SHARED_RXRX1, tempDir, needsSample } from '../helpers.js';
+import { officialRow } from '../datasetFixtures.js';
+import { OFFICIAL_COLUMNS } from '../../src/data/metadata.js';
 
 test('reads the real Kaggle-layout metadata into the 125,510 RxRx1 sites', { skip: needsSample() }, () => {
   const layout = detectLayout(SHARED_RXRX1);

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { deriveRxrx1Structure, loadRxrx1Structure } from '../src/data/rxrx1Structure.js';
-import { NEGATIVE_CONTROL_SIRNA } from '../src/rxrx1/index.js';
-import { SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
+import { deriveRxrx1Structure, loadRxrx1Structure } from '../../src/data/rxrx1Structure.js';
+import { NEGATIVE_CONTROL_SIRNA } from '../../src/rxrx1/index.js';
+import { SHARED_RXRX1, tempDir, needsSample } from '../helpers.js';
 
 const METADATA = path.join(SHARED_RXRX1, 'metadata');
 

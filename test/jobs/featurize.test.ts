@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { Command } from 'commander';
-import { registerFeaturizeCommands } from '../src/cli/featurize.js';
-import { aggregateToWells } from '../src/store/wells.js';
-import { featurizeDataset, OBJECT_COLUMN, type SiteProblem } from '../src/jobs/featurize.js';
-import { META, readProfiles } from '../src/store/profiles.js';
-import { officialRow, realOfficialDataset } from './datasetFixtures.js';
-import { tempDir, needsSample } from './helpers.js';
+import { registerFeaturizeCommands } from '../../src/cli/featurize.js';
+import { aggregateToWells } from '../../src/store/wells.js';
+import { featurizeDataset, OBJECT_COLUMN, type SiteProblem } from '../../src/jobs/featurize.js';
+import { META, readProfiles } from '../../src/store/profiles.js';
+import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
+import { tempDir, needsSample } from '../helpers.js';
 
 test('featurize writes a part per plate, reports a bad site, records the run and resumes', {
   skip: needsSample(),

@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { compositeRgb } from '../src/image/rgb.js';
-import { RGB_MAP, type DisplayRange } from '../src/rxrx1/index.js';
-import { loadSite, type SiteLocation } from '../src/image/site.js';
-import { channelHistogram, histogramPercentile } from '../src/image/stats.js';
-import { readFixture, SHARED_RXRX1, needsSample } from './helpers.js';
+import { compositeRgb } from '../../src/image/rgb.js';
+import { RGB_MAP, type DisplayRange } from '../../src/rxrx1/index.js';
+import { loadSite, type SiteLocation } from '../../src/image/site.js';
+import { channelHistogram, histogramPercentile } from '../../src/image/stats.js';
+import { readFixture, SHARED_RXRX1, needsSample } from '../helpers.js';
 
 interface RgbCase {
   name: string;

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { checkDataset } from '../src/data/check.js';
-import { encodePng } from '../src/codec/png.js';
-import { REPO_ROOT, SHARED_RXRX1, tempDir, needsSample } from './helpers.js';
-import { officialRow, realOfficialDataset } from './datasetFixtures.js';
+import { checkDataset } from '../../src/data/check.js';
+import { encodePng } from '../../src/codec/png.js';
+import { REPO_ROOT, SHARED_RXRX1, tempDir, needsSample } from '../helpers.js';
+import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
