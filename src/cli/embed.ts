@@ -27,7 +27,8 @@ function fraction(name: string) {
 const deviceOption = () =>
   new Option(
     '--device <device>',
-    "where the network runs: cpu, or cuda (onnxruntime's CUDA execution provider, installed separately: src/embed/ENGINE.md)",
+    "where the network runs: cpu, or cuda (onnxruntime's CUDA execution provider, installed separately: " +
+      'src/embed/ENGINE.md)',
   ).choices(['cpu', 'cuda']);
 
 export function registerEmbedCommands(program: Command): void {
@@ -35,11 +36,73 @@ export function registerEmbedCommands(program: Command): void {
   registerEmbed(program);
 }
 
+type TrainCliOptions = {
+  out: string;
+  config?: string;
+  resume?: boolean;
+  epochs?: number;
+  seed?: number;
+  threads?: number;
+  trainThreads?: number;
+  holdoutSirnas?: number;
+  device?: Device;
+  json?: boolean;
+};
+
+/** `phenomap train`: the config with the command line's overrides, training with progress, then a summary. */
+async function trainAction(dir: string, opts: TrainCliOptions): Promise<void> {
+  const overrides: Partial<TrainConfigInput> = {};
+  if (opts.trainThreads !== undefined) overrides.threads = opts.trainThreads;
+  if (opts.holdoutSirnas !== undefined) overrides.holdoutSirnaFraction = opts.holdoutSirnas;
+  if (opts.epochs !== undefined) overrides.epochs = opts.epochs;
+  if (opts.seed !== undefined) overrides.seed = opts.seed;
+  if (opts.device !== undefined) overrides.device = opts.device;
+  const config = readTrainConfig(opts.config, overrides);
+  let lastEpochLine = '';
+  const result = await withProgress('train', 'steps', async (bar) => {
+    let stepsDone = 0;
+    return trainModel({
+      data: dir,
+      out: opts.out,
+      config,
+      resume: opts.resume,
+      threads: opts.threads,
+      onProgress: (e) => {
+        if (e.phase === 'train' && e.steps && e.epochs) bar(++stepsDone, e.steps * e.epochs);
+        if (e.phase === 'checkpoint') {
+          const validation =
+            e.validationAccuracy !== null && e.validationAccuracy !== undefined
+              ? `, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%`
+              : '';
+          lastEpochLine = `epoch ${e.epoch}/${e.epochs}: loss ${e.loss?.toFixed(4)}${validation}`;
+          if (!process.stderr.isTTY) process.stderr.write(`${lastEpochLine}\n`);
+        }
+      },
+    });
+  });
+  if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else {
+    process.stdout.write(
+      `trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites ` +
+        `(${result.validationSites} validation` +
+        (result.unlabelledSites ? `, ${result.unlabelledSites} unlabelled` : '') +
+        `; ${result.heldOutSirnas.length} siRNAs held out) ` +
+        `on onnxruntime (${result.device}) -> ${result.modelDir}\n`,
+    );
+    if (lastEpochLine) process.stdout.write(`${lastEpochLine}\n`);
+    if (result.failedSites.length > 0)
+      process.stdout.write(
+        `${result.failedSites.length} site(s) could not be loaded and were skipped (listed in train.json)\n`,
+      );
+  }
+}
+
 function registerTrain(program: Command): void {
   program
     .command('train')
     .description(
-      'train a CNN (siRNA classification with softmax + ArcFace heads) on a dataset; writes MODEL_DIR with per-epoch checkpoints',
+      'train a CNN (siRNA classification with softmax + ArcFace heads) on a dataset; writes MODEL_DIR with ' +
+        'per-epoch checkpoints',
     )
     .argument('<dir>', 'dataset folder (RxRx1 official or Kaggle layout)')
     .requiredOption('--out <model_dir>', 'model folder to write')
@@ -55,72 +118,21 @@ function registerTrain(program: Command): void {
     )
     .option(
       '--holdout-sirnas <fraction>',
-      'fraction of the treatment siRNAs kept out of training for k-shot tests on unseen siRNAs (default 0.2; 0: train on all)',
+      'fraction of the treatment siRNAs kept out of training for k-shot tests on unseen siRNAs (default 0.2; 0: ' +
+        'train on all)',
       fraction('--holdout-sirnas'),
     )
     .addOption(deviceOption())
     .option('--json', 'print the result as JSON')
-    .action(
-      async (
-        dir: string,
-        opts: {
-          out: string;
-          config?: string;
-          resume?: boolean;
-          epochs?: number;
-          seed?: number;
-          threads?: number;
-          trainThreads?: number;
-          holdoutSirnas?: number;
-          device?: Device;
-          json?: boolean;
-        },
-      ) => {
-        const overrides: Partial<TrainConfigInput> = {};
-        if (opts.trainThreads !== undefined) overrides.threads = opts.trainThreads;
-        if (opts.holdoutSirnas !== undefined) overrides.holdoutSirnaFraction = opts.holdoutSirnas;
-        if (opts.epochs !== undefined) overrides.epochs = opts.epochs;
-        if (opts.seed !== undefined) overrides.seed = opts.seed;
-        if (opts.device !== undefined) overrides.device = opts.device;
-        const config = readTrainConfig(opts.config, overrides);
-        let lastEpochLine = '';
-        const result = await withProgress('train', 'steps', async (bar) => {
-          let stepsDone = 0;
-          return trainModel({
-            data: dir,
-            out: opts.out,
-            config,
-            resume: opts.resume,
-            threads: opts.threads,
-            onProgress: (e) => {
-              if (e.phase === 'train' && e.steps && e.epochs) bar(++stepsDone, e.steps * e.epochs);
-              if (e.phase === 'checkpoint') {
-                lastEpochLine = `epoch ${e.epoch}/${e.epochs}: loss ${e.loss?.toFixed(4)}${e.validationAccuracy !== null && e.validationAccuracy !== undefined ? `, validation accuracy ${(100 * e.validationAccuracy).toFixed(1)}%` : ''}`;
-                if (!process.stderr.isTTY) process.stderr.write(`${lastEpochLine}\n`);
-              }
-            },
-          });
-        });
-        if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        else {
-          process.stdout.write(
-            `trained ${result.epochsDone} epoch(s) on ${result.trainSites} sites (${result.validationSites} validation${result.unlabelledSites ? `, ${result.unlabelledSites} unlabelled` : ''}; ${result.heldOutSirnas.length} siRNAs held out) on onnxruntime (${result.device}) -> ${result.modelDir}\n`,
-          );
-          if (lastEpochLine) process.stdout.write(`${lastEpochLine}\n`);
-          if (result.failedSites.length > 0)
-            process.stdout.write(
-              `${result.failedSites.length} site(s) could not be loaded and were skipped (listed in train.json)\n`,
-            );
-        }
-      },
-    );
+    .action(trainAction);
 }
 
 function registerEmbed(program: Command): void {
   program
     .command('embed')
     .description(
-      'embed every site (and well) of a dataset with a trained model or an ONNX model; writes EMBEDDINGS/sites and EMBEDDINGS/wells Parquet tables, one part per plate',
+      'embed every site (and well) of a dataset with a trained model or an ONNX model; writes EMBEDDINGS/sites ' +
+        'and EMBEDDINGS/wells Parquet tables, one part per plate',
     )
     .argument('<dir>', 'dataset folder')
     .requiredOption('--model <model>', 'a model folder from phenomap train, or an .onnx file (with its sidecar JSON)')
@@ -170,7 +182,10 @@ function registerEmbed(program: Command): void {
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else
           process.stdout.write(
-            `embedded ${result.sites} sites / ${result.wells} wells (${result.dimension} dimensions, ${result.modelKind} model) on ${result.plates - result.platesSkipped} plate(s)${result.platesSkipped ? `, ${result.platesSkipped} already done` : ''} -> ${result.out}\n`,
+            `embedded ${result.sites} sites / ${result.wells} wells (${result.dimension} dimensions, ` +
+              `${result.modelKind} model) on ${result.plates - result.platesSkipped} plate(s)` +
+              (result.platesSkipped ? `, ${result.platesSkipped} already done` : '') +
+              ` -> ${result.out}\n`,
           );
         if (result.failedSites.length > 0)
           process.stdout.write(`${result.failedSites.length} site(s) could not be loaded and were skipped\n`);
