@@ -4,8 +4,7 @@
  * CORAL). Outputs are new float32 columns; full maps run in row chunks through the blocked product kernel, so
  * memory is the input, the output and O(p·k).
  */
-import { gemmNT } from './kernels.js';
-import { CHUNK_ROWS } from './moments.js';
+import { CHUNK_ROWS, gemmNT, type Matrix64, matrix } from '../numerics/index.js';
 
 /** Per-group diagonal map y = (x - center)·factor + offset, each a G x p row-major Float64Array. NaN stays NaN. */
 export interface DiagonalMap {
@@ -36,10 +35,10 @@ export function applyDiagonal(columns: Float32Array[], groupOf: Int32Array, map:
   });
 }
 
-/** A full affine map y = (x - center)·M + offset from p features to k outputs; `matrixT` is Mᵀ, k x p row-major. */
+/** A full affine map y = (x - center)·M + offset from p features to k outputs; `matrixT` is Mᵀ (k x p). */
 export interface LinearMap {
   center: Float64Array;
-  matrixT: Float64Array;
+  matrixT: Matrix64;
   offset?: Float64Array;
 }
 
@@ -65,10 +64,11 @@ function mapChunks(
       const c = map.center[j];
       for (let r = 0; r < size; r++) chunk[r * p + j] = column[rows[start + r]] - c;
     }
-    result.fill(0, 0, k * size);
-    // result (k x size) = Mᵀ · chunkᵀ: each output feature's values for the chunk come out contiguous.
-    gemmNT(k, size, p, map.matrixT, chunk, result);
-    visit(start, size, result);
+    const product = matrix(result.subarray(0, k * size), k, size);
+    product.data.fill(0);
+    // product (k x size) = Mᵀ · chunkᵀ: each output feature's values for the chunk come out contiguous.
+    gemmNT(map.matrixT, matrix(chunk.subarray(0, size * p), size, p), product);
+    visit(start, size, product.data);
   }
 }
 
@@ -100,8 +100,8 @@ export function applyLinear(
   return out;
 }
 
-/** The map's outputs for a (small) row subset, in float64 as a k x rows.length row-major matrix. */
-export function projectRows(columns: Float32Array[], rows: Int32Array, map: LinearMap, k: number): Float64Array {
+/** The map's outputs for a (small) row subset, in float64 as a k x rows.length matrix. */
+export function projectRows(columns: Float32Array[], rows: Int32Array, map: LinearMap, k: number): Matrix64 {
   const m = rows.length;
   const out = new Float64Array(k * m);
   mapChunks(columns, rows, map, k, (start, size, result) => {
@@ -110,5 +110,5 @@ export function projectRows(columns: Float32Array[], rows: Int32Array, map: Line
       for (let r = 0; r < size; r++) out[j * m + start + r] = result[j * size + r] + o;
     }
   });
-  return out;
+  return matrix(out, k, m);
 }

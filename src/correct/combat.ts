@@ -14,6 +14,7 @@
  * priors); like sva and pycombat, the convergence test divides by γ without taking its absolute value.
  * ComBat uses every row of each batch (it has no notion of controls).
  */
+import { columnStats } from '../numerics/index.js';
 import type { ProfileTable } from '../store/profiles.js';
 import { applyDiagonal } from './affine.js';
 import { assertFinite, groupRows, type BatchBy, type RowGroups } from './groups.js';
@@ -65,29 +66,60 @@ export function combatProfiles(table: ProfileTable, options: { batch: BatchBy })
 export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: string): CombatFit {
   const p = columns.length;
   const G = batches.names.length;
-  const sizes = batches.members.map((rows) => rows.length);
-  const n = sizes.reduce((a, b) => a + b, 0);
   if (G < 2) throw new Error(`${purpose}: needs at least 2 batches, got ${G}`);
-  sizes.forEach((size, b) => {
-    if (size < 2)
+  batches.members.forEach((rows, b) => {
+    if (rows.length < 2)
       throw new Error(
-        `${purpose}: batch "${batches.names[b]}" has ${size} row; ComBat needs at least 2 rows per batch to estimate its variance`,
+        `${purpose}: batch "${batches.names[b]}" has ${rows.length} row; ` +
+          'ComBat needs at least 2 rows per batch to estimate its variance',
       );
   });
-  // Per-batch means and variances (ddof 1), two-pass.
-  const mean = new Float64Array(G * p);
-  const variance = new Float64Array(G * p);
-  columns.forEach((column, j) => {
-    batches.members.forEach((rows, b) => {
-      let sum = 0;
-      for (let r = 0; r < rows.length; r++) sum += column[rows[r]];
-      const m = sum / rows.length;
-      let squares = 0;
-      for (let r = 0; r < rows.length; r++) squares += (column[rows[r]] - m) ** 2;
-      mean[b * p + j] = m;
-      variance[b * p + j] = squares / (rows.length - 1);
+  const moments = batchMoments(columns, batches);
+  const { grandMean, pooledStd, unadjusted } = pooledMoments(moments, batches, p);
+  const adjusted = unadjusted.flatMap((flat, j) => (flat ? [] : [j]));
+  if (adjusted.length < 2)
+    throw new Error(
+      `${purpose}: needs at least 2 features that vary within every batch to estimate its priors, ` +
+        `got ${adjusted.length}`,
+    );
+  const gammaStar = new Float64Array(G * p);
+  const deltaStar = new Float64Array(G * p).fill(1);
+  const iterations: number[] = [];
+  const gammaHat = new Float64Array(adjusted.length);
+  const deltaHat = new Float64Array(adjusted.length);
+  for (let b = 0; b < G; b++) {
+    adjusted.forEach((j, f) => {
+      gammaHat[f] = (moments.mean[b * p + j] - grandMean[j]) / pooledStd[j];
+      deltaHat[f] = moments.variance[b * p + j] / pooledStd[j] ** 2;
     });
+    const what = `${purpose}: batch "${batches.names[b]}"`;
+    const posterior = empiricalBayes(gammaHat, deltaHat, batches.members[b].length, what);
+    iterations.push(posterior.iterations);
+    adjusted.forEach((j, f) => {
+      gammaStar[b * p + j] = posterior.gamma[f];
+      deltaStar[b * p + j] = posterior.delta[f];
+    });
+  }
+  return { grandMean, pooledStd, gammaStar, deltaStar, unadjusted, iterations };
+}
+
+/** Per-batch means and variances (ddof 1), G x p. */
+function batchMoments(columns: Float32Array[], batches: RowGroups): { mean: Float64Array; variance: Float64Array } {
+  const p = columns.length;
+  const mean = new Float64Array(batches.names.length * p);
+  const variance = new Float64Array(batches.names.length * p);
+  batches.members.forEach((rows, b) => {
+    const stats = columnStats(columns, { rows, ddof: 1 });
+    mean.set(stats.mean, b * p);
+    variance.set(stats.variance, b * p);
   });
+  return { mean, variance };
+}
+
+/** Grand mean α, pooled standard deviation σ, and the features constant within some batch (left unadjusted). */
+function pooledMoments(moments: { mean: Float64Array; variance: Float64Array }, batches: RowGroups, p: number) {
+  const sizes = batches.members.map((rows) => rows.length);
+  const n = sizes.reduce((a, b) => a + b, 0);
   const grandMean = new Float64Array(p);
   const pooledStd = new Float64Array(p);
   const unadjusted: boolean[] = [];
@@ -95,79 +127,49 @@ export function fitCombat(columns: Float32Array[], batches: RowGroups, purpose: 
     let sum = 0;
     let squares = 0;
     let flat = false;
-    for (let b = 0; b < G; b++) {
-      sum += sizes[b] * mean[b * p + j];
-      squares += (sizes[b] - 1) * variance[b * p + j];
-      if (!(variance[b * p + j] > 0)) flat = true;
-    }
+    sizes.forEach((size, b) => {
+      sum += size * moments.mean[b * p + j];
+      squares += (size - 1) * moments.variance[b * p + j];
+      if (!(moments.variance[b * p + j] > 0)) flat = true;
+    });
     grandMean[j] = sum / n;
     pooledStd[j] = Math.sqrt(squares / n);
     unadjusted.push(flat);
   }
-  const adjusted = unadjusted.flatMap((flat, j) => (flat ? [] : [j]));
-  if (adjusted.length < 2)
-    throw new Error(
-      `${purpose}: needs at least 2 features that vary within every batch to estimate its priors, got ${adjusted.length}`,
-    );
-  const gammaStar = new Float64Array(G * p);
-  const deltaStar = new Float64Array(G * p).fill(1);
-  const iterations: number[] = [];
-  const m = adjusted.length;
-  const gammaHat = new Float64Array(m);
-  const deltaHat = new Float64Array(m);
-  for (let b = 0; b < G; b++) {
-    adjusted.forEach((j, f) => {
-      gammaHat[f] = (mean[b * p + j] - grandMean[j]) / pooledStd[j];
-      deltaHat[f] = variance[b * p + j] / pooledStd[j] ** 2;
-    });
-    const gammaBar = average(gammaHat);
-    const tau2 = sampleVariance(gammaHat);
-    const deltaMean = average(deltaHat);
-    const deltaVar = sampleVariance(deltaHat);
-    if (!(deltaVar > 0))
-      throw new Error(
-        `${purpose}: batch "${batches.names[b]}": every feature has the same variance ratio, so the inverse-gamma prior is undefined`,
-      );
-    const a = (2 * deltaVar + deltaMean ** 2) / deltaVar;
-    const bPrior = (deltaMean * deltaVar + deltaMean ** 3) / deltaVar;
-    const size = sizes[b];
-    const g = Float64Array.from(gammaHat);
-    const d = Float64Array.from(deltaHat);
-    let count = 0;
-    for (let change = Infinity; change > COMBAT_CONVERGENCE; count++) {
-      if (count === MAX_ITERATIONS)
-        throw new Error(
-          `${purpose}: empirical Bayes estimates for batch "${batches.names[b]}" did not converge in ${MAX_ITERATIONS} iterations`,
-        );
-      change = 0;
-      for (let f = 0; f < m; f++) {
-        const gNew = (tau2 * size * gammaHat[f] + d[f] * gammaBar) / (tau2 * size + d[f]);
-        // Σ_i (s_i - γ)² over the batch, from its mean γ̂ and variance δ̂²: (n-1)·δ̂² + n·(γ̂ - γ)².
-        const sum2 = (size - 1) * deltaHat[f] + size * (gammaHat[f] - gNew) ** 2;
-        const dNew = (0.5 * sum2 + bPrior) / (size / 2 + a - 1);
-        change = Math.max(change, Math.abs(gNew - g[f]) / g[f], Math.abs(dNew - d[f]) / d[f]);
-        g[f] = gNew;
-        d[f] = dNew;
-      }
+  return { grandMean, pooledStd, unadjusted };
+}
+
+/**
+ * sva's it.sol for one batch of `size` rows: priors from the features' γ̂ and δ̂², then the posterior γ*, δ*²
+ * iterated until their largest relative change is below COMBAT_CONVERGENCE.
+ */
+function empiricalBayes(gammaHat: Float64Array, deltaHat: Float64Array, size: number, what: string) {
+  const gammaMoments = columnStats([gammaHat], { ddof: 1 });
+  const deltaMoments = columnStats([deltaHat], { ddof: 1 });
+  const gammaBar = gammaMoments.mean[0];
+  const tau2 = gammaMoments.variance[0];
+  const deltaMean = deltaMoments.mean[0];
+  const deltaVar = deltaMoments.variance[0];
+  if (!(deltaVar > 0))
+    throw new Error(`${what}: every feature has the same variance ratio, so the inverse-gamma prior is undefined`);
+  const a = (2 * deltaVar + deltaMean ** 2) / deltaVar;
+  const bPrior = (deltaMean * deltaVar + deltaMean ** 3) / deltaVar;
+  const g = Float64Array.from(gammaHat);
+  const d = Float64Array.from(deltaHat);
+  let count = 0;
+  for (let change = Infinity; change > COMBAT_CONVERGENCE; count++) {
+    if (count === MAX_ITERATIONS)
+      throw new Error(`${what}: empirical Bayes estimates did not converge in ${MAX_ITERATIONS} iterations`);
+    change = 0;
+    for (let f = 0; f < g.length; f++) {
+      const gNew = (tau2 * size * gammaHat[f] + d[f] * gammaBar) / (tau2 * size + d[f]);
+      // Σ_i (s_i - γ)² over the batch, from its mean γ̂ and variance δ̂²: (n-1)·δ̂² + n·(γ̂ - γ)².
+      const sum2 = (size - 1) * deltaHat[f] + size * (gammaHat[f] - gNew) ** 2;
+      const dNew = (0.5 * sum2 + bPrior) / (size / 2 + a - 1);
+      change = Math.max(change, Math.abs(gNew - g[f]) / g[f], Math.abs(dNew - d[f]) / d[f]);
+      g[f] = gNew;
+      d[f] = dNew;
     }
-    iterations.push(count);
-    adjusted.forEach((j, f) => {
-      gammaStar[b * p + j] = g[f];
-      deltaStar[b * p + j] = d[f];
-    });
   }
-  return { grandMean, pooledStd, gammaStar, deltaStar, unadjusted, iterations };
-}
-
-function average(values: Float64Array): number {
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
-function sampleVariance(values: Float64Array): number {
-  const m = average(values);
-  let sum = 0;
-  for (const v of values) sum += (v - m) ** 2;
-  return sum / (values.length - 1);
+  return { gamma: g, delta: d, iterations: count };
 }

@@ -9,10 +9,9 @@
  * when features differ widely in scale. Feature names are kept.
  */
 import type { ProfileTable } from '../store/profiles.js';
+import { columnStats, covariance, multiply, spdPower } from '../numerics/index.js';
 import { applyLinear, type LinearMap } from './affine.js';
-import { multiplySquare, spdPower } from './eigen.js';
 import { assertFinite, fitRows, groupRows, unionRows, type BatchOptions } from './groups.js';
-import { columnMeans, covariance } from './moments.js';
 import { withFeatures } from './table.js';
 
 /** The paper's regularizer λ, added to both covariances. */
@@ -26,19 +25,19 @@ export function coralProfiles(table: ProfileTable, options: BatchOptions & { lam
   const controls = fitRows(table, batches, options.controls, 2, purpose);
   const p = table.columns.length;
   const regularized = (rows: Int32Array) => {
-    const mean = columnMeans(table.columns, rows);
+    const { mean } = columnStats(table.columns, { rows });
     const cov = covariance(table.columns, rows, mean);
-    for (let j = 0; j < p; j++) cov[j * p + j] += lambda;
+    for (let j = 0; j < p; j++) cov.data[j * p + j] += lambda;
     return { mean, cov };
   };
   const target = regularized(unionRows(controls));
-  const colour = spdPower(p, target.cov, 0.5, purpose);
+  const colour = spdPower(target.cov, 0.5, purpose);
   const mapOf = (b: number): LinearMap => {
     const source = regularized(controls[b]);
     // Matrix (S·T)ᵀ = T·S for the symmetric whitening S and colouring T.
     return {
       center: source.mean,
-      matrixT: multiplySquare(p, colour, spdPower(p, source.cov, -0.5, purpose)),
+      matrixT: multiply(colour, spdPower(source.cov, -0.5, purpose)),
       offset: target.mean,
     };
   };

@@ -8,11 +8,11 @@
  * and RobustMAD do); spherize needs complete rows and throws naming the first missing value. Infinite values
  * are always an error.
  */
+import { columnStats, medianMad, scalerScale } from '../numerics/index.js';
 import type { ProfileTable } from '../store/profiles.js';
 import { applyDiagonal, applyLinear } from './affine.js';
 import { assertFinite, fitRows, groupRows, type FitOn, type GroupBy, type RowGroups } from './groups.js';
 import { fitSpherize, SPHERIZE_EPSILON, spherizeFeatureNames, type SpherizeMethod } from './spherize.js';
-import { medianMad, standardScale, type LocationScale } from './stats.js';
 import { withFeatures } from './table.js';
 
 export type NormalizeMethod = 'standardize' | 'robust' | 'spherize';
@@ -58,7 +58,7 @@ export function normalizeProfiles(table: ProfileTable, options: NormalizeOptions
   assertFinite(table, purpose, true);
   const fit = fitRows(table, groups, options.fitOn, 2, purpose);
   const epsilon = options.method === 'robust' ? (options.epsilon ?? ROBUST_EPSILON) : 0;
-  const estimate = options.method === 'robust' ? robustEstimator(fit) : standardScale;
+  const estimate = options.method === 'robust' ? robustEstimator(fit) : standardEstimator;
   return withFeatures(
     table,
     [...table.features],
@@ -66,11 +66,28 @@ export function normalizeProfiles(table: ProfileTable, options: NormalizeOptions
   );
 }
 
+/** A feature's location and scale in a group's fit rows, and the number of non-missing values used. */
+interface LocationScale {
+  center: number;
+  scale: number;
+  count: number;
+}
+
 type Estimator = (column: Float32Array, rows: Int32Array) => LocationScale;
 
+/** StandardScaler: mean and population standard deviation, NaN skipped, scale 1 for a constant feature. */
+const standardEstimator: Estimator = (column, rows) => {
+  const stats = columnStats([column], { rows });
+  return { center: stats.mean[0], scale: scalerScale(stats)[0], count: stats.count[0] };
+};
+
+/** RobustMAD: median and 1.4826·MAD, NaN skipped (one scratch buffer for every feature and group). */
 function robustEstimator(fit: Int32Array[]): Estimator {
   const scratch = new Float64Array(Math.max(...fit.map((rows) => rows.length)));
-  return (column, rows) => medianMad(column, rows, scratch);
+  return (column, rows) => {
+    const { median, mad, count } = medianMad(column, rows, scratch);
+    return { center: median, scale: mad, count };
+  };
 }
 
 /** Centre and 1/(scale + ε) of every (group, feature); a feature with no values in a group's fit rows is an error. */

@@ -1,12 +1,11 @@
 /**
  * PCA of standardized features (scikit-learn StandardScaler then PCA, full-covariance solver), fitted on a row
  * subset: the first step of TVN (fitted on controls) and the embedding Harmony corrects (fitted on all rows).
- * Components are the covariance eigenvectors, signed as scikit-learn's svd_flip.
+ * The covariance is accumulated in chunks over the profile table's columns (numerics' covariance), then
+ * decomposed by numerics' exact PCA solver, so components are signed as scikit-learn's svd_flip.
  */
+import { columnStats, covariance, covariancePca, type Matrix64, matrix, scalerScale } from '../numerics/index.js';
 import type { LinearMap } from './affine.js';
-import { RANK_TOLERANCE, symmetricEigen } from './eigen.js';
-import { covariance } from './moments.js';
-import { standardScale } from './stats.js';
 
 export interface StandardizedPca {
   /** Mean and scale the features are standardized with (StandardScaler: population std, 1 for constants). */
@@ -14,8 +13,8 @@ export interface StandardizedPca {
   scale: Float64Array;
   /** Variances of the kept components (ddof 1), descending. */
   variances: Float64Array;
-  /** Kept components as rows of a k x p row-major matrix, in standardized-feature space. */
-  components: Float64Array;
+  /** Kept components as the rows of a k x p matrix, in standardized-feature space. */
+  components: Matrix64;
 }
 
 /**
@@ -24,19 +23,13 @@ export interface StandardizedPca {
  */
 export function fitStandardizedPca(columns: Float32Array[], rows: Int32Array, maxComponents: number): StandardizedPca {
   const p = columns.length;
-  const mean = new Float64Array(p);
-  const scale = new Float64Array(p);
-  columns.forEach((column, j) => {
-    const { center, scale: s } = standardScale(column, rows);
-    mean[j] = center;
-    scale[j] = s;
-  });
-  const cov = covariance(columns, rows, mean);
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) cov[i * p + j] /= scale[i] * scale[j];
-  const eigen = symmetricEigen(p, cov);
-  let k = Math.min(maxComponents, p, rows.length - 1);
-  while (k > 0 && !(eigen.values[k - 1] > eigen.values[0] * RANK_TOLERANCE)) k--;
-  return { mean, scale, variances: eigen.values.slice(0, k), components: eigen.vectors.slice(0, k * p) };
+  const stats = columnStats(columns, { rows });
+  const scale = scalerScale(stats);
+  const cov = covariance(columns, rows, stats.mean);
+  const c = cov.data;
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) c[i * p + j] /= scale[i] * scale[j];
+  const { variances, components } = covariancePca(cov, rows.length, maxComponents);
+  return { mean: stats.mean, scale, variances, components };
 }
 
 /** The map from raw features to component scores: t = ((x - mean) / scale)·Vᵀ. */
@@ -44,8 +37,9 @@ export function pcaScores(pca: StandardizedPca): LinearMap {
   const p = pca.mean.length;
   const k = pca.variances.length;
   const matrixT = new Float64Array(k * p);
-  for (let i = 0; i < k; i++) for (let j = 0; j < p; j++) matrixT[i * p + j] = pca.components[i * p + j] / pca.scale[j];
-  return { center: pca.mean, matrixT };
+  const v = pca.components.data;
+  for (let i = 0; i < k; i++) for (let j = 0; j < p; j++) matrixT[i * p + j] = v[i * p + j] / pca.scale[j];
+  return { center: pca.mean, matrixT: matrix(matrixT, k, p) };
 }
 
 /** Names of k principal-component outputs. */

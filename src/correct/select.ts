@@ -15,7 +15,7 @@
  */
 import type { ProfileTable } from '../store/profiles.js';
 import { assertFinite, fitRows, groupRows, type FitOn } from './groups.js';
-import { columnMeans, covariance } from './moments.js';
+import { columnStats, covariance, pearson } from '../numerics/index.js';
 import { withFeatures } from './table.js';
 
 export type SelectOperation =
@@ -221,7 +221,7 @@ export function correlationMatrix(columns: Float32Array[], rows: Int32Array): Fl
   const corr = new Float64Array(q * q);
   const c = complete.length;
   const completeColumns = complete.map((j) => columns[j]);
-  const cov = covariance(completeColumns, rows, columnMeans(completeColumns, rows));
+  const cov = covariance(completeColumns, rows, columnStats(completeColumns, { rows }).mean).data;
   for (let a = 0; a < c; a++) {
     for (let b = 0; b < c; b++) {
       const denominator = Math.sqrt(cov[a * c + a] * cov[b * c + b]);
@@ -230,42 +230,10 @@ export function correlationMatrix(columns: Float32Array[], rows: Int32Array): Fl
   }
   for (const a of partial) {
     for (let b = 0; b < q; b++) {
-      const value = pairwiseCorrelation(columns[a], columns[b], rows);
+      const value = pearson(columns[a], columns[b], rows);
       corr[a * q + b] = value;
       corr[b * q + a] = value;
     }
   }
   return corr;
-}
-
-function pairwiseCorrelation(x: Float32Array, y: Float32Array, rows: Int32Array): number {
-  let n = 0;
-  let sx = 0;
-  let sy = 0;
-  for (let r = 0; r < rows.length; r++) {
-    const u = x[rows[r]];
-    const v = y[rows[r]];
-    if (!Number.isNaN(u) && !Number.isNaN(v)) {
-      n++;
-      sx += u;
-      sy += v;
-    }
-  }
-  if (n < 2) return NaN;
-  const mx = sx / n;
-  const my = sy / n;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let r = 0; r < rows.length; r++) {
-    const u = x[rows[r]];
-    const v = y[rows[r]];
-    if (!Number.isNaN(u) && !Number.isNaN(v)) {
-      sxx += (u - mx) ** 2;
-      syy += (v - my) ** 2;
-      sxy += (u - mx) * (v - my);
-    }
-  }
-  const denominator = Math.sqrt(sxx * syy);
-  return denominator > 0 ? sxy / denominator : NaN;
 }

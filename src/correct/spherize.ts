@@ -10,9 +10,15 @@
  * from an SVD of the n x p data. ZCA rotates back: W·Vᵀ. The -cor variants sphere the correlation matrix,
  * i.e. standardize first (population standard deviation, as StandardScaler).
  */
+import {
+  columnStats,
+  covariance,
+  matrix,
+  RANK_TOLERANCE,
+  spectralFunction,
+  symmetricEigen,
+} from '../numerics/index.js';
 import type { LinearMap } from './affine.js';
-import { RANK_TOLERANCE, spectralFunction, symmetricEigen } from './eigen.js';
-import { columnMeans, covariance } from './moments.js';
 import { componentNames } from './pca.js';
 
 export type SpherizeMethod = 'PCA' | 'ZCA' | 'PCA-cor' | 'ZCA-cor';
@@ -41,8 +47,8 @@ export function fitSpherize(
       `${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} (the covariance would not be full rank; select fewer features or fit on more rows)`,
     );
   }
-  const mean = columnMeans(columns, rows);
-  const cov = covariance(columns, rows, mean);
+  const { mean } = columnStats(columns, { rows });
+  const cov = covariance(columns, rows, mean).data;
   // -cor: the same construction on standardized features, i.e. on D⁻¹·C·D⁻¹ with D the population std.
   const std = new Float64Array(p).fill(1);
   if (method.endsWith('-cor')) {
@@ -55,7 +61,7 @@ export function fitSpherize(
     }
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) cov[i * p + j] /= std[i] * std[j];
   }
-  const eigen = symmetricEigen(p, cov);
+  const eigen = symmetricEigen(matrix(cov, p, p));
   const largest = eigen.values[0];
   const smallest = eigen.values[p - 1];
   if (!(smallest > largest * RANK_TOLERANCE)) {
@@ -68,14 +74,15 @@ export function fitSpherize(
   let matrixT: Float64Array;
   if (method.startsWith('PCA')) {
     matrixT = new Float64Array(p * p);
+    const vectors = eigen.vectors.data;
     for (let i = 0; i < p; i++) {
       const f = factor(eigen.values[i]);
-      for (let j = 0; j < p; j++) matrixT[i * p + j] = (f * eigen.vectors[i * p + j]) / std[j];
+      for (let j = 0; j < p; j++) matrixT[i * p + j] = (f * vectors[i * p + j]) / std[j];
     }
   } else {
     // ZCA: V·diag(f)·Vᵀ is symmetric, so it is its own transpose; the column scaling applies D⁻¹ on the input side.
-    matrixT = spectralFunction(p, eigen, factor);
+    matrixT = spectralFunction(eigen, factor).data;
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) matrixT[i * p + j] /= std[j];
   }
-  return { center: mean, matrixT };
+  return { center: mean, matrixT: matrix(matrixT, p, p) };
 }

@@ -15,11 +15,9 @@
  * applied in a single chunked pass. Outputs are named PC_1..PC_k.
  */
 import type { ProfileTable } from '../store/profiles.js';
+import { denseMoments, gemmNT, matrix, spdPower, transpose } from '../numerics/index.js';
 import { applyLinear, projectRows, type LinearMap } from './affine.js';
-import { spdPower } from './eigen.js';
 import { assertFinite, fitRows, groupRows, unionRows, type BatchOptions } from './groups.js';
-import { gemmNT } from './kernels.js';
-import { denseMoments } from './moments.js';
 import { componentNames, fitStandardizedPca, pcaScores } from './pca.js';
 import { withFeatures } from './table.js';
 
@@ -41,28 +39,21 @@ export function tvnProfiles(table: ProfileTable, options: BatchOptions): Profile
   for (let i = 0; i < k; i++) {
     // StandardScaler on the scores: the controls' mean is 0, their population variance λ·(n-1)/n.
     const s = 1 / Math.sqrt((pca.variances[i] * (n - 1)) / n);
-    for (let j = 0; j < p; j++) whiten.matrixT[i * p + j] *= s;
+    for (let j = 0; j < p; j++) whiten.matrixT.data[i * p + j] *= s;
   }
-  const M = transpose(k, p, whiten.matrixT);
+  const M = transpose(whiten.matrixT);
   // Step 4 per batch, from the batch's control rows projected to whitened coordinates.
   const mapOf = (b: number): LinearMap => {
-    const { mean, cov } = denseMoments(k, controls[b].length, projectRows(table.columns, controls[b], whiten, k));
-    for (let i = 0; i < k; i++) cov[i * k + i] += TVN_REGULARIZATION;
-    const W = spdPower(k, cov, -0.5, purpose);
+    const { mean, cov } = denseMoments(projectRows(table.columns, controls[b], whiten, k));
+    for (let i = 0; i < k; i++) cov.data[i * k + i] += TVN_REGULARIZATION;
+    const W = spdPower(cov, -0.5, purpose);
     // Composed map: matrix (M·W)ᵀ = W·Mᵀ (W symmetric), offset -m_b·W.
-    const matrixT = new Float64Array(k * p);
-    gemmNT(k, p, k, W, M, matrixT);
+    const matrixT = matrix(new Float64Array(k * p), k, p);
+    gemmNT(W, M, matrixT);
     const offset = new Float64Array(k);
-    gemmNT(k, 1, k, W, mean, offset);
+    gemmNT(W, matrix(mean, 1, k), matrix(offset, k, 1));
     for (let i = 0; i < k; i++) offset[i] = -offset[i];
     return { center: whiten.center, matrixT, offset };
   };
   return withFeatures(table, componentNames(k), applyLinear(table.columns, batches.members, k, mapOf));
-}
-
-/** Row-major transpose of an r x c matrix. */
-function transpose(r: number, c: number, A: Float64Array): Float64Array {
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = A[i * c + j];
-  return out;
 }

@@ -2,23 +2,21 @@
  * Linear assignment: the Hungarian method with potentials and shortest augmenting paths (Kuhn 1955, Munkres
  * 1957; the O(n^2 m) form of Jonker & Volgenant 1987), and the plate-constrained siRNA assignment built on it.
  */
+import { type Matrix, type Matrix64, matrix, transpose } from '../numerics/index.js';
 
 /**
- * Minimum-cost assignment on a rows x cols cost matrix (row-major). Every row gets a distinct column when
- * rows <= cols; when rows > cols every column gets a distinct row and the other rows get -1. Returns the
- * column of each row. Costs must be finite. Same optimum value as scipy.optimize.linear_sum_assignment.
+ * Minimum-cost assignment on a rows x cols cost matrix. Every row gets a distinct column when rows <= cols;
+ * when rows > cols every column gets a distinct row and the other rows get -1. Returns the column of each
+ * row. Costs must be finite. Same optimum value as scipy.optimize.linear_sum_assignment.
  */
-export function linearAssignment(cost: ArrayLike<number>, rows: number, cols: number): Int32Array {
-  if (cost.length !== rows * cols)
-    throw new Error(`linearAssignment: cost has ${cost.length} entries, expected ${rows} x ${cols}`);
+export function linearAssignment(costMatrix: Matrix): Int32Array {
+  const { rows, cols, data: cost } = costMatrix;
   for (let t = 0; t < cost.length; t++)
     if (!Number.isFinite(cost[t]))
       throw new Error(`linearAssignment: cost[${Math.floor(t / cols)}][${t % cols}] is not finite`);
   if (rows > cols) {
     // Solve the transpose (cols <= rows) and invert the matching.
-    const transposed = new Float64Array(rows * cols);
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) transposed[j * rows + i] = cost[i * cols + j];
-    const colToRow = linearAssignment(transposed, cols, rows);
+    const colToRow = linearAssignment(transpose(costMatrix));
     const out = new Int32Array(rows).fill(-1);
     colToRow.forEach((row, col) => {
       out[row] = col;
@@ -78,10 +76,10 @@ export function linearAssignment(cost: ArrayLike<number>, rows: number, cols: nu
 }
 
 /** Total cost of an assignment (rows with -1 are skipped). */
-export function assignmentCost(cost: ArrayLike<number>, cols: number, assignment: Int32Array): number {
+export function assignmentCost(cost: Matrix, assignment: Int32Array): number {
   let total = 0;
   assignment.forEach((col, row) => {
-    if (col >= 0) total += cost[row * cols + col];
+    if (col >= 0) total += cost.data[row * cost.cols + col];
   });
   return total;
 }
@@ -141,14 +139,14 @@ export interface PlateAssignment {
  * column when a plate holds replicate wells (as some simulator presets do).
  */
 export function plateConstrainedPredictions(
-  logProba: Float64Array,
-  classes: number,
+  logProbaMatrix: Matrix64,
   plateKeys: string[],
   groups: number[][],
 ): PlateAssignment {
   const n = plateKeys.length;
-  if (logProba.length !== n * classes)
-    throw new Error(`plateConstrainedPredictions: ${logProba.length} scores for ${n} rows x ${classes} classes`);
+  const { cols: classes, data: logProba } = logProbaMatrix;
+  if (logProbaMatrix.rows !== n)
+    throw new Error(`plateConstrainedPredictions: ${logProbaMatrix.rows} rows of scores for ${n} plate keys`);
   const predictions = new Int32Array(n).fill(-1);
   const plateGroup = new Map<string, number>();
   const byPlate = new Map<string, number[]>();
@@ -180,7 +178,7 @@ export function plateConstrainedPredictions(
         for (let copy = 0; copy < capacity; copy++) cost[r * m + copy * candidates.length + t] = value;
       });
     });
-    const matched = linearAssignment(cost, rowsOfPlate.length, m);
+    const matched = linearAssignment(matrix(cost, rowsOfPlate.length, m));
     rowsOfPlate.forEach((i, r) => {
       predictions[i] = candidates[matched[r] % candidates.length];
     });

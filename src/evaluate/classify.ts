@@ -2,7 +2,7 @@
  * Similarity-based classifiers on profiles: k-nearest neighbours and nearest class mean, both with cosine
  * similarity, plus the k-shot protocol and accuracy helpers.
  */
-import { nearestNeighbours, normalizeRows } from './linalg.js';
+import { type Matrix, nearestNeighbours, normalizeRows, zeros32 } from '../numerics/index.js';
 import { rngFor } from '../util/random.js';
 
 /**
@@ -11,19 +11,17 @@ import { rngFor } from '../util/random.js';
  * (ties: the lower class index). O(nq * nr * p) time.
  */
 export function knnPredict(
-  ref: Float32Array,
+  ref: Matrix,
   refClass: Int32Array,
-  nr: number,
-  query: Float32Array,
-  nq: number,
-  p: number,
-  classes: number,
-  k = 5,
+  query: Matrix,
+  options: { classes: number; k?: number },
 ): Int32Array {
-  const kk = Math.min(k, nr);
+  const { classes } = options;
+  const nq = query.rows;
+  const kk = Math.min(options.k ?? 5, ref.rows);
   const out = new Int32Array(nq);
   if (kk === 0) return out.fill(-1);
-  const nn = nearestNeighbours(query, nq, ref, nr, p, kk, 'cosine');
+  const nn = nearestNeighbours(query, ref, { k: kk, metric: 'cosine' });
   const votes = new Float64Array(classes);
   const seen = new Uint8Array(classes);
   const touched: number[] = [];
@@ -53,18 +51,16 @@ export function knnPredict(
  * (`members[c]` lists row indices of `X`; an empty class is never predicted) and each query row of `X`
  * (`queries`) takes the class whose mean is most similar.
  */
-export function nearestClassMean(
-  X: Float32Array,
-  p: number,
-  members: number[][],
-  queries: ArrayLike<number>,
-): Int32Array {
+export function nearestClassMean(X: Matrix, members: number[][], queries: ArrayLike<number>): Int32Array {
+  const p = X.cols;
+  const data = X.data;
   const classes = members.length;
-  const means = new Float32Array(classes * p);
+  const sums = zeros32(classes, p);
+  const means = sums.data;
   members.forEach((rows, c) => {
-    for (const i of rows) for (let j = 0; j < p; j++) means[c * p + j] += X[i * p + j];
+    for (const i of rows) for (let j = 0; j < p; j++) means[c * p + j] += data[i * p + j];
   });
-  const unitMeans = normalizeRows(means, classes, p);
+  const unitMeans = normalizeRows(sums).data;
   const usable = members.map((rows) => rows.length > 0);
   const out = new Int32Array(queries.length);
   for (let q = 0; q < queries.length; q++) {
@@ -74,7 +70,7 @@ export function nearestClassMean(
     for (let c = 0; c < classes; c++) {
       if (!usable[c]) continue;
       let s = 0;
-      for (let j = 0; j < p; j++) s += X[o + j] * unitMeans[c * p + j];
+      for (let j = 0; j < p; j++) s += data[o + j] * unitMeans[c * p + j];
       if (s > bestSim) {
         bestSim = s;
         best = c;

@@ -14,6 +14,7 @@
  * Entries lacking a usable id, hasEffect or phenotype are skipped; a file with no usable entry is an error.
  */
 import fs from 'node:fs';
+import { type Matrix, spearman } from '../numerics/index.js';
 import { FIRST_POSITIVE_CONTROL } from '../rxrx1/index.js';
 
 /** True phenotype of one treatment siRNA. */
@@ -85,62 +86,13 @@ export function readGroundTruth(file: string): GroundTruth {
   return parseGroundTruth(json, file);
 }
 
-/** Ranks 1..n with ties given their average rank (scipy.stats.rankdata 'average'). */
-export function rankData(values: ArrayLike<number>): Float64Array {
-  const n = values.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a] - values[b]);
-  const ranks = new Float64Array(n);
-  for (let start = 0; start < n; ) {
-    let end = start + 1;
-    while (end < n && values[order[end]] === values[order[start]]) end++;
-    const rank = (start + 1 + end) / 2;
-    for (let t = start; t < end; t++) ranks[order[t]] = rank;
-    start = end;
-  }
-  return ranks;
-}
-
-/** Pearson correlation (NaN when either side is constant). */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i] - ma;
-    const db = b[i] - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
-
-/** Spearman rank correlation: Pearson correlation of average ranks (scipy.stats.spearmanr). */
-export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) throw new Error(`spearman: ${a.length} vs ${b.length} values`);
-  return pearson(rankData(a), rankData(b));
-}
-
 /**
  * Spearman correlation between recovered and true siRNA distances, over all pairs of siRNAs present in both:
  * recovered distance = Euclidean distance between the siRNAs' mean profiles (`means`, one row of p values per
  * entry of `sirnaIds`); true distance = Euclidean distance between their phenotype vectors. NaN with < 3 siRNAs.
  */
-export function distanceRankCorrelation(
-  means: Float32Array,
-  p: number,
-  sirnaIds: number[],
-  truth: GroundTruth,
-): number {
+export function distanceRankCorrelation(means: Matrix, sirnaIds: number[], truth: GroundTruth): number {
+  const { cols: p, data } = means;
   const rows = sirnaIds.map((id, r) => [id, r] as const).filter(([id]) => truth.has(id));
   if (rows.length < 3) return NaN;
   const pairs = (rows.length * (rows.length - 1)) / 2;
@@ -153,7 +105,7 @@ export function distanceRankCorrelation(
       const tb = truth.get(rows[b][0])!.phenotype;
       let s = 0;
       for (let j = 0; j < p; j++) {
-        const d = means[rows[a][1] * p + j] - means[rows[b][1] * p + j];
+        const d = data[rows[a][1] * p + j] - data[rows[b][1] * p + j];
         s += d * d;
       }
       recovered[t] = Math.sqrt(s);

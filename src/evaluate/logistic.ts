@@ -7,6 +7,7 @@
  * with the intercepts b unpenalized: the same model as scikit-learn's LogisticRegression(multi_class=
  * 'multinomial', solver='lbfgs', C) with l2 = 1 / (C * n). Features are expected standardized.
  */
+import { type Matrix, type Matrix32, type Matrix64, matrix } from '../numerics/index.js';
 
 export interface LogisticOptions {
   /** L2 penalty on the weights (not the intercepts); default 1e-3. */
@@ -34,9 +35,12 @@ export interface LogisticModel {
   converged: boolean;
 }
 
-/** Log-softmax scores of each row: n x classes, row-major. */
-export function logisticLogProba(model: LogisticModel, X: Float32Array, n: number): Float64Array {
+/** Log-softmax scores of each row of X: n x classes. */
+export function logisticLogProba(model: LogisticModel, X: Matrix): Matrix64 {
   const { classes: C, features: p, weights: W, intercepts: b } = model;
+  if (X.cols !== p) throw new Error(`logisticLogProba: rows have ${X.cols} features, the model ${p}`);
+  const n = X.rows;
+  const x = X.data;
   const out = new Float64Array(n * C);
   for (let i = 0; i < n; i++) {
     const xo = i * p;
@@ -45,7 +49,7 @@ export function logisticLogProba(model: LogisticModel, X: Float32Array, n: numbe
     for (let c = 0; c < C; c++) {
       let s = b[c];
       const wo = c * p;
-      for (let j = 0; j < p; j++) s += W[wo + j] * X[xo + j];
+      for (let j = 0; j < p; j++) s += W[wo + j] * x[xo + j];
       out[zo + c] = s;
       if (s > max) max = s;
     }
@@ -54,15 +58,16 @@ export function logisticLogProba(model: LogisticModel, X: Float32Array, n: numbe
     const lse = max + Math.log(sum);
     for (let c = 0; c < C; c++) out[zo + c] -= lse;
   }
-  return out;
+  return matrix(out, n, C);
 }
 
-/** Index of the largest value in each row of an n x C matrix (ties: the lower index). */
-export function argmaxRows(scores: Float64Array | Float32Array, n: number, C: number): Int32Array {
+/** Index of the largest value in each row (ties: the lower index). */
+export function argmaxRows(scores: Matrix): Int32Array {
+  const { rows: n, cols: C, data } = scores;
   const out = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     let best = 0;
-    for (let c = 1; c < C; c++) if (scores[i * C + c] > scores[i * C + best]) best = c;
+    for (let c = 1; c < C; c++) if (data[i * C + c] > data[i * C + best]) best = c;
     out[i] = best;
   }
   return out;
@@ -180,105 +185,132 @@ function dotF64(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
+/** L-BFGS memory: the last correction pairs s = Δθ, y = Δgradient and ρ = 1/(s·y). */
+interface History {
+  S: Float64Array[];
+  Y: Float64Array[];
+  rho: number[];
+}
+
+/** Two-loop recursion (Nocedal & Wright, algorithm 7.4): direction = -H·grad; `alpha` is scratch. */
+function searchDirection(history: History, grad: Float64Array, direction: Float64Array, alpha: Float64Array): void {
+  const { S, Y, rho } = history;
+  const size = grad.length;
+  for (let t = 0; t < size; t++) direction[t] = -grad[t];
+  for (let m = S.length - 1; m >= 0; m--) {
+    alpha[m] = rho[m] * dotF64(S[m], direction);
+    for (let t = 0; t < size; t++) direction[t] -= alpha[m] * Y[m][t];
+  }
+  if (S.length > 0) {
+    const last = S.length - 1;
+    const gamma = dotF64(S[last], Y[last]) / dotF64(Y[last], Y[last]);
+    for (let t = 0; t < size; t++) direction[t] *= gamma;
+  }
+  for (let m = 0; m < S.length; m++) {
+    const beta = rho[m] * dotF64(Y[m], direction);
+    for (let t = 0; t < size; t++) direction[t] += S[m][t] * (alpha[m] - beta);
+  }
+}
+
+/** Keeps the pair (s, y) when its curvature s·y is positive, dropping the oldest beyond `memory`. */
+function remember(history: History, s: Float64Array, y: Float64Array, memory: number): void {
+  const sy = dotF64(s, y);
+  if (!(sy > 1e-12)) return;
+  history.S.push(s);
+  history.Y.push(y);
+  history.rho.push(1 / sy);
+  if (history.S.length > memory) {
+    history.S.shift();
+    history.Y.shift();
+    history.rho.shift();
+  }
+}
+
 /**
- * Fits the model to rows of X (n x p, row-major, standardized) with class indices y in 0..classes-1.
- * L-BFGS with a backtracking (Armijo, c1 = 1e-4) line search; a correction pair is kept only when its
- * curvature s.y is positive.
+ * Backtracking line search (Armijo, c1 = 1e-4, at most 40 halvings) from theta with objective f along
+ * `direction` of slope `slope`; null when no step decreases the objective enough.
+ */
+function lineSearch(
+  evaluate: (theta: Float64Array, grad: Float64Array) => number,
+  theta: Float64Array,
+  f: number,
+  direction: Float64Array,
+  slope: number,
+  firstStep: number,
+): { theta: Float64Array; grad: Float64Array; f: number } | null {
+  const size = theta.length;
+  const nextTheta = new Float64Array(size);
+  const nextGrad = new Float64Array(size);
+  let step = firstStep;
+  for (let tries = 0; tries < 40; tries++) {
+    for (let t = 0; t < size; t++) nextTheta[t] = theta[t] + step * direction[t];
+    const nextF = evaluate(nextTheta, nextGrad);
+    if (nextF <= f + 1e-4 * step * slope) return { theta: nextTheta, grad: nextGrad, f: nextF };
+    step *= 0.5;
+  }
+  return null;
+}
+
+const maxAbs = (g: Float64Array) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+
+/**
+ * Fits the model to the rows of X (n x p, standardized) with class indices y in 0..classes-1. L-BFGS with a
+ * backtracking (Armijo, c1 = 1e-4) line search; a correction pair is kept only when its curvature s.y is
+ * positive.
  */
 export function trainLogistic(
-  X: Float32Array,
+  X: Matrix32,
   y: Int32Array,
-  n: number,
-  p: number,
-  classes: number,
-  options: LogisticOptions = {},
+  options: LogisticOptions & { classes: number },
 ): LogisticModel {
+  const { classes } = options;
+  const { rows: n, cols: p, data } = X;
   const l2 = options.l2 ?? 1e-3;
   const maxIterations = options.maxIterations ?? 200;
   const tolerance = options.tolerance ?? 1e-5;
   const memory = options.memory ?? 10;
   if (n === 0) throw new Error('trainLogistic: no training rows');
+  if (y.length !== n) throw new Error(`trainLogistic: ${y.length} labels for ${n} rows`);
   for (let i = 0; i < n; i++)
     if (!(y[i] >= 0 && y[i] < classes))
       throw new Error(`trainLogistic: label ${y[i]} of row ${i} is outside 0..${classes - 1}`);
+  const evaluate = (theta: Float64Array, grad: Float64Array) => objective(theta, grad, data, y, n, p, classes, l2);
   const size = classes * p + classes;
-  let theta = new Float64Array(size);
-  let grad = new Float64Array(size);
-  let f = objective(theta, grad, X, y, n, p, classes, l2);
-  const S: Float64Array[] = [];
-  const Yd: Float64Array[] = [];
-  const rho: number[] = [];
+  let theta: Float64Array = new Float64Array(size);
+  let grad: Float64Array = new Float64Array(size);
+  let f = evaluate(theta, grad);
+  const history: History = { S: [], Y: [], rho: [] };
   const direction = new Float64Array(size);
   const alpha = new Float64Array(memory);
   let iterations = 0;
   let converged = false;
-  const maxAbs = (g: Float64Array) => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   while (iterations < maxIterations) {
     if (maxAbs(grad) < tolerance) {
       converged = true;
       break;
     }
-    // Two-loop recursion: direction = -H grad.
-    for (let t = 0; t < size; t++) direction[t] = -grad[t];
-    for (let m = S.length - 1; m >= 0; m--) {
-      alpha[m] = rho[m] * dotF64(S[m], direction);
-      for (let t = 0; t < size; t++) direction[t] -= alpha[m] * Yd[m][t];
-    }
-    if (S.length > 0) {
-      const last = S.length - 1;
-      const gamma = dotF64(S[last], Yd[last]) / dotF64(Yd[last], Yd[last]);
-      for (let t = 0; t < size; t++) direction[t] *= gamma;
-    }
-    for (let m = 0; m < S.length; m++) {
-      const beta = rho[m] * dotF64(Yd[m], direction);
-      for (let t = 0; t < size; t++) direction[t] += S[m][t] * (alpha[m] - beta);
-    }
+    searchDirection(history, grad, direction, alpha);
     let slope = dotF64(grad, direction);
     if (!(slope < 0)) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
-      S.length = 0;
-      Yd.length = 0;
-      rho.length = 0;
+      history.S.length = 0;
+      history.Y.length = 0;
+      history.rho.length = 0;
       for (let t = 0; t < size; t++) direction[t] = -grad[t];
       slope = dotF64(grad, direction);
     }
-    let step = S.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
-    const nextTheta = new Float64Array(size);
-    const nextGrad = new Float64Array(size);
-    let nextF = Infinity;
-    let accepted = false;
-    for (let tries = 0; tries < 40; tries++) {
-      for (let t = 0; t < size; t++) nextTheta[t] = theta[t] + step * direction[t];
-      nextF = objective(nextTheta, nextGrad, X, y, n, p, classes, l2);
-      if (nextF <= f + 1e-4 * step * slope) {
-        accepted = true;
-        break;
-      }
-      step *= 0.5;
-    }
+    const firstStep = history.S.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
+    const next = lineSearch(evaluate, theta, f, direction, slope, firstStep);
     iterations++;
-    if (!accepted) break;
-    const s = new Float64Array(size);
-    const yd = new Float64Array(size);
-    for (let t = 0; t < size; t++) {
-      s[t] = nextTheta[t] - theta[t];
-      yd[t] = nextGrad[t] - grad[t];
-    }
-    const sy = dotF64(s, yd);
-    if (sy > 1e-12) {
-      S.push(s);
-      Yd.push(yd);
-      rho.push(1 / sy);
-      if (S.length > memory) {
-        S.shift();
-        Yd.shift();
-        rho.shift();
-      }
-    }
-    const decrease = f - nextF;
-    theta = nextTheta;
-    grad = nextGrad;
-    f = nextF;
+    if (!next) break;
+    remember(
+      history,
+      next.theta.map((v, t) => v - theta[t]),
+      next.grad.map((v, t) => v - grad[t]),
+      memory,
+    );
+    const decrease = f - next.f;
+    ({ theta, grad, f } = next);
     if (decrease <= 1e-14 * Math.max(1, Math.abs(f))) {
       // No measurable progress left in double precision (scipy's REL_REDUCTION_OF_F with sklearn's ftol).
       converged = true;

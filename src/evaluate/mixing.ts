@@ -1,9 +1,9 @@
 /**
- * Batch-mixing and label-conservation metrics on a set of profiles (row-major n x p): silhouette
+ * Batch-mixing and label-conservation metrics on a set of profiles (the rows of a matrix): silhouette
  * (Rousseeuw 1987, scikit-learn's silhouette_score), LISI (Korsunsky et al. 2019, harmony's compute_lisi) and
  * graph connectivity (Luecken et al. 2022, scIB).
  */
-import { nearestNeighbours, rowDistance, type Metric } from './linalg.js';
+import { type Matrix, type Metric, nearestNeighbours, rowDistance } from '../numerics/index.js';
 
 /** Maps arbitrary labels to dense codes 0..L-1 (in order of first appearance). */
 export function encodeLabels(labels: ArrayLike<string | number>): { codes: Int32Array; count: number } {
@@ -26,12 +26,11 @@ export function encodeLabels(labels: ArrayLike<string | number>): { codes: Int32
  * row alone in its label (and 0 when a = b = 0). O(n^2 p) time, O(n + labels) memory.
  */
 export function silhouetteSamples(
-  X: Float32Array,
-  n: number,
-  p: number,
+  X: Matrix,
   labels: ArrayLike<string | number>,
   metric: Metric = 'euclidean',
 ): Float64Array {
+  const n = X.rows;
   const { codes, count } = encodeLabels(labels);
   const sizes = new Int32Array(count);
   for (let i = 0; i < n; i++) sizes[codes[i]]++;
@@ -39,7 +38,7 @@ export function silhouetteSamples(
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     sums.fill(0);
-    for (let j = 0; j < n; j++) if (j !== i) sums[codes[j]] += rowDistance(X, i, X, j, p, metric);
+    for (let j = 0; j < n; j++) if (j !== i) sums[codes[j]] += rowDistance(X, i, X, j, metric);
     const own = codes[i];
     if (sizes[own] <= 1) continue;
     const a = sums[own] / (sizes[own] - 1);
@@ -55,16 +54,11 @@ export function silhouetteSamples(
  * Mean silhouette coefficient over all rows (scikit-learn's silhouette_score, metric 'euclidean' or 'cosine').
  * Lies in [-1, 1]; high when labels form compact, separated groups. NaN unless 2 <= labels <= n - 1.
  */
-export function silhouetteScore(
-  X: Float32Array,
-  n: number,
-  p: number,
-  labels: ArrayLike<string | number>,
-  metric: Metric = 'euclidean',
-): number {
+export function silhouetteScore(X: Matrix, labels: ArrayLike<string | number>, metric: Metric = 'euclidean'): number {
+  const n = X.rows;
   const { count } = encodeLabels(labels);
   if (count < 2 || count > n - 1) return NaN;
-  const s = silhouetteSamples(X, n, p, labels, metric);
+  const s = silhouetteSamples(X, labels, metric);
   return s.reduce((a, b) => a + b, 0) / n;
 }
 
@@ -119,18 +113,18 @@ function perplexityWeights(
  * rows, all other rows are the neighbours and perplexity becomes n / 3. Default perplexity 30.
  */
 export function lisi(
-  X: Float32Array,
-  n: number,
-  p: number,
+  X: Matrix,
   labels: ArrayLike<string | number>,
-  perplexity = 30,
+  options: { perplexity?: number } = {},
 ): Float64Array {
+  const n = X.rows;
+  const perplexity = options.perplexity ?? 30;
   const { codes, count } = encodeLabels(labels);
   const out = new Float64Array(n);
   if (n < 2) return out.fill(1);
   const k = Math.min(Math.floor(3 * perplexity) - 1, n - 1);
   const effectivePerplexity = Math.min(perplexity, (k + 1) / 3);
-  const nn = nearestNeighbours(X, n, X, n, p, k, 'euclidean', true);
+  const nn = nearestNeighbours(X, X, { k, metric: 'euclidean', excludeSelf: true });
   const P = new Float64Array(k);
   const mass = new Float64Array(count);
   for (let i = 0; i < n; i++) {
@@ -144,30 +138,17 @@ export function lisi(
   return out;
 }
 
-/** Median of finite values (NaN when none). */
-export function median(values: ArrayLike<number>): number {
-  const finite = Float64Array.from(Array.from(values).filter(Number.isFinite)).sort();
-  if (finite.length === 0) return NaN;
-  const mid = finite.length >> 1;
-  return finite.length % 2 ? finite[mid] : (finite[mid - 1] + finite[mid]) / 2;
-}
-
 /**
  * Graph connectivity (scIB, Luecken et al. 2022, Nat Methods 19:41): build the symmetric k-nearest-neighbour
  * graph of all rows (Euclidean, k others per row, an edge when either row lists the other); for each label,
  * take the subgraph induced by the rows of that label and the fraction of those rows in its largest connected
  * component; average over labels. 1 when each label's rows form one connected piece. Default k = 15.
  */
-export function graphConnectivity(
-  X: Float32Array,
-  n: number,
-  p: number,
-  labels: ArrayLike<string | number>,
-  k = 15,
-): number {
+export function graphConnectivity(X: Matrix, labels: ArrayLike<string | number>, options: { k?: number } = {}): number {
+  const n = X.rows;
   const { codes, count } = encodeLabels(labels);
   if (n === 0) return NaN;
-  const kk = Math.min(k, n - 1);
+  const kk = Math.min(options.k ?? 15, n - 1);
   const parent = Int32Array.from({ length: n }, (_, i) => i);
   const find = (x: number): number => {
     while (parent[x] !== x) {
@@ -177,7 +158,7 @@ export function graphConnectivity(
     return x;
   };
   if (kk > 0) {
-    const nn = nearestNeighbours(X, n, X, n, p, kk, 'euclidean', true);
+    const nn = nearestNeighbours(X, X, { k: kk, metric: 'euclidean', excludeSelf: true });
     for (let i = 0; i < n; i++) {
       for (let t = 0; t < kk; t++) {
         const j = nn.indices[i * kk + t];

@@ -5,10 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EvaluationResult, MethodEvaluation, MethodPlots } from './index.js';
+import type { EvaluationResult, MethodEvaluation, MethodPlots } from './types.js';
 import { writeFileAtomic } from '../util/files.js';
 import { comparisonSectionHtml, type Comparison } from './compare.js';
 import { barChartSvg, escapeXml, heatmapSvg, scatterSvg, type LegendEntry } from './svg.js';
+import { quantileSorted } from '../numerics/index.js';
 import { CATEGORICAL, categoricalColor, MUTED } from '../rxrx1/index.js';
 
 /** Writes `dir`/metrics.json and `dir`/report.html (each to a temporary name, then renamed). Returns their paths. */
@@ -240,19 +241,11 @@ function scatterSet(
   ].join('\n');
 }
 
-function percentile(sorted: Float64Array, q: number): number {
-  if (sorted.length === 0) return NaN;
-  const position = (sorted.length - 1) * q;
-  const lo = Math.floor(position);
-  const hi = Math.ceil(position);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - lo);
-}
-
 function heatmaps(method: string, plots: MethodPlots): string {
   if (!plots.heatmaps.length) return '';
   const values = Float64Array.from(plots.heatmaps.flatMap((h) => Array.from(h.grid).filter(Number.isFinite))).sort();
-  const min = percentile(values, 0.02);
-  const max = percentile(values, 0.98);
+  const min = quantileSorted(values, 0.02);
+  const max = quantileSorted(values, 0.98);
   const rowLabels = 'ABCDEFGHIJKLMNOP'.split('');
   const colLabels = Array.from({ length: 24 }, (_, c) => String(c + 1).padStart(2, '0'));
   const svgs = plots.heatmaps.map((h) =>

@@ -14,7 +14,7 @@
  *   sorted nulls; p = (#{null > mAP} + 1) / (nullSize + 1).
  * - Corrected p (q) by Benjamini-Hochberg over the groups; a group is "retrieved" (or "active") when q < 0.05.
  */
-import { normalizeRows } from './linalg.js';
+import { type Matrix, normalizeRows } from '../numerics/index.js';
 import { rngFor, type Rng } from '../util/random.js';
 
 /** AP of a ranked 0/1 relevance list (NaN when it holds no positive). */
@@ -184,13 +184,12 @@ export function meanAveragePrecision(queries: QueryPrecision[], options: MapOpti
  * label < 0 take no part. Cosine similarity; O(n^2 p) time, O(n) extra memory per query.
  */
 export function replicateRetrieval(
-  X: Float32Array,
-  n: number,
-  p: number,
+  X: Matrix,
   labels: ArrayLike<number>,
   plates: ArrayLike<string | number>,
 ): QueryPrecision[] {
-  const unit = normalizeRows(X, n, p);
+  const { rows: n, cols: p } = X;
+  const unit = normalizeRows(X).data;
   const rows = Array.from({ length: n }, (_, i) => i).filter((i) => labels[i] >= 0);
   const out: QueryPrecision[] = [];
   const posBuffer = new Float64Array(n);
@@ -222,14 +221,13 @@ export function replicateRetrieval(
  * label (any plate); negatives are the rows with `negative[j]` (negative-control wells). Cosine similarity.
  */
 export function phenotypicActivity(
-  X: Float32Array,
-  n: number,
-  p: number,
+  X: Matrix,
   labels: ArrayLike<number>,
   query: ArrayLike<boolean | number>,
   negative: ArrayLike<boolean | number>,
 ): QueryPrecision[] {
-  const unit = normalizeRows(X, n, p);
+  const { rows: n, cols: p } = X;
+  const unit = normalizeRows(X).data;
   const controls = Array.from({ length: n }, (_, i) => i).filter((i) => negative[i]);
   const byLabel = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {

@@ -198,13 +198,3 @@ export function selectRows(table: ProfileTable, indices: ArrayLike<number>): Pro
   });
   return { rows: n, metadata, features: [...table.features], columns };
 }
-
-/** Row-major n x p copy of the features (for row-wise math such as projections and distances). */
-export function toRowMajor(table: ProfileTable): Float32Array {
-  const p = table.columns.length;
-  const out = new Float32Array(table.rows * p);
-  table.columns.forEach((column, j) => {
-    for (let i = 0; i < table.rows; i++) out[i * p + j] = column[i];
-  });
-  return out;
-}

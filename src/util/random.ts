@@ -85,8 +85,8 @@ export class Rng {
     return x / (x + y);
   }
 
-  /** Fisher-Yates shuffle in place; returns `items`. */
-  shuffle<T>(items: T[]): T[] {
+  /** Fisher-Yates shuffle in place (an array or a typed array); returns `items`. */
+  shuffle<A extends { length: number; [index: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
       const t = items[i];

@@ -2,14 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  concatTables,
-  readProfiles,
-  selectRows,
-  toRowMajor,
-  writeProfiles,
-  type ProfileTable,
-} from '../../src/store/profiles.js';
+import { fromColumns } from '../../src/numerics/index.js';
+import { concatTables, readProfiles, selectRows, writeProfiles, type ProfileTable } from '../../src/store/profiles.js';
 import { tempDir } from '../helpers.js';
 
 function table(plate: number, rows: number): ProfileTable {
@@ -54,7 +48,7 @@ test('row selection, concatenation and row-major layout', () => {
   const t = concatTables([table(1, 3), table(2, 2)]);
   const picked = selectRows(t, [4, 0]);
   assert.deepEqual(picked.metadata.Metadata_plate, [2, 1]);
-  assert.deepEqual([...toRowMajor(picked)], [201.25, 1 - 1 / 3, 100.25, 1].map(Math.fround));
+  assert.deepEqual([...fromColumns(picked.columns).data], [201.25, 1 - 1 / 3, 100.25, 1].map(Math.fround));
 });
 
 test('bad tables and files fail with a message naming the column or file', () => {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { registerCorrectCommands } from '../src/cli/correct.js';
-import { correctProfiles, normalizeProfiles } from '../src/correct/index.js';
-import { readProfiles, writeProfiles, type ProfileTable } from '../src/store/profiles.js';
-import { tempDir } from './helpers.js';
+import { registerCorrectCommands } from '../../src/cli/correct.js';
+import { correctProfiles, normalizeProfiles } from '../../src/correct/index.js';
+import { readProfiles, writeProfiles, type ProfileTable } from '../../src/store/profiles.js';
+import { tempDir } from '../helpers.js';
 
 /** Two experiments x two plates x 12 wells (4 negative controls each), 4 features with plate shifts. */
 function table(): ProfileTable {

@@ -1,9 +1,10 @@
+/** src/evaluate/compare.ts: representations compared method by method; different splits flagged. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { compareRuns, writeComparison } from '../src/evaluate/compare.js';
-import { tempDir } from './helpers.js';
+import { compareRuns, writeComparison } from '../../src/evaluate/compare.js';
+import { tempDir } from '../helpers.js';
 
 function run(dir: string, accuracy: Record<string, number>, test: string[]): string {
   fs.mkdirSync(dir, { recursive: true });

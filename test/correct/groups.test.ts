@@ -1,7 +1,8 @@
+/** src/correct/groups.ts: the fit subsets (negative controls, all controls, all rows) of each batch. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { correctProfiles } from '../src/correct/index.js';
-import { META, type ProfileTable } from '../src/store/profiles.js';
+import { correctProfiles } from '../../src/correct/index.js';
+import { META, type ProfileTable } from '../../src/store/profiles.js';
 
 // Two experiments, each with one negative control, two positive controls and one treatment well.
 const table: ProfileTable = {

@@ -1,0 +1,83 @@
+/**
+ * Symmetric eigendecomposition of p x p matrices (ml-matrix's Householder tridiagonalisation + QL, the
+ * EISPACK tred2/tql2 pair) and the matrix functions built on it: f(S) = V·diag(f(λ))·Vᵀ, S^power for a
+ * symmetric positive definite S.
+ */
+import { EVD, Matrix as MlMatrix } from 'ml-matrix';
+import { assertShape, type Matrix64, matrix } from './matrix.js';
+
+/**
+ * Eigenvalues of a covariance below this fraction of the largest count as zero (the rows are not full rank;
+ * whitening would divide by noise). Float32 features cannot resolve a smaller ratio ((6e-8)² ≈ 4e-15).
+ */
+export const RANK_TOLERANCE = 1e-12;
+
+export interface SymmetricEigen {
+  /** Eigenvalues, descending. */
+  values: Float64Array;
+  /**
+   * Eigenvectors as the rows of a p x p matrix (row i belongs to values[i]), each signed so that its
+   * largest-magnitude entry (the first such) is positive: scikit-learn's svd_flip convention, so PCA outputs
+   * are reproducible.
+   */
+  vectors: Matrix64;
+}
+
+export function symmetricEigen(S: Matrix64): SymmetricEigen {
+  const p = S.rows;
+  assertShape(S, p, p, 'symmetricEigen');
+  const s = S.data;
+  const input = new MlMatrix(p, p);
+  // Symmetrise while copying: accumulated products can differ in the last bit across the diagonal.
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) input.set(i, j, (s[i * p + j] + s[j * p + i]) / 2);
+  const evd = new EVD(input, { assumeSymmetric: true });
+  const ascending = evd.realEigenvalues;
+  const V = evd.eigenvectorMatrix;
+  const values = new Float64Array(p);
+  const vectors = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    const source = p - 1 - i;
+    values[i] = ascending[source];
+    for (let r = 0; r < p; r++) vectors[i * p + r] = V.get(r, source);
+    flipSign(vectors.subarray(i * p, (i + 1) * p));
+  }
+  return { values, vectors: matrix(vectors, p, p) };
+}
+
+/** Negates `v` in place when its first largest-magnitude entry is negative (svd_flip on one component). */
+export function flipSign(v: Float64Array): void {
+  let largest = 0;
+  for (let r = 0; r < v.length; r++) if (Math.abs(v[r]) > Math.abs(largest)) largest = v[r];
+  if (largest < 0) for (let r = 0; r < v.length; r++) v[r] = -v[r];
+}
+
+/** V·diag(f(λ))·Vᵀ for a decomposition: the matrix function f applied to the decomposed matrix. */
+export function spectralFunction(eigen: SymmetricEigen, f: (value: number) => number): Matrix64 {
+  const { values, vectors } = eigen;
+  const p = values.length;
+  const v = vectors.data;
+  const out = new Float64Array(p * p);
+  const scaled = new Float64Array(p);
+  for (let e = 0; e < p; e++) {
+    const fe = f(values[e]);
+    const base = e * p;
+    for (let i = 0; i < p; i++) scaled[i] = fe * v[base + i];
+    for (let i = 0; i < p; i++) {
+      const s = scaled[i];
+      const row = i * p;
+      for (let j = 0; j < p; j++) out[row + j] += s * v[base + j];
+    }
+  }
+  return matrix(out, p, p);
+}
+
+/**
+ * S^power for a symmetric positive definite S (e.g. (C + λI)^(-1/2)); throws, naming `purpose`, if an
+ * eigenvalue is not positive, because a fractional power of such a matrix is not real.
+ */
+export function spdPower(S: Matrix64, power: number, purpose: string): Matrix64 {
+  const eigen = symmetricEigen(S);
+  const smallest = eigen.values[eigen.values.length - 1];
+  if (!(smallest > 0)) throw new Error(`${purpose}: matrix is not positive definite (smallest eigenvalue ${smallest})`);
+  return spectralFunction(eigen, (value) => value ** power);
+}
