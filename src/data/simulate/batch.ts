@@ -14,6 +14,7 @@
  * Pixel noise is not a batch effect (independent per pixel, it cannot confound experiments): it has its own
  * strength and is left on when batch strength is 0.
  */
+import { median } from '../../numerics/index.js';
 import { CHANNEL_COUNT, edgeDistance, SITE_SIZE } from '../../rxrx1/index.js';
 import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
 import { illuminationMoments, type Illumination, type Noise } from './imaging.js';
@@ -81,12 +82,6 @@ export function calibrate(
     gain.push((target.mean[c] - o) / mean);
   }
   return { gain, offset };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** The shared setting of batch strength 0: the median real experiment imaging the average cell type, evenly lit. */
