@@ -221,6 +221,36 @@ test('the web bundle imports nothing server-side (Node builtins, server/cli/jobs
   assert.deepEqual(violations, [], `server-side imports of the web bundle:\n${violations.join('\n')}`);
 });
 
+/** The code map of README.md: folder -> the folders it imports, one `name/ -> deps # what` line each. */
+function readmeCodeMap(): Map<string, string[]> {
+  const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Code map'));
+  const block = section.slice(section.indexOf('```') + 3, section.indexOf('```', section.indexOf('```') + 3));
+  const map = new Map<string, string[]>();
+  for (const line of block.split('\n')) {
+    const match = /^(\w+)\/\s+->([^#]*)#/.exec(line);
+    if (match) map.set(match[1], match[2].trim().split(/\s+/).filter(Boolean).sort());
+  }
+  return map;
+}
+
+test("README.md's code map names every folder of src/ and exactly what each imports", () => {
+  const actual = new Map<string, Set<string>>();
+  for (const [file, imports] of graph) {
+    if (!file.includes('/')) continue;
+    const from = folderOf(file);
+    if (!actual.has(from)) actual.set(from, new Set());
+    for (const target of imports.files)
+      if (target.includes('/') && folderOf(target) !== from) actual.get(from)!.add(folderOf(target));
+  }
+  const map = readmeCodeMap();
+  const wrong = [...actual]
+    .map(([folder, deps]) => ({ folder, deps: [...deps].sort().join(' '), written: map.get(folder)?.join(' ') }))
+    .filter(({ deps, written }) => deps !== written)
+    .map(({ folder, deps, written }) => `${folder}/: imports [${deps}], README.md says [${written ?? 'nothing'}]`);
+  assert.deepEqual(wrong, [], `README.md's code map is out of date:\n${wrong.join('\n')}`);
+});
+
 test('the checks find a planted folder cycle and a planted server-side import', () => {
   const planted = importGraph(
     new Map([
