@@ -6,6 +6,7 @@
  * statistics and the normalised output), with momentum 0 so that its "running" outputs are the batch mean and
  * biased variance themselves.
  */
+import { convForward, type ConvPlan, STANDARD_PLAN } from './convPlans.js';
 import { BN_EPSILON, bnName, type ConvDef, type Layout, outSize } from './model.js';
 import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from './onnxWriter.js';
 
@@ -15,9 +16,15 @@ export class GraphBuilder {
   private counter = 0;
   private readonly constants = new Map<string, string>();
 
-  op(op: string, inputs: string[], attributes?: Record<string, OnnxAttribute>, outputCount = 1): string[] {
+  op(
+    op: string,
+    inputs: string[],
+    attributes?: Record<string, OnnxAttribute>,
+    outputCount = 1,
+    domain?: string,
+  ): string[] {
     const outputs = Array.from({ length: outputCount }, () => `t${this.counter++}`);
-    this.nodes.push({ op, inputs, outputs, attributes });
+    this.nodes.push({ op, inputs, outputs, attributes, ...(domain ? { domain } : {}) });
     return outputs;
   }
 
@@ -82,6 +89,7 @@ export interface ConvRecord {
   input: string;
   inputSize: number;
   outSize: number;
+  plan: ConvPlan;
   weight: string;
   /** Convolution output (the batch norm's input), its batch mean and 1/sqrt(variance + eps), both [1, C, 1, 1]. */
   y: string;
@@ -133,17 +141,19 @@ export function forwardGraph(
   input: string,
   size: number,
   param: (name: string) => string,
+  plans: { plan: (conv: ConvDef, outSize: number) => ConvPlan; block: number } = {
+    plan: () => STANDARD_PLAN,
+    block: 0,
+  },
 ): ForwardRecord {
   const batchStats: ForwardRecord['batchStats'] = [];
   const scratch: ForwardRecord['scratch'] = [];
   const convBn = (conv: ConvDef, x: string, inputSize: number, relu: boolean): ConvRecord => {
     const bn = bnName(conv);
     const weight = param(`${conv.name}.weight`);
-    const y = g.o('Conv', [x, weight], {
-      kernel_shape: [conv.kernel, conv.kernel],
-      strides: [conv.stride, conv.stride],
-      pads: [conv.pad, conv.pad, conv.pad, conv.pad],
-    });
+    const side = outSize(inputSize, conv.kernel, conv.stride, conv.pad);
+    const plan = plans.plan(conv, side);
+    const y = convForward(g, conv, x, weight, plan, plans.block);
     const gamma = param(`${bn}.weight`);
     // The "running" inputs are ignored (momentum 0), but onnxruntime may write the batch statistics into their
     // buffers, so each layer reads graph inputs of its own (constants are shared between layers after optimisation,
@@ -157,7 +167,6 @@ export function forwardGraph(
       { epsilon: { float: BN_EPSILON }, momentum: { float: 0 }, training_mode: 1 },
       3,
     );
-    const side = outSize(inputSize, conv.kernel, conv.stride, conv.pad);
     batchStats.push({ layer: bn, mean, variance, area: side * side });
     const inv = g.o('Reciprocal', [g.o('Sqrt', [g.add(g.channel(variance), g.scalar(BN_EPSILON))])]);
     const out = relu ? g.o('Relu', [z]) : z;
@@ -167,6 +176,7 @@ export function forwardGraph(
       input: x,
       inputSize,
       outSize: side,
+      plan,
       weight,
       y,
       mean: g.channel(mean),

@@ -6,7 +6,8 @@
  * ONNX gradient graphs; the whole step is checked against PyTorch autograd on the same weights and batch,
  * test/embed/trainGraph.test.ts with fixtures from scripts/fixtures/embed_gradients.py):
  *
- *   conv   dX = ConvTranspose(dY, W);  dW = Conv(X^T, dY^T) with the stride as dilation (N as channels)
+ *   conv   dX and dW by the formulation convPlans.ts picks for the layer's shape (ConvTranspose or a blocked
+ *          convolution with the rotated filter; a convolution over the batch or batched GEMMs on strided slices)
  *   batch norm + ReLU (training mode), one pass over the mask and four over the batch-norm terms:
  *          dZ = dOut sign(out);  dY = a dZ + b (Y - mean) + c  with per-channel a = gamma/sigma,
  *          b = -a sum(dZ (Y - mean)) / (M sigma^2), c = -a sum(dZ) / M
@@ -17,9 +18,10 @@
  * "x" and what heads.ts reads), the learning rate "lr", every parameter and its momentum buffer. Outputs: "loss",
  * the updated parameters and buffers, and each batch-norm layer's batch mean and biased variance.
  */
+import { convInputGradient, convWeightGradient, planConv } from './convPlans.js';
 import { type ForwardRecord, type ConvRecord, forwardGraph, GraphBuilder } from './graph.js';
 import { headsGraph, headInputs, type HeadOptions } from './heads.js';
-import { decays, INPUT_CHANNELS, layoutOf, type ModelShape } from './model.js';
+import { type ConvDef, decays, INPUT_CHANNELS, layoutOf, type ModelShape } from './model.js';
 import type { OnnxGraph } from './onnxWriter.js';
 
 export interface TrainGraphOptions extends HeadOptions {
@@ -29,6 +31,10 @@ export interface TrainGraphOptions extends HeadOptions {
   crop: number;
   momentum: number;
   weightDecay: number;
+  /** onnxruntime's NCHWc block size on this machine (0: none; session.ts nchwcBlockSize) and the images per step
+   * the graph is built for (null: any number), which decide each convolution's formulation (convPlans.ts). */
+  nchwcBlock?: number;
+  batch?: number | null;
 }
 
 /** Graph input / output names for one parameter. */
@@ -55,6 +61,7 @@ function convBnBackward(
   inputGradient: boolean,
   batch: string,
   grads: Map<string, string>,
+  block: number,
 ): string | null {
   const dz = r.relu ? g.reluGrad(dOut, r.out) : dOut;
   const axes = [0, 2, 3];
@@ -68,23 +75,8 @@ function convBnBackward(
   const b = g.o('Neg', [g.mul(perCount, g.mul(g.mul(r.inv, r.inv), sumDzCentred))]);
   const c = g.o('Neg', [g.mul(perCount, sumDz)]);
   const dy = g.add(g.add(g.mul(dz, a), g.mul(centred, b)), c);
-  // Weight gradient as a convolution over the batch: X^T [Ci, N, H, W] filtered by dY^T [Co, N, h, w].
-  const { kernel, stride, pad } = r.conv;
-  const reach = r.inputSize + 2 * pad - (r.outSize - 1) * stride;
-  let dw = g.o('Conv', [g.transpose(r.input, [1, 0, 2, 3]), g.transpose(dy, [1, 0, 2, 3])], {
-    pads: [pad, pad, pad, pad],
-    dilations: [stride, stride],
-  });
-  if (reach > kernel) dw = g.o('Slice', [dw, g.ints([0, 0]), g.ints([kernel, kernel]), g.ints([2, 3])]);
-  grads.set(`${r.conv.name}.weight`, g.transpose(dw, [1, 0, 2, 3]));
-  if (!inputGradient) return null;
-  const outputPadding = r.inputSize - ((r.outSize - 1) * stride + kernel - 2 * pad);
-  return g.o('ConvTranspose', [dy, r.weight], {
-    kernel_shape: [kernel, kernel],
-    strides: [stride, stride],
-    pads: [pad, pad, pad, pad],
-    output_padding: [outputPadding, outputPadding],
-  });
+  grads.set(`${r.conv.name}.weight`, convWeightGradient(g, r.conv, r.input, dy, r, r.plan, block));
+  return inputGradient ? convInputGradient(g, r.conv, dy, r.weight, r, r.plan, block) : null;
 }
 
 /** Backward from d(pooled features) through the blocks, the max pool and the stem. */
@@ -94,17 +86,21 @@ function backboneBackward(
   dFeatures: string,
   batch: string,
   grads: Map<string, string>,
+  block: number,
 ): void {
   const area = forward.lastSize * forward.lastSize;
   let dh = g.o('Expand', [
     g.o('Unsqueeze', [g.mul(dFeatures, g.scalar(1 / area)), g.ints([2, 3])]),
     g.o('Shape', [forward.lastMap]),
   ]);
+  const nchwcBlock = block;
   for (const block of [...forward.blocks].reverse()) {
     const dSum = g.reluGrad(dh, block.out);
     let d = dSum;
-    for (const record of [...block.convs].reverse()) d = convBnBackward(g, record, d, true, batch, grads)!;
-    const dShortcut = block.downsample ? convBnBackward(g, block.downsample, dSum, true, batch, grads)! : dSum;
+    for (const record of [...block.convs].reverse()) d = convBnBackward(g, record, d, true, batch, grads, nchwcBlock)!;
+    const dShortcut = block.downsample
+      ? convBnBackward(g, block.downsample, dSum, true, batch, grads, nchwcBlock)!
+      : dSum;
     dh = g.add(d, dShortcut);
   }
   // Max pool: each pooled gradient goes to the input position its maximum came from.
@@ -113,7 +109,7 @@ function backboneBackward(
   const zeros = g.o('Reshape', [g.o('ConstantOfShape', [stemShape]), flat]);
   const indices = g.o('Reshape', [forward.poolIndices, flat]);
   const dStem = g.o('ScatterElements', [zeros, indices, g.o('Reshape', [dh, flat])], { axis: 0, reduction: 'add' });
-  convBnBackward(g, forward.stem, g.o('Reshape', [dStem, stemShape]), false, batch, grads);
+  convBnBackward(g, forward.stem, g.o('Reshape', [dStem, stemShape]), false, batch, grads, nchwcBlock);
 }
 
 /** SGD with Nesterov momentum: g += wd * p (weights); v = mu v + g; p -= lr (g + mu v). */
@@ -147,7 +143,9 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
     return paramInput(name);
   };
   const outputs: OnnxGraph['outputs'] = [{ name: 'loss', dims: [] }];
-  const forward = forwardGraph(g, layoutOf(shape.spec), 'x', crop, param);
+  const block = options.nchwcBlock ?? 0;
+  const plans = { plan: (conv: ConvDef, side: number) => planConv(conv, side, block, options.batch ?? null), block };
+  const forward = forwardGraph(g, layoutOf(shape.spec), 'x', crop, param, plans);
   const batchNormAreas = new Map<string, number>();
   for (const s of forward.batchStats) {
     g.output(s.mean, bnMeanOutput(s.layer));
@@ -167,7 +165,7 @@ export function buildTrainGraph(options: TrainGraphOptions): TrainGraph {
   grads.set('embedding.weight', g.matMul(g.transpose(forward.features, [1, 0]), heads.dEmbedding));
   grads.set('embedding.bias', g.reduceSum(heads.dEmbedding, [0], false));
   const dFeatures = g.matMul(heads.dEmbedding, g.transpose(param('embedding.weight'), [1, 0]));
-  backboneBackward(g, forward, dFeatures, batch, grads);
+  backboneBackward(g, forward, dFeatures, batch, grads, block);
   sgdUpdate(g, options, grads, outputs);
   const inputs: OnnxGraph['inputs'] = [
     { name: 'x', dims: ['N', INPUT_CHANNELS, crop, crop] },

@@ -8,7 +8,7 @@ import { scratchFeeds } from './graph.js';
 import type { HeadOptions } from './heads.js';
 import { BN_MOMENTUM, INPUT_CHANNELS, type Model } from './model.js';
 import { encodeOnnx } from './onnxWriter.js';
-import { createOrtSession, type Device } from './session.js';
+import { createOrtSession, type Device, nchwcBlockSize } from './session.js';
 import type { TensorMap } from './store.js';
 import {
   bnMeanOutput,
@@ -47,23 +47,62 @@ export interface Batch {
   weight?: Float32Array;
 }
 
+/** One compiled step graph. */
+interface StepSession {
+  session: import('onnxruntime-node').InferenceSession;
+  batchNormAreas: Map<string, number>;
+  scratch: Record<string, OrtTensor>;
+}
+
+/**
+ * Runs training steps. The step graph is built for the batch size of the first batch (some formulations need the
+ * batch to be a multiple of the NCHWc block, convPlans.ts); a batch of another size (a site failed to load) runs
+ * on a second graph built for any size.
+ */
 export class Trainer {
+  private readonly sessions = new Map<number | null, StepSession>();
+
   private constructor(
     private readonly ort: Ort,
-    private readonly session: import('onnxruntime-node').InferenceSession,
+    private readonly model: Model,
     private readonly options: TrainerOptions,
+    private readonly block: number,
     /** Parameters the graph updates (those some loss reaches). */
     readonly trained: string[],
-    private readonly batchNormAreas: Map<string, number>,
-    private readonly scratch: Record<string, OrtTensor>,
   ) {}
 
-  static async create(model: Model, options: TrainerOptions): Promise<Trainer> {
+  static async create(model: Model, options: TrainerOptions & { batch?: number }): Promise<Trainer> {
+    const ort = await import('onnxruntime-node');
+    const block = options.device === 'cuda' ? 0 : await nchwcBlockSize();
+    const any = await Trainer.compile(ort, model, options, block, null);
+    const trained = [...model.params.keys()].filter((name) => any.session.outputNames.includes(paramOutput(name)));
+    const trainer = new Trainer(ort, model, options, block, trained);
+    trainer.sessions.set(null, any);
+    return trainer;
+  }
+
+  private static async compile(
+    ort: Ort,
+    model: Model,
+    options: TrainerOptions,
+    block: number,
+    batch: number | null,
+  ): Promise<StepSession> {
     const params = [...model.params].map(([name, t]) => ({ name, dims: t.shape }));
-    const { graph, batchNormAreas, scratch } = buildTrainGraph({ shape: model.shape, params, ...options });
-    const { ort, session } = await createOrtSession(encodeOnnx(graph), options);
-    const trained = params.map((p) => p.name).filter((name) => session.outputNames.includes(paramOutput(name)));
-    return new Trainer(ort, session, options, trained, batchNormAreas, scratchFeeds(ort, scratch));
+    const built = buildTrainGraph({ shape: model.shape, params, ...options, nchwcBlock: block, batch });
+    const { session } = await createOrtSession(encodeOnnx(built.graph), options);
+    return { session, batchNormAreas: built.batchNormAreas, scratch: scratchFeeds(ort, built.scratch) };
+  }
+
+  /** The graph for `size` images: one built for that size where the size allows faster formulations. */
+  private async sessionFor(size: number): Promise<StepSession> {
+    const key = this.block > 1 && size % this.block === 0 ? size : null;
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = await Trainer.compile(this.ort, this.model, this.options, this.block, key);
+      this.sessions.set(key, s);
+    }
+    return s;
   }
 
   /** The graph inputs of a batch. */
@@ -106,7 +145,8 @@ export class Trainer {
     if (this.options.weights.contrastive > 0 && batch.size % 2 !== 0)
       throw new Error(`training step: a contrastive batch holds view pairs, got ${batch.size} images`);
     const { Tensor } = this.ort;
-    const feeds = { ...this.batchFeeds(model, batch), ...this.scratch };
+    const step = await this.sessionFor(batch.size);
+    const feeds = { ...this.batchFeeds(model, batch), ...step.scratch };
     feeds.lr = new Tensor('float32', Float32Array.of(lr), []);
     for (const [name, p] of model.params) feeds[paramInput(name)] = new Tensor('float32', p.data, p.shape);
     for (const name of this.trained) {
@@ -118,12 +158,12 @@ export class Trainer {
       }
       feeds[velocityInput(name)] = new Tensor('float32', v.data, v.shape);
     }
-    const out = await this.session.run(feeds);
+    const out = await step.session.run(feeds);
     for (const name of this.trained) {
       model.params.get(name)!.data.set(out[paramOutput(name)].data as Float32Array);
       velocity.get(name)!.data.set(out[velocityOutput(name)].data as Float32Array);
     }
-    for (const [layer, area] of this.batchNormAreas) {
+    for (const [layer, area] of step.batchNormAreas) {
       const count = batch.size * area;
       updateRunningStats(
         model,
@@ -137,7 +177,8 @@ export class Trainer {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    for (const s of this.sessions.values()) await s.session.release();
+    this.sessions.clear();
   }
 }
 

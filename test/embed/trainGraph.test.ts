@@ -2,14 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { planConv } from '../../src/embed/convPlans.js';
 import type { LossWeights } from '../../src/embed/heads.js';
 import {
   createModel,
+  layoutOf,
   loadModelArrays,
   modelArrays,
+  outSize,
   type BackboneSpec,
   type ModelShape,
 } from '../../src/embed/model.js';
+import { nchwcBlockSize } from '../../src/embed/session.js';
 import { decodeTensors, type TensorMap } from '../../src/embed/store.js';
 import { Trainer, type Batch } from '../../src/embed/trainer.js';
 import { FIXTURES, readFixture } from '../helpers.js';
@@ -24,6 +28,7 @@ interface GradientCase {
   numClasses: number;
   cellTypes: number;
   projectionDim: number | null;
+  steps: number;
   weights: LossWeights;
   arc: { scale: number; margin: number };
   temperature: number;
@@ -81,7 +86,7 @@ for (const c of fixture.cases) {
     });
     try {
       let velocity: TensorMap = new Map();
-      for (const step of [1, 2]) {
+      for (let step = 1; step <= c.steps; step++) {
         // Each step starts from PyTorch's state before it, so one step is compared at a time.
         if (step === 2) {
           const previous = section(all, 'step1');
@@ -124,3 +129,25 @@ for (const c of fixture.cases) {
     }
   });
 }
+
+test('the blocked fixture case runs every convolution formulation where NCHWc kernels exist', async () => {
+  const blocked = fixture.cases.find((c) => c.name === 'blocked')!;
+  const layout = layoutOf(blocked.spec);
+  const plans = [layout.stem, ...layout.blocks.flatMap((b) => [...b.convs, ...(b.downsample ? [b.downsample] : [])])];
+  let side = outSize(outSize(blocked.crop, 3, 2, 1), 3, 2, 1);
+  const used = { forward: new Set<string>(), inputGradient: new Set<string>(), weightGradient: new Set<string>() };
+  for (const conv of plans) {
+    const out =
+      conv === layout.stem ? outSize(blocked.crop, 3, 2, 1) : outSize(side, conv.kernel, conv.stride, conv.pad);
+    const plan = planConv(conv, out, 16, blocked.batch);
+    used.forward.add(plan.forward);
+    used.inputGradient.add(plan.inputGradient);
+    used.weightGradient.add(plan.weightGradient);
+    if (conv !== layout.stem && !conv.name.endsWith('downsample.0')) side = out;
+  }
+  assert.deepEqual([...used.forward].sort(), ['nchwc', 'standard']);
+  assert.deepEqual([...used.inputGradient].sort(), ['nchwc', 'transpose']);
+  assert.deepEqual([...used.weightGradient].sort(), ['conv', 'nchwc', 'patches', 'slices']);
+  // Where this machine has them (block 16 with AVX-512), the parity test above ran these plans.
+  assert.ok([0, 8, 16].includes(await nchwcBlockSize()));
+});
