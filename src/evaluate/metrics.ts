@@ -76,7 +76,12 @@ function accuracyMetrics(perMethod: PerMethod, facts: RunFacts, resolved: Resolv
     plate_group_accuracy: perMethod((e) => finite(e.plateGroupAccuracy)),
     knn_accuracy: perMethod((e) => finite(e.knnAccuracy)),
     kshot_accuracy: shots((e) => e.kshotAccuracy),
-    ...(resolved.novelSirnas ? { kshot_novel_accuracy: shots((e) => e.kshotNovelAccuracy) } : {}),
+    ...(resolved.novelSirnas
+      ? {
+          kshot_novel_accuracy: shots((e) => e.kshotNovelAccuracy),
+          kshot_novel_chance: 1 / resolved.novelSirnas.size,
+        }
+      : {}),
   };
 }
 

@@ -164,6 +164,8 @@ export interface EvaluationMetrics {
   kshot_accuracy: Record<string, Record<string, number | null>>;
   /** The same among the siRNAs held out from a model's training only (`novelSirnas`; absent otherwise). */
   kshot_novel_accuracy?: Record<string, Record<string, number | null>>;
+  /** Chance level of kshot_novel_accuracy: 1 / the number of novel siRNAs. */
+  kshot_novel_chance?: number;
   /** Replicate retrieval mAP (copairs; same siRNA on another plate vs other siRNAs), mean over siRNAs. */
   map: Record<string, number | null>;
   /** Fraction of siRNAs with retrieval BH q < 0.05. */

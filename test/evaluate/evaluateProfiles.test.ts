@@ -44,6 +44,8 @@ test('batch shift: uncorrected held-out accuracy is low, per-batch centering mak
     })
   ).metrics;
   assert.equal(novel.kshot_novel_accuracy!.center_scale['1'], 1);
+  assert.equal(novel.kshot_novel_chance, 1 / 3, 'chance among the three novel siRNAs');
+  assert.equal(m.kshot_novel_chance, undefined);
   for (const k of ['1', '5', '10']) {
     const hits = novel.kshot_novel_accuracy!.none[k]! * 6;
     assert.ok(Math.abs(hits - Math.round(hits)) < 1e-9, `${k}-shot: ${hits} of 6 queries`);
