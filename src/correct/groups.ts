@@ -138,8 +138,10 @@ export function assertFinite(table: ProfileTable, purpose: string, allowNaN = fa
     for (let i = 0; i < column.length; i++) {
       const v = column[i];
       if (!Number.isFinite(v) && !(allowNaN && Number.isNaN(v))) {
+        const refused = allowNaN ? 'infinite values' : 'missing or infinite values';
         throw new Error(
-          `${purpose}: feature "${table.features[j]}" is ${v} at ${rowLabel(table, i)}; ${allowNaN ? 'infinite values' : 'missing or infinite values'} are not allowed (drop or impute them first)`,
+          `${purpose}: feature "${table.features[j]}" is ${v} at ${rowLabel(table, i)}; ` +
+            `${refused} are not allowed (drop or impute them first)`,
         );
       }
     }

@@ -118,7 +118,10 @@ interface State {
   /** Cosine distances 2(1 - z·y) and responsibilities (N x K). */
   dist: Matrix64;
   R: Float64Array;
-  /** Cluster sizes S_k and observed batch counts O_kb; expected counts are E_kb = S_k·Pr_b (harmonypy's outer product). */
+  /**
+   * Cluster sizes S_k and observed batch counts O_kb; expected counts are E_kb = S_k·Pr_b (harmonypy's outer
+   * product).
+   */
   S: Float64Array;
   O: Float64Array;
   random: Rng;
@@ -257,7 +260,10 @@ function addCell(state: State, i: number, sign: number): void {
   }
 }
 
-/** One round over shuffled blocks of cells: take a block out of the counts, reassign it with the penalty, put it back. */
+/**
+ * One round over shuffled blocks of cells: take a block out of the counts, reassign it with the penalty, put it
+ * back.
+ */
 function updateResponsibilities(state: State, factor: Float64Array): void {
   const { N, B, Pr, S, O, order } = state;
   const { K, theta } = state.params;

@@ -5,10 +5,10 @@
  * so the fitted subset comes out with identity covariance (up to epsilon).
  *
  * With σᵢ the singular values of the centred fit matrix (n rows) and V its right singular vectors,
- * pycytominer's whitening matrix is W = V·diag(√(n-1) / (σᵢ + ε)); since σᵢ = √((n-1)λᵢ) for the eigenvalues
- * λᵢ of the sample covariance, it is computed here from the covariance (accumulated in chunks) rather than
- * from an SVD of the n x p data. ZCA rotates back: W·Vᵀ. The -cor variants sphere the correlation matrix,
- * i.e. standardize first (population standard deviation, as StandardScaler).
+ * pycytominer's whitening matrix is W = V·diag(√(n-1) / (σᵢ + ε)); since σᵢ = √((n-1)λᵢ) for the
+ * eigenvalues λᵢ of the sample covariance, it is computed here from the covariance (accumulated in chunks)
+ * rather than from an SVD of the n x p data. ZCA rotates back: W·Vᵀ. The -cor variants sphere the
+ * correlation matrix, i.e. standardize first (population standard deviation, as StandardScaler).
  */
 import {
   columnStats,
@@ -44,7 +44,8 @@ export function fitSpherize(
   const n = rows.length;
   if (n - 1 < p) {
     throw new Error(
-      `${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} (the covariance would not be full rank; select fewer features or fit on more rows)`,
+      `${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} ` +
+        '(the covariance would not be full rank; select fewer features or fit on more rows)',
     );
   }
   const { mean } = columnStats(columns, { rows });
@@ -56,7 +57,8 @@ export function fitSpherize(
       std[j] = Math.sqrt((cov[j * p + j] * (n - 1)) / n);
       if (!(std[j] > 0))
         throw new Error(
-          `${purpose}: feature "${features[j]}" has zero variance in the fit rows; ${method} needs it removed (variance_threshold)`,
+          `${purpose}: feature "${features[j]}" has zero variance in the fit rows; ` +
+            `${method} needs it removed (variance_threshold)`,
         );
     }
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) cov[i * p + j] /= std[i] * std[j];
@@ -66,8 +68,10 @@ export function fitSpherize(
   const smallest = eigen.values[p - 1];
   if (!(smallest > largest * RANK_TOLERANCE)) {
     throw new Error(
-      `${purpose}: the fit rows are not full rank (covariance eigenvalues ${largest.toExponential(3)} .. ${smallest.toExponential(3)}); ` +
-        'remove linearly dependent features (correlation_threshold), or standardize first / use a -cor method if features differ widely in scale',
+      `${purpose}: the fit rows are not full rank ` +
+        `(covariance eigenvalues ${largest.toExponential(3)} .. ${smallest.toExponential(3)}); ` +
+        'remove linearly dependent features (correlation_threshold), ' +
+        'or standardize first / use a -cor method if features differ widely in scale',
     );
   }
   const factor = (value: number) => Math.sqrt(n - 1) / (Math.sqrt((n - 1) * value) + epsilon);
@@ -80,7 +84,8 @@ export function fitSpherize(
       for (let j = 0; j < p; j++) matrixT[i * p + j] = (f * vectors[i * p + j]) / std[j];
     }
   } else {
-    // ZCA: V·diag(f)·Vᵀ is symmetric, so it is its own transpose; the column scaling applies D⁻¹ on the input side.
+    // ZCA: V·diag(f)·Vᵀ is symmetric, so it is its own transpose; the column scaling applies D⁻¹ on the input
+    // side.
     matrixT = spectralFunction(eigen, factor).data;
     for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) matrixT[i * p + j] /= std[j];
   }

@@ -105,11 +105,12 @@ export function compareRuns(runs: readonly ComparedRun[]): Comparison {
 /** The comparison as an HTML fragment (note on the split, bar chart, table), for compare.html and report.html. */
 export function comparisonSectionHtml(comparison: Comparison): string {
   const format = (v: number | null) => (v === null ? '–' : v.toFixed(3));
+  const cells = (values: string[], tag = 'td') => values.map((v) => `<${tag}>${v}</${tag}>`).join('');
   const rows = COMPARED_METRICS.flatMap((key) =>
-    comparison.runs.map(
-      (run) =>
-        `<tr><td>${key}</td><td>${escapeXml(run.name)}</td>${comparison.methods.map((m) => `<td>${format(comparison.values[key][run.name][m])}</td>`).join('')}</tr>`,
-    ),
+    comparison.runs.map((run) => {
+      const values = comparison.methods.map((m) => format(comparison.values[key][run.name][m]));
+      return `<tr><td>${key}</td><td>${escapeXml(run.name)}</td>${cells(values)}</tr>`;
+    }),
   );
   const chart = barChartSvg({
     title: 'Held-out siRNA accuracy by representation and correction method',
@@ -124,15 +125,31 @@ export function comparisonSectionHtml(comparison: Comparison): string {
   const split = comparison.sameSplit
     ? `All runs held out the same experiments: ${escapeXml(comparison.runs[0].testExperiments.join(', '))}.`
     : '<strong>The runs held out different experiments: their numbers are not comparable.</strong>';
-  return `<p>${split} Chance accuracy ${comparison.runs.map((r) => `${escapeXml(r.name)} ${format(r.chanceAccuracy)}`).join(', ')}.</p>
-${chart}
-<table class="compare"><tr><th>metric</th><th>representation</th>${comparison.methods.map((m) => `<th>${escapeXml(m)}</th>`).join('')}</tr>${rows.join('\n')}</table>
-<p>Runs: ${comparison.runs.map((r) => `${escapeXml(r.name)} = ${escapeXml(r.dir)}`).join('; ')}. Metric definitions: src/evaluate/METRICS.md.</p>`;
+  const chance = comparison.runs.map((r) => `${escapeXml(r.name)} ${format(r.chanceAccuracy)}`).join(', ');
+  const methods = cells(
+    comparison.methods.map((m) => escapeXml(m)),
+    'th',
+  );
+  const head = `<tr><th>metric</th><th>representation</th>${methods}</tr>`;
+  const runs = comparison.runs.map((r) => `${escapeXml(r.name)} = ${escapeXml(r.dir)}`).join('; ');
+  return [
+    `<p>${split} Chance accuracy ${chance}.</p>`,
+    chart,
+    `<table class="compare">${head}${rows.join('\n')}</table>`,
+    `<p>Runs: ${runs}. Metric definitions: src/evaluate/METRICS.md.</p>`,
+  ].join('\n');
 }
+
+const COMPARE_STYLE = [
+  'body{font-family:system-ui,sans-serif;margin:24px;color:#222}',
+  'table{border-collapse:collapse}',
+  'td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}',
+  'td:nth-child(-n+2){text-align:left}',
+].join('');
 
 function renderHtml(comparison: Comparison): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>phenomap comparison</title>
-<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:nth-child(-n+2){text-align:left}</style></head><body>
+<style>${COMPARE_STYLE}</style></head><body>
 <h1>Representations compared</h1>${comparisonSectionHtml(comparison)}
 </body></html>\n`;
 }

@@ -70,7 +70,8 @@ export function parseGroundTruth(json: unknown, source = 'ground truth'): Ground
   }
   if (truth.size === 0)
     throw new Error(
-      `${source}: no usable treatment siRNA entry (each needs sirnaId, hasEffect: boolean, phenotype: number[] or {cellCount, nucleusSize, eccentricity, intensity[], texture[]})`,
+      `${source}: no usable treatment siRNA entry (each needs sirnaId, hasEffect: boolean, ` +
+        'phenotype: number[] or {cellCount, nucleusSize, eccentricity, intensity[], texture[]})',
     );
   return truth;
 }

@@ -10,7 +10,7 @@ import { writeFileAtomic } from '../util/files.js';
 import { comparisonSectionHtml, type Comparison } from './compare.js';
 import { barChartSvg, escapeXml, heatmapSvg, scatterSvg, type LegendEntry } from './svg.js';
 import { quantileSorted } from '../numerics/index.js';
-import { CATEGORICAL, categoricalColor, MUTED } from '../rxrx1/index.js';
+import { CATEGORICAL, categoricalColor, MUTED, PLATE_COLUMNS, PLATE_ROWS, ROW_LETTERS } from '../rxrx1/index.js';
 
 /** Writes `dir`/metrics.json and `dir`/report.html (each to a temporary name, then renamed). Returns their paths. */
 export function writeReport(
@@ -129,12 +129,16 @@ function metricRows(result: EvaluationResult): Row[] {
 }
 
 function formatNumber(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '–' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  return Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(3);
 }
+
+/** Header cells of the methods. */
+const methodHeads = (methods: string[]) => methods.map((k) => `<th>${escapeXml(k)}</th>`).join('');
 
 function metricTable(result: EvaluationResult): string {
   const methods = result.metrics.methods;
-  const head = `<tr><th>metric</th>${methods.map((k) => `<th>${escapeXml(k)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>metric</th>${methodHeads(methods)}</tr>`;
   const body = metricRows(result).map((row) => {
     const values = methods.map((k) => row.value(result.metrics, k));
     const finiteValues = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
@@ -147,7 +151,8 @@ function metricTable(result: EvaluationResult): string {
     const cells = values
       .map((v) => `<td${best !== null && v === best ? ' class="best"' : ''}>${formatNumber(v)}</td>`)
       .join('');
-    return `<tr><td title="${escapeXml(row.key)}">${escapeXml(row.label)} <code>${escapeXml(row.key)}</code></td>${cells}</tr>`;
+    const key = escapeXml(row.key);
+    return `<tr><td title="${key}">${escapeXml(row.label)} <code>${key}</code></td>${cells}</tr>`;
   });
   return `<table class="metrics" id="metric-table">${head}${body.join('')}</table>`;
 }
@@ -158,12 +163,15 @@ function cellTypeTable(result: EvaluationResult): string {
     ...new Set(methods.flatMap((k) => Object.keys(result.metrics.heldout_accuracy_by_cell_type[k] ?? {}))),
   ].sort();
   if (!types.length) return '';
-  const head = `<tr><th>cell type</th>${methods.map((k) => `<th>${escapeXml(k)}</th>`).join('')}</tr>`;
-  const body = types.map(
-    (t) =>
-      `<tr><td>${escapeXml(t)}</td>${methods.map((k) => `<td>${formatNumber(result.metrics.heldout_accuracy_by_cell_type[k]?.[t])}</td>`).join('')}</tr>`,
+  const head = `<tr><th>cell type</th>${methodHeads(methods)}</tr>`;
+  const body = types.map((t) => {
+    const cells = methods.map((k) => `<td>${formatNumber(result.metrics.heldout_accuracy_by_cell_type[k]?.[t])}</td>`);
+    return `<tr><td>${escapeXml(t)}</td>${cells.join('')}</tr>`;
+  });
+  return (
+    '<h3>Held-out accuracy by cell type (logistic regression, no plate constraint)</h3>' +
+    `<table class="metrics">${head}${body.join('')}</table>`
   );
-  return `<h3>Held-out accuracy by cell type (logistic regression, no plate constraint)</h3><table class="metrics">${head}${body.join('')}</table>`;
 }
 
 function accuracyChart(result: EvaluationResult): string {
@@ -246,51 +254,86 @@ function heatmaps(method: string, plots: MethodPlots): string {
   const values = Float64Array.from(plots.heatmaps.flatMap((h) => Array.from(h.grid).filter(Number.isFinite))).sort();
   const min = quantileSorted(values, 0.02);
   const max = quantileSorted(values, 0.98);
-  const rowLabels = 'ABCDEFGHIJKLMNOP'.split('');
-  const colLabels = Array.from({ length: 24 }, (_, c) => String(c + 1).padStart(2, '0'));
+  const rowLabels = ROW_LETTERS.split('');
+  const colLabels = Array.from({ length: PLATE_COLUMNS }, (_, c) => String(c + 1).padStart(2, '0'));
   const svgs = plots.heatmaps.map((h) =>
     heatmapSvg({
       title: `${h.plate} (${method})`,
       values: h.grid,
-      rows: 16,
-      cols: 24,
+      rows: PLATE_ROWS,
+      cols: PLATE_COLUMNS,
       rowLabels,
       colLabels,
       min: Number.isFinite(min) ? min : 0,
       max: Number.isFinite(max) ? max : 1,
     }),
   );
-  return `<h4>Plate heatmaps of <code>${escapeXml(plots.heatmaps[0].feature)}</code> (colour scale shared across this method's plates: 2nd..98th percentile)</h4><div class="grid">${svgs.join('\n')}</div>`;
+  const feature = escapeXml(plots.heatmaps[0].feature);
+  return (
+    `<h4>Plate heatmaps of <code>${feature}</code> ` +
+    "(colour scale shared across this method's plates: 2nd..98th percentile)</h4>" +
+    `<div class="grid">${svgs.join('\n')}</div>`
+  );
 }
 
 function methodSection(e: MethodEvaluation, experiments: string[], cellTypes: string[]): string {
-  const parts = [
-    `<section class="method"><h2 id="method-${escapeXml(e.method)}">${escapeXml(e.method === 'none' ? 'none (uncorrected)' : e.method)}</h2>`,
-  ];
+  const title = escapeXml(e.method === 'none' ? 'none (uncorrected)' : e.method);
+  const parts = [`<section class="method"><h2 id="method-${escapeXml(e.method)}">${title}</h2>`];
   if (e.error) parts.push(`<p class="error">${escapeXml(e.error)}</p>`);
-  if (e.plots) {
-    if (e.plots.pca)
-      parts.push(
-        `<h4>PCA of well profiles (${e.plots.experiment.length} wells)</h4><div class="grid">${scatterSet(e.method, 'PCA', e.plots.pca, e.plots, experiments, cellTypes)}</div>`,
-      );
-    if (e.plots.umap)
-      parts.push(
-        `<h4>UMAP of well profiles (top principal components, seeded)</h4><div class="grid">${scatterSet(e.method, 'UMAP', e.plots.umap, e.plots, experiments, cellTypes)}</div>`,
-      );
-    parts.push(heatmaps(e.method, e.plots));
+  const plots = e.plots;
+  if (plots) {
+    const scatter = (kind: 'PCA' | 'UMAP', coords: Float32Array) =>
+      `<div class="grid">${scatterSet(e.method, kind, coords, plots, experiments, cellTypes)}</div>`;
+    if (plots.pca)
+      parts.push(`<h4>PCA of well profiles (${plots.experiment.length} wells)</h4>${scatter('PCA', plots.pca)}`);
+    if (plots.umap)
+      parts.push(`<h4>UMAP of well profiles (top principal components, seeded)</h4>${scatter('UMAP', plots.umap)}`);
+    parts.push(heatmaps(e.method, plots));
   }
   const seconds = Object.entries(e.seconds)
     .map(([k, v]) => `${escapeXml(k)} ${v.toFixed(2)} s`)
     .join(', ');
-  if (seconds)
-    parts.push(
-      `<p class="small">time: ${seconds}${e.logistic ? `; logistic regression: ${e.logistic.iterations} L-BFGS iterations, ${e.logistic.converged ? 'converged' : 'not converged'}, loss ${e.logistic.loss.toFixed(4)}` : ''}</p>`,
-    );
+  const fit = e.logistic;
+  const logistic = fit
+    ? `; logistic regression: ${fit.iterations} L-BFGS iterations, ` +
+      `${fit.converged ? 'converged' : 'not converged'}, loss ${fit.loss.toFixed(4)}`
+    : '';
+  if (seconds) parts.push(`<p class="small">time: ${seconds}${logistic}</p>`);
   parts.push('</section>');
   return parts.join('\n');
 }
 
-/** The report page as one HTML string. */
+/** The report's stylesheet: one line per group of rules. */
+const REPORT_STYLE = [
+  'body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}',
+  'table.metrics{border-collapse:collapse;margin:8px 0 16px}' +
+    'table.metrics td,table.metrics th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}',
+  'table.metrics td:first-child{text-align:left}td.best{font-weight:bold;background:#eef7ee}' +
+    'code{font-size:11px;color:#666}',
+  'table.compare{border-collapse:collapse}' +
+    'table.compare td,table.compare th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}' +
+    'table.compare td:nth-child(-n+2){text-align:left}',
+  '.grid{display:flex;flex-wrap:wrap;gap:8px}.small{font-size:12px;color:#555}.error{color:#a00}' +
+    'section.method{border-top:2px solid #ddd;margin-top:20px}',
+].join('\n');
+
+/** The paragraphs that say what was run: sizes, split and the classification problem. */
+function runSummary(result: EvaluationResult): string {
+  const m = result.metrics;
+  const { wells, input_rows: inputRows, features, batch } = m.parameters as Record<string, number | string>;
+  const list = (experiments: string[]) => escapeXml(experiments.join(', ') || '–');
+  return [
+    `<p>${wells} wells (${inputRows} input rows, ${features} features). ` +
+      `Batch unit: ${escapeXml(String(batch))}. Methods: ${m.methods.map(escapeXml).join(', ')}.</p>`,
+    `<p>Split: ${escapeXml(result.split.description)}.<br>Train: ${list(result.split.trainExperiments)}.` +
+      `<br>Held out: ${list(result.split.testExperiments)}.</p>`,
+    `<p>Classification: ${m.n_classes} treatment siRNAs, ${m.n_train_wells} training wells, ` +
+      `${m.n_test_wells} held-out wells; chance accuracy ${formatNumber(m.chance_accuracy)}. ` +
+      "Accuracy <i>with</i> the plate constraint assigns each held-out plate's wells to its inferred siRNA group " +
+      'one-to-one (see METRICS.md); all other accuracies are unconstrained.</p>',
+  ].join('\n');
+}
+
 /** The report page; with `comparison`, a section comparing this run with other representations' runs. */
 export function renderReportHtml(result: EvaluationResult, comparison?: Comparison): string {
   const m = result.metrics;
@@ -301,18 +344,15 @@ export function renderReportHtml(result: EvaluationResult, comparison?: Comparis
         .map(([k, v]) => `<li>${escapeXml(k)}: ${escapeXml(v)}</li>`)
         .join('')}</ul></div>`
     : '';
-  const style = `body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1400px}
-table.metrics{border-collapse:collapse;margin:8px 0 16px}table.metrics td,table.metrics th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}
-table.metrics td:first-child{text-align:left}td.best{font-weight:bold;background:#eef7ee}code{font-size:11px;color:#666}
-table.compare{border-collapse:collapse}table.compare td,table.compare th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}table.compare td:nth-child(-n+2){text-align:left}
-.grid{display:flex;flex-wrap:wrap;gap:8px}.small{font-size:12px;color:#555}.error{color:#a00}section.method{border-top:2px solid #ddd;margin-top:20px}`;
+  const compared = comparison
+    ? '<section class="method"><h2>Compared with other representations</h2>' +
+      `${comparisonSectionHtml(comparison)}</section>`
+    : '';
   return `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>phenomap evaluation</title><style>${style}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>phenomap evaluation</title><style>${REPORT_STYLE}</style></head>
 <body>
 <h1>phenomap evaluation</h1>
-<p>${m.parameters.wells as number} wells (${m.parameters.input_rows as number} input rows, ${m.parameters.features as number} features). Batch unit: ${escapeXml(String(m.parameters.batch))}. Methods: ${m.methods.map(escapeXml).join(', ')}.</p>
-<p>Split: ${escapeXml(result.split.description)}.<br>Train: ${escapeXml(result.split.trainExperiments.join(', ') || '–')}.<br>Held out: ${escapeXml(result.split.testExperiments.join(', ') || '–')}.</p>
-<p>Classification: ${m.n_classes} treatment siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells; chance accuracy ${formatNumber(m.chance_accuracy)}. Accuracy <i>with</i> the plate constraint assigns each held-out plate's wells to its inferred siRNA group one-to-one (see METRICS.md); all other accuracies are unconstrained.</p>
+${runSummary(result)}
 ${errors}
 <h2>Metrics per method</h2>
 ${metricTable(result)}
@@ -320,7 +360,7 @@ ${cellTypeTable(result)}
 <h3>Accuracy per held-out experiment</h3>
 ${accuracyChart(result)}
 ${result.methods.map((e) => methodSection(e, experiments, cellTypes)).join('\n')}
-${comparison ? `<section class="method"><h2>Compared with other representations</h2>${comparisonSectionHtml(comparison)}</section>` : ''}
+${compared}
 </body></html>
 `;
 }
