@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -56,4 +57,15 @@ export function tempDir(prefix = 'phenomap-test-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
   return dir;
+}
+
+/** Float32 features from plain numbers (the profile table's element type). */
+export const f32 = (values: number[]) => Float32Array.from(values);
+
+/** |actual - expected| <= tolerance, with both numbers in the message. */
+export function close(actual: number, expected: number, tolerance: number, what: string): void {
+  assert.ok(
+    Math.abs(actual - expected) <= tolerance,
+    `${what}: ${actual} vs expected ${expected} (tolerance ${tolerance})`,
+  );
 }

@@ -1,17 +1,7 @@
 /** src/correct/coral.ts: CORAL against scipy's matrix square roots. */
 import { test } from 'node:test';
 import { correctProfiles } from '../../src/correct/index.js';
-import { readFixture } from '../helpers.js';
-import { assertMatrixClose, fixtureTable, type Layout } from './tables.js';
-
-interface BatchFixture extends Layout {
-  X: number[][];
-  tvnPlateNegative: number[][];
-  tvnExperimentAll: number[][];
-  coralPlateNegative: number[][];
-  coralExperimentAll: number[][];
-}
-const batchFixture = readFixture<BatchFixture>('correct-batch.json');
+import { assertMatrixClose, batchFixture, fixtureTable } from './tables.js';
 
 test('CORAL matches (x - μ_b)(C_b + I)^(-1/2)(C_t + I)^(1/2) + μ_t computed with scipy', () => {
   const table = fixtureTable(batchFixture, batchFixture.X);

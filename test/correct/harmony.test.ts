@@ -1,4 +1,7 @@
-/** src/correct/harmony.ts: a numpy run of harmonypy's algorithm reproduced; defaults merge batches and are deterministic. */
+/**
+ * src/correct/harmony.ts: a numpy run of harmonypy's algorithm reproduced; defaults merge batches and are
+ * deterministic.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { correctProfiles, harmonize } from '../../src/correct/index.js';
@@ -67,34 +70,38 @@ function groupSpread(E: Float64Array, d: number, labels: Int32Array): number {
   return between / total;
 }
 
-test('Harmony with defaults (k-means++ start, shuffled blocks) merges batches, keeps shared clusters apart, and is deterministic', () => {
-  const next = generator(5);
-  const [N, d, B, T] = [600, 5, 3, 3];
-  const centers = Array.from({ length: T }, () => Array.from({ length: d }, () => 4 * next()));
-  const shifts = Array.from({ length: B }, () => Array.from({ length: d }, () => 3 * next()));
-  const batch = Int32Array.from({ length: N }, (_, i) => i % B);
-  const type = Int32Array.from({ length: N }, (_, i) => Math.floor(i / B) % T);
-  const Z = Float64Array.from(
-    { length: N * d },
-    (_, at) => centers[type[Math.floor(at / d)]][at % d] + shifts[batch[Math.floor(at / d)]][at % d] + 0.7 * next(),
-  );
-  const result = harmonize(matrix(Z, N, d), batch, B);
-  assert.ok(result.converged);
-  const [batchBefore, batchAfter] = [groupSpread(Z, d, batch), groupSpread(result.embedding.data, d, batch)];
-  assert.ok(batchAfter < batchBefore / 20, `batch-mean spread ${batchBefore.toFixed(3)} -> ${batchAfter.toFixed(4)}`);
-  assert.ok(groupSpread(result.embedding.data, d, type) > groupSpread(Z, d, type), 'the shared clusters stay apart');
-  assert.deepEqual(
-    harmonize(matrix(Z, N, d), batch, B).embedding,
-    result.embedding,
-    'same input and seed, same output',
-  );
-  assert.notDeepEqual(
-    harmonize(matrix(Z, N, d), batch, B, { seed: 1 }).embedding,
-    result.embedding,
-    'the seed is used',
-  );
-  const table = simulatedTable({ experiments: 3, plates: 1, perPlate: 60, negatives: 10, p: 6, seed: 12 });
-  const first = correctProfiles(table, { method: 'harmony', batch: 'experiment' });
-  assert.deepEqual(first.features, ['PC_1', 'PC_2', 'PC_3', 'PC_4', 'PC_5', 'PC_6']);
-  assert.deepEqual(correctProfiles(table, { method: 'harmony', batch: 'experiment' }).columns, first.columns);
-});
+test(
+  'Harmony with defaults (k-means++ start, shuffled blocks) merges batches, keeps shared clusters apart, ' +
+    'and is deterministic',
+  () => {
+    const next = generator(5);
+    const [N, d, B, T] = [600, 5, 3, 3];
+    const centers = Array.from({ length: T }, () => Array.from({ length: d }, () => 4 * next()));
+    const shifts = Array.from({ length: B }, () => Array.from({ length: d }, () => 3 * next()));
+    const batch = Int32Array.from({ length: N }, (_, i) => i % B);
+    const type = Int32Array.from({ length: N }, (_, i) => Math.floor(i / B) % T);
+    const Z = Float64Array.from(
+      { length: N * d },
+      (_, at) => centers[type[Math.floor(at / d)]][at % d] + shifts[batch[Math.floor(at / d)]][at % d] + 0.7 * next(),
+    );
+    const result = harmonize(matrix(Z, N, d), batch, B);
+    assert.ok(result.converged);
+    const [batchBefore, batchAfter] = [groupSpread(Z, d, batch), groupSpread(result.embedding.data, d, batch)];
+    assert.ok(batchAfter < batchBefore / 20, `batch-mean spread ${batchBefore.toFixed(3)} -> ${batchAfter.toFixed(4)}`);
+    assert.ok(groupSpread(result.embedding.data, d, type) > groupSpread(Z, d, type), 'the shared clusters stay apart');
+    assert.deepEqual(
+      harmonize(matrix(Z, N, d), batch, B).embedding,
+      result.embedding,
+      'same input and seed, same output',
+    );
+    assert.notDeepEqual(
+      harmonize(matrix(Z, N, d), batch, B, { seed: 1 }).embedding,
+      result.embedding,
+      'the seed is used',
+    );
+    const table = simulatedTable({ experiments: 3, plates: 1, perPlate: 60, negatives: 10, p: 6, seed: 12 });
+    const first = correctProfiles(table, { method: 'harmony', batch: 'experiment' });
+    assert.deepEqual(first.features, ['PC_1', 'PC_2', 'PC_3', 'PC_4', 'PC_5', 'PC_6']);
+    assert.deepEqual(correctProfiles(table, { method: 'harmony', batch: 'experiment' }).columns, first.columns);
+  },
+);

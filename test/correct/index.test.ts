@@ -1,19 +1,12 @@
-/** src/correct/index.ts: every method through correctProfiles (rows and metadata kept, plate shifts removed), the errors promised for bad input, row order. */
+/**
+ * src/correct/index.ts: every method through correctProfiles (rows and metadata kept, plate shifts removed), the
+ * errors promised for bad input, row order.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CORRECTION_METHODS, correctProfiles, normalizeProfiles } from '../../src/correct/index.js';
 import type { ProfileTable } from '../../src/store/profiles.js';
-import { readFixture } from '../helpers.js';
-import { batchMeanSpread, fixtureTable, type Layout, row, simulatedTable } from './tables.js';
-
-interface BatchFixture extends Layout {
-  X: number[][];
-  tvnPlateNegative: number[][];
-  tvnExperimentAll: number[][];
-  coralPlateNegative: number[][];
-  coralExperimentAll: number[][];
-}
-const batchFixture = readFixture<BatchFixture>('correct-batch.json');
+import { batchFixture, batchMeanSpread, fixtureTable, row, simulatedTable } from './tables.js';
 
 test('every correction runs through correctProfiles, keeps rows and metadata, and removes plate shifts', () => {
   const table = simulatedTable({ experiments: 2, plates: 3, perPlate: 50, negatives: 16, p: 8, seed: 7 });
@@ -56,7 +49,10 @@ test('correction errors say what is missing and what to change', () => {
   for (const method of ['center_scale', 'robust', 'spherize', 'tvn', 'coral'] as const) {
     assert.throws(
       () => correctProfiles(oneControlPerPlate, { method, batch: 'plate' }),
-      /group "EXP-\d+_\d" has [01] negative_control rows, needs at least 2 \(fit on all controls or all rows, or use larger groups/,
+      new RegExp(
+        'group "EXP-\\d+_\\d" has [01] negative_control rows, needs at least 2 ' +
+          '\\(fit on all controls or all rows, or use larger groups',
+      ),
       method,
     );
   }

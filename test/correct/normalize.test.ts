@@ -1,4 +1,7 @@
-/** src/correct/normalize.ts: standardize and robust against scikit-learn and pycytominer fixtures; the errors promised for bad input. */
+/**
+ * src/correct/normalize.ts: standardize and robust against scikit-learn and pycytominer fixtures; the errors
+ * promised for bad input.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizeProfiles } from '../../src/correct/index.js';
@@ -15,14 +18,18 @@ interface NormalizeFixture extends Layout {
 }
 const normalizeFixture = readFixture<NormalizeFixture>('correct-normalize.json');
 
-test('standardize per plate, fitted on negative controls, matches scikit-learn StandardScaler (NaN skipped, then kept)', () => {
-  const table = fixtureTable(normalizeFixture, normalizeFixture.Xnan);
-  const out = normalizeProfiles(table, { method: 'standardize', fitOn: 'negative', by: 'plate' });
-  assertMatrixClose(out, normalizeFixture.standardizeByPlateNegative, 2e-6, 'standardize');
-  assert.deepEqual(out.features, table.features);
-  assert.deepEqual(out.metadata, table.metadata);
-  assert.notEqual(out.metadata.Metadata_plate, table.metadata.Metadata_plate, 'metadata is copied, not shared');
-});
+test(
+  'standardize per plate, fitted on negative controls, matches scikit-learn StandardScaler ' +
+    '(NaN skipped, then kept)',
+  () => {
+    const table = fixtureTable(normalizeFixture, normalizeFixture.Xnan);
+    const out = normalizeProfiles(table, { method: 'standardize', fitOn: 'negative', by: 'plate' });
+    assertMatrixClose(out, normalizeFixture.standardizeByPlateNegative, 2e-6, 'standardize');
+    assert.deepEqual(out.features, table.features);
+    assert.deepEqual(out.metadata, table.metadata);
+    assert.notEqual(out.metadata.Metadata_plate, table.metadata.Metadata_plate, 'metadata is copied, not shared');
+  },
+);
 
 test('robust per experiment matches pycytominer RobustMAD: (x - median) / (1.4826 MAD + 1e-18)', () => {
   const out = normalizeProfiles(fixtureTable(normalizeFixture, normalizeFixture.Xnan), {

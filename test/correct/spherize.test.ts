@@ -1,4 +1,7 @@
-/** src/correct/spherize.ts: pycytominer Spherize parity (PCA, ZCA, -cor variants) and identity covariance after sphering. */
+/**
+ * src/correct/spherize.ts: pycytominer Spherize parity (PCA, ZCA, -cor variants) and identity covariance after
+ * sphering.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { normalizeProfiles } from '../../src/correct/index.js';

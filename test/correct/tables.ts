@@ -1,6 +1,7 @@
 /** Profile tables for the correct/ tests: from fixture rows (scripts/fixtures/correct_reference.py) or simulated. */
 import assert from 'node:assert/strict';
 import type { ProfileTable } from '../../src/store/profiles.js';
+import { readFixture } from '../helpers.js';
 
 /** Fixture rows; null stands for NaN. */
 export type Rows = (number | null)[][];
@@ -126,3 +127,13 @@ export function batchMeanSpread(table: ProfileTable, batchOf: (i: number) => str
   }
   return between / total;
 }
+
+/** correct-batch.json: the table and the TVN and CORAL outputs of scripts/fixtures/correct_reference.py. */
+export interface BatchFixture extends Layout {
+  X: number[][];
+  tvnPlateNegative: number[][];
+  tvnExperimentAll: number[][];
+  coralPlateNegative: number[][];
+  coralExperimentAll: number[][];
+}
+export const batchFixture = readFixture<BatchFixture>('correct-batch.json');

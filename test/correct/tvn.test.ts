@@ -2,17 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { correctProfiles } from '../../src/correct/index.js';
-import { readFixture } from '../helpers.js';
-import { assertMatrixClose, fixtureTable, type Layout } from './tables.js';
-
-interface BatchFixture extends Layout {
-  X: number[][];
-  tvnPlateNegative: number[][];
-  tvnExperimentAll: number[][];
-  coralPlateNegative: number[][];
-  coralExperimentAll: number[][];
-}
-const batchFixture = readFixture<BatchFixture>('correct-batch.json');
+import { assertMatrixClose, batchFixture, fixtureTable } from './tables.js';
 
 test('TVN matches EFAAR tvn_on_controls (with per-batch centring on the batch controls)', () => {
   const table = fixtureTable(batchFixture, batchFixture.X);

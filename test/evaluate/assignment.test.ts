@@ -8,14 +8,7 @@ import {
   plateConstrainedPredictions,
 } from '../../src/evaluate/assignment.js';
 import { matrix } from '../../src/numerics/index.js';
-import { readFixture } from '../helpers.js';
-
-function close(actual: number, expected: number, tolerance: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tolerance,
-    `${what}: ${actual} vs expected ${expected} (tolerance ${tolerance})`,
-  );
-}
+import { close, readFixture } from '../helpers.js';
 
 test('linear assignment finds the known optimum and scipy optima, square and rectangular', () => {
   // A 4x4 example whose optimum (13, rows -> columns 1, 0, 2, 3) is checked by enumerating all 24 permutations.

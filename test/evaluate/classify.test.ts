@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { knnPredict, nearestClassMean, sampleShots } from '../../src/evaluate/classify.js';
 import { matrix } from '../../src/numerics/index.js';
-
-const f32 = (values: number[]) => Float32Array.from(values);
+import { f32 } from '../helpers.js';
 
 test('kNN, nearest class mean and k-shot draws', () => {
   const ref = matrix(f32([1, 0, 0.9, 0.1, 0, 1, 0.1, 0.9]), 4, 2);

@@ -3,15 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { distanceRankCorrelation, fractionDetected, parseGroundTruth } from '../../src/evaluate/groundTruth.js';
 import { matrix } from '../../src/numerics/index.js';
-
-const f32 = (values: number[]) => Float32Array.from(values);
-
-function close(actual: number, expected: number, tolerance: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tolerance,
-    `${what}: ${actual} vs expected ${expected} (tolerance ${tolerance})`,
-  );
-}
+import { close, f32 } from '../helpers.js';
 
 test('ground truth: parsing the simulator format, distance rank correlation, fraction detected', () => {
   const truth = parseGroundTruth({

@@ -3,16 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { argmaxRows, logisticLogProba, trainLogistic } from '../../src/evaluate/logistic.js';
 import { matrix, standardize } from '../../src/numerics/index.js';
-import { readFixture } from '../helpers.js';
-
-const f32 = (values: number[]) => Float32Array.from(values);
-
-function close(actual: number, expected: number, tolerance: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tolerance,
-    `${what}: ${actual} vs expected ${expected} (tolerance ${tolerance})`,
-  );
-}
+import { close, f32, readFixture } from '../helpers.js';
 
 test('logistic regression learns a separable problem and matches scikit-learn probabilities', () => {
   // Separable: class = which of 3 well-separated clusters.

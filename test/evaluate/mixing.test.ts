@@ -1,18 +1,12 @@
-/** src/evaluate/mixing.ts: silhouette (scikit-learn), LISI (harmony compute_lisi) and graph connectivity (hand-made graph). */
+/**
+ * src/evaluate/mixing.ts: silhouette (scikit-learn), LISI (harmony compute_lisi) and graph connectivity
+ * (hand-made graph).
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { graphConnectivity, lisi, silhouetteSamples, silhouetteScore } from '../../src/evaluate/mixing.js';
 import { matrix } from '../../src/numerics/index.js';
-import { readFixture } from '../helpers.js';
-
-const f32 = (values: number[]) => Float32Array.from(values);
-
-function close(actual: number, expected: number, tolerance: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tolerance,
-    `${what}: ${actual} vs expected ${expected} (tolerance ${tolerance})`,
-  );
-}
+import { close, f32, readFixture } from '../helpers.js';
 
 test('silhouette equals scikit-learn (euclidean and cosine, singleton label)', () => {
   const fx = readFixture<{

@@ -1,4 +1,7 @@
-/** src/evaluate/retrieval.ts: average precision, mAP, permutation nulls and Benjamini-Hochberg against hand-computed values. */
+/**
+ * src/evaluate/retrieval.ts: average precision, mAP, permutation nulls and Benjamini-Hochberg against
+ * hand-computed values.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -12,15 +15,7 @@ import {
 } from '../../src/evaluate/retrieval.js';
 import { matrix } from '../../src/numerics/index.js';
 import { Rng } from '../../src/util/random.js';
-
-const f32 = (values: number[]) => Float32Array.from(values);
-
-function close(actual: number, expected: number, tolerance: number, what: string): void {
-  assert.ok(
-    Math.abs(actual - expected) <= tolerance,
-    `${what}: ${actual} vs expected ${expected} (tolerance ${tolerance})`,
-  );
-}
+import { close, f32 } from '../helpers.js';
 
 test('average precision and mAP equal hand-computed values', () => {
   close(averagePrecision([1, 0, 1, 0, 0, 1]), (1 + 2 / 3 + 3 / 6) / 3, 1e-12, 'AP of a ranked list');

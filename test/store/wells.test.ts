@@ -3,8 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { aggregateToWells } from '../../src/store/wells.js';
 import type { ProfileTable } from '../../src/store/profiles.js';
-
-const f32 = (values: number[]) => Float32Array.from(values);
+import { f32 } from '../helpers.js';
 
 test('site rows average into wells; metadata keeps the first site, site columns are dropped', () => {
   const table: ProfileTable = {
