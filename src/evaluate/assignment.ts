@@ -2,7 +2,7 @@
  * Linear assignment: the Hungarian method with potentials and shortest augmenting paths (Kuhn 1955, Munkres
  * 1957; the O(n^2 m) form of Jonker & Volgenant 1987), and the plate-constrained siRNA assignment built on it.
  */
-import { type Matrix, type Matrix64, matrix, transpose } from '../numerics/index.js';
+import { DisjointSets, type Matrix, type Matrix64, matrix, transpose } from '../numerics/index.js';
 
 /**
  * Minimum-cost assignment on a rows x cols cost matrix. Every row gets a distinct column when rows <= cols;
@@ -91,26 +91,17 @@ export function assignmentCost(cost: Matrix, assignment: Int32Array): number {
  * index of each class (classes never seen get their own singleton group) and the groups' member lists.
  */
 export function classGroups(plateClasses: number[][], classes: number): { groupOf: Int32Array; groups: number[][] } {
-  const parent = Int32Array.from({ length: classes }, (_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+  const sets = new DisjointSets(classes);
   for (const members of plateClasses) {
     for (let t = 1; t < members.length; t++) {
-      const a = find(members[0]);
-      const b = find(members[t]);
-      if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+      sets.union(members[0], members[t]);
     }
   }
   const groupOf = new Int32Array(classes);
   const rootGroup = new Map<number, number>();
   const groups: number[][] = [];
   for (let c = 0; c < classes; c++) {
-    const root = find(c);
+    const root = sets.find(c);
     let g = rootGroup.get(root);
     if (g === undefined) {
       g = groups.length;

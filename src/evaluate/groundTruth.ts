@@ -14,7 +14,7 @@
  * Entries lacking a usable id, hasEffect or phenotype are skipped; a file with no usable entry is an error.
  */
 import fs from 'node:fs';
-import { type Matrix, spearman } from '../numerics/index.js';
+import { fromRows, type Matrix, rowDistance, spearman } from '../numerics/index.js';
 import { FIRST_POSITIVE_CONTROL } from '../rxrx1/index.js';
 
 /** True phenotype of one treatment siRNA. */
@@ -93,26 +93,17 @@ export function readGroundTruth(file: string): GroundTruth {
  * entry of `sirnaIds`); true distance = Euclidean distance between their phenotype vectors. NaN with < 3 siRNAs.
  */
 export function distanceRankCorrelation(means: Matrix, sirnaIds: number[], truth: GroundTruth): number {
-  const { cols: p, data } = means;
   const rows = sirnaIds.map((id, r) => [id, r] as const).filter(([id]) => truth.has(id));
   if (rows.length < 3) return NaN;
+  const phenotypes = fromRows(rows.map(([id]) => truth.get(id)!.phenotype));
   const pairs = (rows.length * (rows.length - 1)) / 2;
   const recovered = new Float64Array(pairs);
   const expected = new Float64Array(pairs);
   let t = 0;
   for (let a = 0; a < rows.length; a++) {
-    const ta = truth.get(rows[a][0])!.phenotype;
     for (let b = a + 1; b < rows.length; b++) {
-      const tb = truth.get(rows[b][0])!.phenotype;
-      let s = 0;
-      for (let j = 0; j < p; j++) {
-        const d = data[rows[a][1] * p + j] - data[rows[b][1] * p + j];
-        s += d * d;
-      }
-      recovered[t] = Math.sqrt(s);
-      let u = 0;
-      for (let j = 0; j < ta.length; j++) u += (ta[j] - tb[j]) ** 2;
-      expected[t++] = Math.sqrt(u);
+      recovered[t] = rowDistance(means, rows[a][1], means, rows[b][1], 'euclidean');
+      expected[t++] = rowDistance(phenotypes, a, phenotypes, b, 'euclidean');
     }
   }
   return spearman(recovered, expected);

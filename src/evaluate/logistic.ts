@@ -7,7 +7,7 @@
  * with the intercepts b unpenalized: the same model as scikit-learn's LogisticRegression(multi_class=
  * 'multinomial', solver='lbfgs', C) with l2 = 1 / (C * n). Features are expected standardized.
  */
-import { type Matrix, type Matrix32, type Matrix64, matrix } from '../numerics/index.js';
+import { dot, type Matrix, type Matrix32, type Matrix64, matrix } from '../numerics/index.js';
 
 export interface LogisticOptions {
   /** L2 penalty on the weights (not the intercepts); default 1e-3. */
@@ -179,12 +179,6 @@ function objective(
   return loss * inv + 0.5 * l2 * penalty;
 }
 
-function dotF64(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
 /** L-BFGS memory: the last correction pairs s = Δθ, y = Δgradient and ρ = 1/(s·y). */
 interface History {
   S: Float64Array[];
@@ -198,23 +192,23 @@ function searchDirection(history: History, grad: Float64Array, direction: Float6
   const size = grad.length;
   for (let t = 0; t < size; t++) direction[t] = -grad[t];
   for (let m = S.length - 1; m >= 0; m--) {
-    alpha[m] = rho[m] * dotF64(S[m], direction);
+    alpha[m] = rho[m] * dot(S[m], 0, direction, 0, S[m].length);
     for (let t = 0; t < size; t++) direction[t] -= alpha[m] * Y[m][t];
   }
   if (S.length > 0) {
     const last = S.length - 1;
-    const gamma = dotF64(S[last], Y[last]) / dotF64(Y[last], Y[last]);
+    const gamma = dot(S[last], 0, Y[last], 0, size) / dot(Y[last], 0, Y[last], 0, size);
     for (let t = 0; t < size; t++) direction[t] *= gamma;
   }
   for (let m = 0; m < S.length; m++) {
-    const beta = rho[m] * dotF64(Y[m], direction);
+    const beta = rho[m] * dot(Y[m], 0, direction, 0, size);
     for (let t = 0; t < size; t++) direction[t] += S[m][t] * (alpha[m] - beta);
   }
 }
 
 /** Keeps the pair (s, y) when its curvature s·y is positive, dropping the oldest beyond `memory`. */
 function remember(history: History, s: Float64Array, y: Float64Array, memory: number): void {
-  const sy = dotF64(s, y);
+  const sy = dot(s, 0, y, 0, s.length);
   if (!(sy > 1e-12)) return;
   history.S.push(s);
   history.Y.push(y);
@@ -290,14 +284,14 @@ export function trainLogistic(
       break;
     }
     searchDirection(history, grad, direction, alpha);
-    let slope = dotF64(grad, direction);
+    let slope = dot(grad, 0, direction, 0, size);
     if (!(slope < 0)) {
       // Not a descent direction (numerical trouble): restart from steepest descent.
       history.S.length = 0;
       history.Y.length = 0;
       history.rho.length = 0;
       for (let t = 0; t < size; t++) direction[t] = -grad[t];
-      slope = dotF64(grad, direction);
+      slope = dot(grad, 0, direction, 0, size);
     }
     const firstStep = history.S.length === 0 ? Math.min(1, 1 / Math.sqrt(-slope)) : 1;
     const next = lineSearch(evaluate, theta, f, direction, slope, firstStep);

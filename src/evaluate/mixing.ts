@@ -3,7 +3,7 @@
  * (Rousseeuw 1987, scikit-learn's silhouette_score), LISI (Korsunsky et al. 2019, harmony's compute_lisi) and
  * graph connectivity (Luecken et al. 2022, scIB).
  */
-import { type Matrix, type Metric, nearestNeighbours, rowDistance } from '../numerics/index.js';
+import { DisjointSets, type Matrix, type Metric, nearestNeighbours, rowDistance } from '../numerics/index.js';
 
 /** Maps arbitrary labels to dense codes 0..L-1 (in order of first appearance). */
 export function encodeLabels(labels: ArrayLike<string | number>): { codes: Int32Array; count: number } {
@@ -149,28 +149,19 @@ export function graphConnectivity(X: Matrix, labels: ArrayLike<string | number>,
   const { codes, count } = encodeLabels(labels);
   if (n === 0) return NaN;
   const kk = Math.min(options.k ?? 15, n - 1);
-  const parent = Int32Array.from({ length: n }, (_, i) => i);
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
+  const sets = new DisjointSets(n);
   if (kk > 0) {
     const nn = nearestNeighbours(X, X, { k: kk, metric: 'euclidean', excludeSelf: true });
     for (let i = 0; i < n; i++) {
       for (let t = 0; t < kk; t++) {
         const j = nn.indices[i * kk + t];
         if (codes[j] !== codes[i]) continue; // only edges inside a label's induced subgraph
-        const a = find(i);
-        const b = find(j);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+        sets.union(i, j);
       }
     }
   }
   const componentSize = new Map<number, number>();
-  for (let i = 0; i < n; i++) componentSize.set(find(i), (componentSize.get(find(i)) ?? 0) + 1);
+  for (let i = 0; i < n; i++) componentSize.set(sets.find(i), (componentSize.get(sets.find(i)) ?? 0) + 1);
   const largest = new Float64Array(count);
   const sizes = new Float64Array(count);
   for (let i = 0; i < n; i++) sizes[codes[i]]++;

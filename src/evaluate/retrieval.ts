@@ -14,7 +14,7 @@
  *   sorted nulls; p = (#{null > mAP} + 1) / (nullSize + 1).
  * - Corrected p (q) by Benjamini-Hochberg over the groups; a group is "retrieved" (or "active") when q < 0.05.
  */
-import { type Matrix, normalizeRows } from '../numerics/index.js';
+import { dot, type Matrix, normalizeRows } from '../numerics/index.js';
 import { rngFor, type Rng } from '../util/random.js';
 
 /** AP of a ranked 0/1 relevance list (NaN when it holds no positive). */
@@ -202,9 +202,7 @@ export function replicateRetrieval(
       if (j === i) continue;
       const same = labels[j] === labels[i];
       if (same && plates[j] === plates[i]) continue;
-      let s = 0;
-      const jo = j * p;
-      for (let t = 0; t < p; t++) s += unit[io + t] * unit[jo + t];
+      const s = dot(unit, io, unit, j * p, p);
       if (same) posBuffer[np++] = s;
       else negBuffer[nn++] = s;
     }
@@ -236,11 +234,7 @@ export function phenotypicActivity(
     if (list) list.push(i);
     else byLabel.set(labels[i], [i]);
   }
-  const sim = (a: number, b: number) => {
-    let s = 0;
-    for (let t = 0; t < p; t++) s += unit[a * p + t] * unit[b * p + t];
-    return s;
-  };
+  const sim = (a: number, b: number) => dot(unit, a * p, unit, b * p, p);
   const out: QueryPrecision[] = [];
   for (const [label, members] of byLabel) {
     if (members.length < 2) continue;

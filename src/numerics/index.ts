@@ -1,8 +1,8 @@
 /**
  * numerics/: the one implementation of the dense numerics that correct/, evaluate/ and server/ share: the
  * row-major matrix type, GEMM, symmetric eigendecomposition and matrix functions, PCA (exact and randomized),
- * order statistics, column statistics and standardization, covariance, row norms, distances and exact
- * nearest neighbours. Definitions and the references they match: src/numerics/README.md.
+ * order statistics, column statistics and standardization, covariance, row norms, distances, exact nearest
+ * neighbours, correlation and disjoint sets. Definitions and the references they match: src/numerics/README.md.
  */
 export {
   type FloatArray,
@@ -53,3 +53,4 @@ export {
   type NeighbourOptions,
 } from './distance.js';
 export { pearson, spearman, rankData } from './correlation.js';
+export { DisjointSets } from './disjointSets.js';
