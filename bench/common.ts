@@ -9,11 +9,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const SHARED_RXRX1 = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1');
 export const REAL_IMAGE_ROOT = path.join(SHARED_RXRX1, 'images');
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+export { median } from '../src/numerics/index.js';
 
 /** Site 1 of every well whose six channel files exist below imageRoot/{train,test}/{experiment}/Plate{p}. */
 export function realSites(imageRoot: string = REAL_IMAGE_ROOT): SiteLocation[] {

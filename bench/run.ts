@@ -7,6 +7,7 @@ import { benchSimulate } from './simulate.js';
 import { benchServer } from './server.js';
 import { benchFeaturize } from './featurize.js';
 import { benchCorrect } from './correct.js';
+import { benchGemm } from './gemm.js';
 import { benchCnn } from './cnn.js';
 import { benchAcceptance } from './acceptance.js';
 import { benchCnnVsClassical } from './cnnVsClassical.js';
@@ -16,6 +17,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   simulate: () => benchSimulate(),
   featurize: () => benchFeaturize(),
   correct: () => benchCorrect(),
+  gemm: () => benchGemm(),
   server: () => benchServer(),
   cnn: () => benchCnn(),
   'acceptance-small': () => benchAcceptance(),
