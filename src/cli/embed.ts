@@ -147,6 +147,12 @@ function registerEmbed(program: Command): void {
     .option('--threads <n>', 'site-loading threads', positiveInteger('--threads'))
     .option('--overwrite', 're-embed plates whose outputs exist')
     .option('--no-adabn', 'use the trained batch-norm statistics instead of re-estimating them per experiment')
+    .addOption(
+      new Option(
+        '--readout <kind>',
+        "what to write for a model trained here (default: the model's): the embedding layer, the last stage's pooled features, or every stage's",
+      ).choices(['embedding', 'pooled', 'multiscale']),
+    )
     .addOption(deviceOption())
     .option('--json', 'print the result as JSON')
     .action(
@@ -160,6 +166,7 @@ function registerEmbed(program: Command): void {
           threads?: number;
           overwrite?: boolean;
           adabn?: boolean;
+          readout?: 'embedding' | 'pooled' | 'multiscale';
           device?: Device;
           json?: boolean;
         },
@@ -175,6 +182,7 @@ function registerEmbed(program: Command): void {
             overwrite: opts.overwrite,
             adabn: opts.adabn === false ? false : undefined,
             device: opts.device,
+            readout: opts.readout,
             onProgress: (e) => bar(e.sitesDone, e.sites),
             onSiteError: (site, error) => process.stderr.write(`skipping site ${site.siteId}: ${error.message}\n`),
           }),

@@ -61,6 +61,9 @@ export const TrainConfigSchema = z
     holdoutSirnaFraction: z.number().min(0).max(0.9).default(0.2),
     /** Which metadata rows to train on (sites need a sirna_id). */
     datasets: z.array(z.enum(['train', 'test'])).default(['train']),
+    /** What `embed` writes (export.ts): the embedding layer's output, the last stage's pooled features, or every
+     * stage's pooled features side by side. */
+    readout: z.enum(['embedding', 'pooled', 'multiscale']).default('embedding'),
     /** Re-estimate batch-norm statistics per experiment at validation and embedding time. */
     adabn: z.boolean().default(true),
     /** Sites per experiment used to estimate AdaBN statistics. */

@@ -16,6 +16,7 @@ import { SiteLoaderPool, loadSites } from '../image/pool.js';
 import { META, siteMetadata, writeProfiles, type MetadataValue, type ProfileTable } from '../store/profiles.js';
 import { datasetSites, downscale } from './data.js';
 import { openEmbedder, type Embedder } from './embedders.js';
+import type { Readout } from './export.js';
 import type { Device } from './session.js';
 import { writeFileAtomic } from '../util/files.js';
 
@@ -48,6 +49,8 @@ export interface EmbedOptions {
   overwrite?: boolean;
   /** AdaBN for models trained here (default: as the model was trained). */
   adabn?: boolean;
+  /** What to write for models trained here (default: the model's configured readout; export.ts). */
+  readout?: Readout;
   /** Where the network runs (default cpu; cuda needs onnxruntime's CUDA execution provider, session.ts). */
   device?: Device;
   /** onnxruntime intra-op threads (default one per core). */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { SITE_SIZE } from '../rxrx1/index.js';
 import type { SiteRecord } from '../data/site.js';
 import { controlNormalization, downscaleFactor, groupKey, type ChannelNorm, type NormalizationScope } from './data.js';
+import type { Readout } from './export.js';
 import { fixedStatsEmbedder, wholeImageBatch, type FixedStatsEmbedder } from './infer.js';
 import { createModel, loadModelArrays, type Model } from './model.js';
 import { locateOnnx, OnnxModel, onnxInputs, siteNorm, type OnnxSidecar } from './onnx.js';
@@ -42,6 +43,7 @@ class CnnEmbedder implements Embedder {
     private readonly adabn: boolean,
     readonly batchSize: number,
     private readonly session: SessionOptions,
+    private readonly readout: Readout,
   ) {
     this.factor = downscaleFactor(manifest.imageScale);
     this.size = SITE_SIZE / this.factor;
@@ -65,7 +67,7 @@ class CnnEmbedder implements Embedder {
       );
     }
     await this.embedder?.close();
-    this.embedder = await fixedStatsEmbedder(this.model, stats, this.session);
+    this.embedder = await fixedStatsEmbedder(this.model, stats, { ...this.session, readout: this.readout });
   }
 
   private normOf(site: SiteRecord): ChannelNorm {
@@ -81,7 +83,8 @@ class CnnEmbedder implements Embedder {
       sites.map((s) => this.normOf(s)),
     );
     if (!this.embedder) throw new Error('CnnEmbedder.embed called before prepare');
-    return { values: await this.embedder.embed(x, images.length, this.size), width: this.model.shape.embeddingDim };
+    const values = await this.embedder.embed(x, images.length, this.size);
+    return { values, width: values.length / images.length };
   }
 
   async close(): Promise<void> {
@@ -95,6 +98,7 @@ class CnnEmbedder implements Embedder {
       device: this.session.device ?? 'cpu',
       backbone: this.manifest.shape.backbone,
       embeddingDim: this.manifest.shape.embeddingDim,
+      readout: this.readout,
       imageScale: this.manifest.imageScale,
       normalization: this.manifest.normalization,
       adabn: this.adabn,
@@ -166,7 +170,7 @@ class OnnxEmbedder implements Embedder {
 
 /** Opens MODEL as an embedder: a phenomap model folder, or an ONNX model with its sidecar. */
 export async function openEmbedder(
-  options: { model: string; batchSize?: number; adabn?: boolean } & SessionOptions,
+  options: { model: string; batchSize?: number; adabn?: boolean; readout?: Readout } & SessionOptions,
 ): Promise<Embedder> {
   const onnx = locateOnnx(options.model);
   if (onnx)
@@ -178,8 +182,14 @@ export async function openEmbedder(
   const manifest = readManifest(options.model);
   const model = createModel(manifest.shape, 0);
   loadModelArrays(model, readWeights(options.model));
-  return new CnnEmbedder(model, manifest, options.adabn ?? manifest.config.adabn, options.batchSize ?? 16, {
-    device: options.device,
-    threads: options.threads,
-  });
+  const session = { device: options.device, threads: options.threads };
+  const readout = options.readout ?? manifest.config.readout ?? 'embedding';
+  return new CnnEmbedder(
+    model,
+    manifest,
+    options.adabn ?? manifest.config.adabn,
+    options.batchSize ?? 16,
+    session,
+    readout,
+  );
 }

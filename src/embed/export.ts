@@ -3,8 +3,9 @@
  *
  * - `exportModelToOnnx`: the backbone and embedding layer with batch norm folded into the convolutions for given
  *   statistics (the running ones, or one experiment's AdaBN statistics) and ReLU after them: input "input"
- *   [N, 6, H, W] (normalised, NCHW; any H, W thanks to global average pooling), output "embedding"
- *   [N, embeddingDim]; with `head`, also input "cell" [N, cellTypes] and output "logits" of the softmax head. The
+ *   [N, 6, H, W] (normalised, NCHW; any H, W thanks to global average pooling), output "embedding" [N, width] (the
+ *   readout: the embedding layer's output, or pooled features); with `head`, also input "cell" [N, cellTypes] and
+ *   output "logits" of the softmax head. The
  *   weights are initializers, so onnxruntime's graph optimiser moves the convolutions to its blocked (NCHWc)
  *   kernels, the fastest CPU path measured (ENGINE.md).
  * - `batchStatsGraph`: the forward pass normalising with each batch's own statistics (graph.ts), whose outputs are
@@ -52,12 +53,35 @@ function folded(
   return relu ? g.o('Relu', [out]) : out;
 }
 
+/**
+ * What an embedding is: the embedding layer's output (the representation the heads were trained on), the pooled
+ * features of the last stage under it, or the pooled features of every stage side by side (earlier stages keep
+ * generic texture and intensity information that the last ones, shaped by the training classes, may drop).
+ */
+export type Readout = 'embedding' | 'pooled' | 'multiscale';
+
+/** Width of a readout of `model`. */
+export function readoutWidth(model: Model, readout: Readout): number {
+  const layout = layoutOf(model.shape.spec);
+  if (readout === 'embedding') return model.shape.embeddingDim;
+  if (readout === 'pooled') return layout.features;
+  return stageOutputs(layout).reduce((sum, block) => sum + block.convs.at(-1)!.outChannels, 0);
+}
+
+/** The last block of each stage. */
+function stageOutputs(layout: ReturnType<typeof layoutOf>) {
+  return layout.blocks.filter(
+    (b, i) => i === layout.blocks.length - 1 || layout.blocks[i + 1].name.split('.')[0] !== b.name.split('.')[0],
+  );
+}
+
 /** See the module comment. */
 export function exportModelToOnnx(
   model: Model,
   stats: Map<string, BnStats> = model.bn,
-  options: { head?: boolean } = {},
+  options: { head?: boolean; readout?: Readout } = {},
 ): OnnxGraph {
+  const readout = options.readout ?? 'embedding';
   const g = new GraphBuilder();
   const layout = layoutOf(model.shape.spec);
   const dense = (name: string) => {
@@ -66,6 +90,9 @@ export function exportModelToOnnx(
   };
   let h = folded(g, model, stats, layout.stem, 'input', true);
   h = g.o('MaxPool', [h], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+  const last = new Set(stageOutputs(layout));
+  const pooled: string[] = [];
+  const gap = (x: string) => g.o('Flatten', [g.o('GlobalAveragePool', [x])], { axis: 1 });
   for (const block of layout.blocks) {
     const input = h;
     block.convs.forEach((conv, i) => {
@@ -73,17 +100,17 @@ export function exportModelToOnnx(
     });
     const shortcut = block.downsample ? folded(g, model, stats, block.downsample, input, false) : input;
     h = g.o('Relu', [g.add(h, shortcut)]);
+    if (last.has(block)) pooled.push(gap(h));
   }
-  const features = g.o('Flatten', [g.o('GlobalAveragePool', [h])], { axis: 1 });
-  g.nodes.push({
-    op: 'Gemm',
-    inputs: [features, dense('embedding.weight'), dense('embedding.bias')],
-    outputs: ['embedding'],
-  });
+  const features = pooled.at(-1)!;
+  const embedding = g.o('Gemm', [features, dense('embedding.weight'), dense('embedding.bias')]);
+  const readoutValue =
+    readout === 'embedding' ? embedding : readout === 'pooled' ? features : g.o('Concat', pooled, { axis: 1 });
+  g.output(readoutValue, 'embedding');
   const inputs: OnnxGraph['inputs'] = [{ name: 'input', dims: ['N', INPUT_CHANNELS, 'H', 'W'] }];
-  const outputs: OnnxGraph['outputs'] = [{ name: 'embedding', dims: ['N', model.shape.embeddingDim] }];
+  const outputs: OnnxGraph['outputs'] = [{ name: 'embedding', dims: ['N', readoutWidth(model, readout)] }];
   if (options.head) {
-    const head = g.o('Concat', ['embedding', 'cell'], { axis: 1 });
+    const head = g.o('Concat', [embedding, 'cell'], { axis: 1 });
     g.nodes.push({
       op: 'Gemm',
       inputs: [head, dense('head.softmax.weight'), dense('head.softmax.bias')],

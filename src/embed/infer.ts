@@ -7,7 +7,7 @@
 import { CHANNEL_COUNT } from '../rxrx1/index.js';
 import type { ChannelNorm } from './data.js';
 import { writeSample } from './data.js';
-import { batchStatsGraph, exportModelToOnnx, statsMeanOutput, statsVarianceOutput } from './export.js';
+import { batchStatsGraph, exportModelToOnnx, type Readout, statsMeanOutput, statsVarianceOutput } from './export.js';
 import { scratchFeeds } from './graph.js';
 import type { BnStats, Model } from './model.js';
 import { encodeOnnx } from './onnxWriter.js';
@@ -73,7 +73,7 @@ export async function adaptBatchNorm(
 }
 
 export interface FixedStatsEmbedder {
-  /** Embeddings [n, embeddingDim] (row-major) of a normalised NCHW batch [n, 6, size, size]. */
+  /** Embeddings [n, width] (row-major) of a normalised NCHW batch [n, 6, size, size]. */
   embed(x: Float32Array, n: number, size: number): Promise<Float32Array>;
   /** Softmax-head classes of the batch given each image's cell-type index (an embedder made with `head`). */
   predict(x: Float32Array, n: number, size: number, cellTypes: readonly number[]): Promise<Int32Array>;
@@ -87,9 +87,9 @@ export interface FixedStatsEmbedder {
 export async function fixedStatsEmbedder(
   model: Model,
   stats: Map<string, BnStats>,
-  options: SessionOptions & { head?: boolean } = {},
+  options: SessionOptions & { head?: boolean; readout?: Readout } = {},
 ): Promise<FixedStatsEmbedder> {
-  const graph = exportModelToOnnx(model, stats, { head: options.head });
+  const graph = exportModelToOnnx(model, stats, { head: options.head, readout: options.readout });
   const { ort, session } = await createOrtSession(encodeOnnx(graph), options);
   const cells = model.shape.cellTypes.length;
   const input = (x: Float32Array, n: number, size: number) =>
