@@ -11,6 +11,7 @@ import { benchGemm } from './gemm.js';
 import { benchCnn } from './cnn.js';
 import { benchAcceptance } from './acceptance.js';
 import { benchCnnVsClassical } from './cnnVsClassical.js';
+import { benchCnnAblation } from './cnnAblation.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
@@ -22,6 +23,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   cnn: () => benchCnn(),
   'acceptance-small': () => benchAcceptance(),
   'cnn-vs-classical-small': () => benchCnnVsClassical(),
+  'cnn-ablation': () => benchCnnAblation(),
 };
 
 const wanted = process.argv.slice(2);

@@ -146,6 +146,9 @@ export function profileParts(tablePath: string): string[] {
     .filter((name) => name.endsWith('.parquet'))
     .sort()
     .map((name) => path.join(tablePath, name));
+  // An embedding folder (`phenomap embed --out EMB`) holds its site table in sites/ and its well table in wells/.
+  const sites = path.join(tablePath, 'sites');
+  if (parts.length === 0 && fs.statSync(sites, { throwIfNoEntry: false })?.isDirectory()) return profileParts(sites);
   if (parts.length === 0) throw new Error(`${tablePath}: folder holds no .parquet parts`);
   return parts;
 }

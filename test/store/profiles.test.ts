@@ -44,6 +44,15 @@ test('writes and reads back a profile table and a folder of plate parts exactly'
   assert.deepEqual(only.features, ['Nuclei_Intensity_MeanIntensity_w1']);
 });
 
+test('an embedding folder reads as its site table (EMB/sites), the well table stays EMB/wells', () => {
+  const emb = path.join(tempDir(), 'emb');
+  writeProfiles(path.join(emb, 'sites', 'E-1_1.parquet'), table(1, 3));
+  writeProfiles(path.join(emb, 'wells', 'E-1_1.parquet'), table(1, 2));
+  assert.equal(readProfiles(emb).rows, 3);
+  assert.equal(readProfiles(path.join(emb, 'wells')).rows, 2);
+  assert.throws(() => readProfiles(path.join(emb, 'wells', '..', '..')), /holds no \.parquet parts/);
+});
+
 test('row selection, concatenation and row-major layout', () => {
   const t = concatTables([table(1, 3), table(2, 2)]);
   const picked = selectRows(t, [4, 0]);
