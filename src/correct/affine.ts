@@ -4,7 +4,7 @@
  * CORAL). Outputs are new float32 columns; full maps run in row chunks through the blocked product kernel, so
  * memory is the input, the output and O(p·k).
  */
-import { CHUNK_ROWS, gemmNT, type Matrix64, matrix } from '../numerics/index.js';
+import { CHUNK_ROWS, gemmNN, type Matrix64, matrix } from '../numerics/index.js';
 
 /** Per-group diagonal map y = (x - center)·factor + offset, each a G x p row-major Float64Array. NaN stays NaN. */
 export interface DiagonalMap {
@@ -58,16 +58,17 @@ function mapChunks(
   const result = new Float64Array(k * CHUNK_ROWS);
   for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
     const size = Math.min(CHUNK_ROWS, rows.length - start);
-    // Row-major chunk (size x p), centred, so both operands of the product are contiguous along p.
+    // Feature-major chunk (p x size), centred: each feature's rows copied contiguously from its column.
     for (let j = 0; j < p; j++) {
       const column = columns[j];
       const c = map.center[j];
-      for (let r = 0; r < size; r++) chunk[r * p + j] = column[rows[start + r]] - c;
+      const base = j * size;
+      for (let r = 0; r < size; r++) chunk[base + r] = column[rows[start + r]] - c;
     }
     const product = matrix(result.subarray(0, k * size), k, size);
     product.data.fill(0);
-    // product (k x size) = Mᵀ · chunkᵀ: each output feature's values for the chunk come out contiguous.
-    gemmNT(map.matrixT, matrix(chunk.subarray(0, size * p), size, p), product);
+    // product (k x size) = Mᵀ · chunk: each output feature's values for the chunk come out contiguous.
+    gemmNN(map.matrixT, matrix(chunk.subarray(0, p * size), p, size), product);
     visit(start, size, product.data);
   }
 }

@@ -19,7 +19,7 @@
  */
 import type { GraphBuilder } from './graph.js';
 import type { ConvDef } from './model.js';
-import type { OnnxAttribute } from './onnxWriter.js';
+import type { OnnxAttribute } from '../codec/onnx.js';
 
 export const NCHWC = 'com.microsoft.nchwc';
 

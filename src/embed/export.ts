@@ -13,7 +13,7 @@
  */
 import { forwardGraph, GraphBuilder } from './graph.js';
 import { BN_EPSILON, bnName, type ConvDef, INPUT_CHANNELS, layoutOf, type BnStats, type Model } from './model.js';
-import type { OnnxGraph } from './onnxWriter.js';
+import type { OnnxGraph } from '../codec/onnx.js';
 
 /** Output names of the statistics graph. */
 export const statsMeanOutput = (layer: string): string => `mean:${layer}`;

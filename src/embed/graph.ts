@@ -8,7 +8,7 @@
  */
 import { convForward, type ConvPlan, STANDARD_PLAN } from './convPlans.js';
 import { BN_EPSILON, bnName, type ConvDef, type Layout, outSize } from './model.js';
-import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from './onnxWriter.js';
+import type { OnnxAttribute, OnnxGraph, OnnxNode, OnnxTensor } from '../codec/onnx.js';
 
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];

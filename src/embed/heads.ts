@@ -16,7 +16,7 @@
  */
 import type { GraphBuilder } from './graph.js';
 import { PROJECTION, type ModelShape } from './model.js';
-import type { OnnxGraph } from './onnxWriter.js';
+import type { OnnxGraph } from '../codec/onnx.js';
 
 export interface ArcFaceParams {
   /** Scale s. */

@@ -16,6 +16,6 @@ export { embedDataset, EMBEDDING_PREFIX, type EmbedOptions, type EmbedProgress, 
 export { BACKBONES, createModel, type BackboneName, type BackboneSpec, type Model, type ModelShape } from './model.js';
 export { readManifest, type ModelManifest, type EpochRecord } from './store.js';
 export { OnnxSidecarSchema, locateOnnx, type OnnxSidecar } from './onnx.js';
-export { writeOnnxModel, encodeOnnx, type OnnxGraph } from './onnxWriter.js';
+export { writeOnnxModel, encodeOnnx, type OnnxGraph } from '../codec/onnx.js';
 export { exportModelToOnnx } from './export.js';
 export { CUDA_INSTALL_STEPS, type Device } from './session.js';

@@ -10,7 +10,7 @@ import { writeSample } from './data.js';
 import { batchStatsGraph, exportModelToOnnx, type Readout, statsMeanOutput, statsVarianceOutput } from './export.js';
 import { scratchFeeds } from './graph.js';
 import type { BnStats, Model } from './model.js';
-import { encodeOnnx } from './onnxWriter.js';
+import { encodeOnnx } from '../codec/onnx.js';
 import { createOrtSession, type SessionOptions } from './session.js';
 
 /** Normalised NCHW input of whole images: [n, 6, size, size]. */

@@ -5,7 +5,7 @@
  * provider's libraries are downloaded by its install script, so they are there only where a user installed them
  * (ENGINE.md, "Running on a GPU"); asking for CUDA where they are not fails with those steps.
  */
-import { encodeOnnx } from './onnxWriter.js';
+import { encodeOnnx } from '../codec/onnx.js';
 
 export type Device = 'cpu' | 'cuda';
 

@@ -22,7 +22,7 @@ import { convInputGradient, convWeightGradient, planConv } from './convPlans.js'
 import { type ForwardRecord, type ConvRecord, forwardGraph, GraphBuilder } from './graph.js';
 import { headsGraph, headInputs, type HeadOptions } from './heads.js';
 import { type ConvDef, decays, INPUT_CHANNELS, layoutOf, type ModelShape } from './model.js';
-import type { OnnxGraph } from './onnxWriter.js';
+import type { OnnxGraph } from '../codec/onnx.js';
 
 export interface TrainGraphOptions extends HeadOptions {
   shape: ModelShape;

@@ -7,7 +7,7 @@
 import { scratchFeeds } from './graph.js';
 import type { HeadOptions } from './heads.js';
 import { BN_MOMENTUM, INPUT_CHANNELS, type Model } from './model.js';
-import { encodeOnnx } from './onnxWriter.js';
+import { encodeOnnx } from '../codec/onnx.js';
 import { createOrtSession, type Device, nchwcBlockSize } from './session.js';
 import type { TensorMap } from './store.js';
 import {

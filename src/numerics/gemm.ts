@@ -1,15 +1,17 @@
 /**
  * Dense matrix products, all through one kernel: C += A·Bᵀ over row-major float64 matrices, the shape every
  * chunked computation here reduces to (Gram matrices XᵀX, projections X·M, distances to centroids all read A
- * and B along their contiguous rows). The kernel is register-blocked 4 x 4, the idea of BLAS's GEMM
- * micro-kernels (Goto & van de Geijn 2008, "Anatomy of high-performance matrix multiplication"), without
- * SIMD. `kernelNT` is the one place a faster kernel (SIMD, WebAssembly, threads) replaces it.
+ * and B along their contiguous rows). `kernelNT` is the one place products are computed: large ones by
+ * onnxruntime's MLAS DGEMM (ortGemm.ts), small ones, where a call into onnxruntime costs more than the
+ * arithmetic, by a register-blocked 4 x 4 JavaScript kernel (the idea of BLAS's micro-kernels, Goto & van de
+ * Geijn 2008, "Anatomy of high-performance matrix multiplication", without SIMD). Figures: README.md ("GEMM").
  */
 import { assertShape, type Matrix64, matrix, transpose } from './matrix.js';
+import { engineProduct, type Layout } from './ortGemm.js';
 
 /**
- * C += A·Bᵀ for A (m x k), B (n x k), C (m x n). Sums run over k in ascending order for each entry, so a
- * result does not depend on the blocking.
+ * C += A·Bᵀ for A (m x k), B (n x k), C (m x n), accumulated in float64. The order of each entry's sum over k
+ * is the kernel's (MLAS blocks k), so results match a naive sum to rounding, not bit for bit.
  */
 export function gemmNT(A: Matrix64, B: Matrix64, C: Matrix64): void {
   checkNT(A, B, C, 'gemmNT');
@@ -41,17 +43,90 @@ export function multiply(A: Matrix64, B: Matrix64): Matrix64 {
   return C;
 }
 
+/**
+ * C += A·B for A (m x k), B (k x n), C (m x n): for a B whose rows are the summed index (a feature-major chunk of
+ * a profile table), so that no transpose of it is made. Small products transpose B and use the NT kernel.
+ */
+export function gemmNN(A: Matrix64, B: Matrix64, C: Matrix64): void {
+  if (A.cols !== B.rows) throw new Error(`gemmNN: A is ${A.rows} x ${A.cols} but B is ${B.rows} x ${B.cols}`);
+  assertShape(C, A.rows, B.cols, 'gemmNN (C)');
+  const [m, n, k] = [A.rows, B.cols, A.cols];
+  if (m * n * k < ENGINE_MIN_WORK) blockedNT(m, n, k, A.data, transpose(B).data, C.data, false);
+  else engineBlock('NN', 0, m, 0, n, k, A.data, B.data, C.data);
+}
+
 function checkNT(A: Matrix64, B: Matrix64, C: Matrix64, what: string): void {
   if (A.cols !== B.cols) throw new Error(`${what}: A is ${A.rows} x ${A.cols} but B is ${B.rows} x ${B.cols}`);
   assertShape(C, A.rows, B.rows, `${what} (C)`);
 }
 
 /**
- * The kernel: C[m x n] += A[m x k] · B[n x k]ᵀ on raw row-major arrays. When `symmetric` (A and B the same
- * matrix) only blocks on or above the diagonal are computed.
+ * Products with fewer multiply-adds (m·n·k) than this run in JavaScript: below it a call into onnxruntime
+ * (about 20 µs) costs more than the JavaScript kernel's arithmetic (README.md, "GEMM").
  */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one 4 x 4 register block, unrolled by hand
+export const ENGINE_MIN_WORK = 1 << 18;
+
+/** Row blocks of a symmetric product on the engine: blocks right of the diagonal only, 5/8 of the full work. */
+const SYMMETRIC_BLOCKS = 4;
+
+/** The engine's output before it is added to C; grown on demand and kept, so repeated products allocate nothing. */
+let scratch = new Float64Array(0);
+
+/**
+ * The kernel: C[m x n] += A[m x k] · B[n x k]ᵀ on raw row-major arrays. When `symmetric` (A and B the same
+ * matrix) only entries on or above the diagonal are guaranteed (some below it are computed too).
+ */
 function kernelNT(
+  m: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  B: Float64Array,
+  C: Float64Array,
+  symmetric: boolean,
+): void {
+  if (m * n * k < ENGINE_MIN_WORK) {
+    blockedNT(m, n, k, A, B, C, symmetric);
+    return;
+  }
+  if (!symmetric) {
+    engineBlock('NT', 0, m, 0, n, k, A, B, C);
+    return;
+  }
+  // Row block [i0, i1) against rows [i0, n) of the same matrix: the diagonal block and everything right of it.
+  const size = Math.ceil(m / SYMMETRIC_BLOCKS);
+  for (let i0 = 0; i0 < m; i0 += size) engineBlock('NT', i0, Math.min(m, i0 + size), i0, n, k, A, B, C);
+}
+
+/**
+ * C[i0..i1, j0..n] += A[i0..i1]·(B's rows j0..n)ᵀ ('NT', B n x k), or C += A·B ('NN', whole B k x n, j0 = 0),
+ * through the engine; C has n columns.
+ */
+function engineBlock(
+  layout: Layout,
+  i0: number,
+  i1: number,
+  j0: number,
+  n: number,
+  k: number,
+  A: Float64Array,
+  B: Float64Array,
+  C: Float64Array,
+): void {
+  const rows = i1 - i0;
+  const cols = n - j0;
+  if (scratch.length < rows * cols) scratch = new Float64Array(rows * cols);
+  engineProduct(layout, rows, cols, k, A.subarray(i0 * k, i1 * k), layout === 'NT' ? B.subarray(j0 * k) : B, scratch);
+  for (let r = 0; r < rows; r++) {
+    const c = (i0 + r) * n + j0;
+    const s = r * cols;
+    for (let j = 0; j < cols; j++) C[c + j] += scratch[s + j];
+  }
+}
+
+/** The JavaScript kernel for small products; sums over k in ascending order. */
+// biome-ignore lint/complexity/noExcessiveLinesPerFunction: one 4 x 4 register block, unrolled by hand
+function blockedNT(
   m: number,
   n: number,
   k: number,

@@ -20,7 +20,8 @@ export {
   transpose,
   assertShape,
 } from './matrix.js';
-export { gemmNT, syrkUpper, mirrorUpper, multiply } from './gemm.js';
+export { ENGINE_MIN_WORK, gemmNN, gemmNT, syrkUpper, mirrorUpper, multiply } from './gemm.js';
+export { gemmThreads, setGemmThreads } from './ortGemm.js';
 export { RANK_TOLERANCE, symmetricEigen, spectralFunction, spdPower, flipSign, type SymmetricEigen } from './eigen.js';
 export { pca, covariancePca, type Pca, type PcaOptions, type PcaSolver, type CovariancePca } from './pca.js';
 export { CHUNK_ROWS, covariance, denseMoments } from './moments.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { embedDataset } from '../../src/embed/index.js';
 import { locateOnnx, OnnxModel, OnnxSidecarSchema, onnxInputs } from '../../src/embed/onnx.js';
-import { encodeOnnx, type OnnxGraph } from '../../src/embed/onnxWriter.js';
+import { encodeOnnx, type OnnxGraph } from '../../src/codec/onnx.js';
 import { readProfiles, META } from '../../src/store/profiles.js';
 import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
 import { FIXTURES, readFixture, tempDir, needsSample } from '../helpers.js';

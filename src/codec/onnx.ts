@@ -1,12 +1,12 @@
 /**
- * A minimal ONNX writer: serialises the graphs phenomap builds (graph.ts, trainGraph.ts, export.ts) as an ONNX
- * ModelProto in protobuf's wire format, using the field numbers of onnx/onnx.proto:
+ * A minimal ONNX writer: serialises the graphs phenomap builds (embed/'s networks and training steps, numerics/'
+ * float64 products) as an ONNX ModelProto in protobuf's wire format, using the field numbers of onnx/onnx.proto:
  *
  *   ModelProto       1 ir_version, 2 producer_name, 3 producer_version, 7 graph, 8 opset_import
  *   GraphProto       1 node, 2 name, 5 initializer, 11 input, 12 output
  *   NodeProto        1 input, 2 output, 3 name, 4 op_type, 5 attribute, 7 domain
  *   AttributeProto   1 name, 2 f, 3 i, 4 s, 8 ints, 20 type (1 FLOAT, 2 INT, 3 STRING, 7 INTS)
- *   TensorProto      1 dims, 2 data_type (1 FLOAT, 7 INT64), 8 name, 9 raw_data
+ *   TensorProto      1 dims, 2 data_type (1 FLOAT, 7 INT64, 11 DOUBLE), 8 name, 9 raw_data
  *   ValueInfoProto   1 name, 2 type -> TypeProto 1 tensor_type -> 1 elem_type, 2 shape -> 1 dim -> 1 value | 2 param
  *   OperatorSetId    1 domain, 2 version
  *
@@ -90,13 +90,19 @@ export interface OnnxTensor {
   int64?: boolean;
 }
 
+/** A graph input or output: float32 unless `type` says float64; a string dim is symbolic (e.g. "N"). */
+export interface OnnxValueInfo {
+  name: string;
+  dims: (number | string)[];
+  type?: 'float32' | 'float64';
+}
+
 export interface OnnxGraph {
   name: string;
   nodes: OnnxNode[];
   initializers: OnnxTensor[];
-  /** Graph inputs/outputs: float32 tensors; a string dim is symbolic (e.g. "N"). */
-  inputs: { name: string; dims: (number | string)[] }[];
-  outputs: { name: string; dims: (number | string)[] }[];
+  inputs: OnnxValueInfo[];
+  outputs: OnnxValueInfo[];
   opset?: number;
 }
 
@@ -126,11 +132,14 @@ function tensor(w: Writer, t: OnnxTensor): void {
   }
 }
 
-function valueInfo(w: Writer, v: { name: string; dims: (number | string)[] }): void {
+/** TensorProto.DataType of the value types written. */
+const ELEMENT_TYPE = { float32: 1, float64: 11 } as const;
+
+function valueInfo(w: Writer, v: OnnxValueInfo): void {
   w.string(1, v.name);
   w.message(2, (type) =>
     type.message(1, (tt) => {
-      tt.int(1, 1);
+      tt.int(1, ELEMENT_TYPE[v.type ?? 'float32']);
       tt.message(2, (shape) => {
         for (const d of v.dims) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
       });
