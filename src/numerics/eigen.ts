@@ -1,10 +1,11 @@
 /**
- * Symmetric eigendecomposition of p x p matrices (ml-matrix's Householder tridiagonalisation + QL, the
- * EISPACK tred2/tql2 pair) and the matrix functions built on it: f(S) = V·diag(f(λ))·Vᵀ, S^power for a
- * symmetric positive definite S.
+ * Symmetric eigendecomposition of p x p matrices (Householder tridiagonalisation + QL, the EISPACK tred2/tql2
+ * pair: tridiagonal.ts) and the matrix functions built on it: f(S) = V·diag(f(λ))·Vᵀ (one product through the
+ * GEMM kernel), S^power for a symmetric positive definite S.
  */
-import { EVD, Matrix as MlMatrix } from 'ml-matrix';
+import { gemmNT } from './gemm.js';
 import { assertShape, type Matrix64, matrix } from './matrix.js';
+import { symmetricEigenInPlace } from './tridiagonal.js';
 
 /**
  * Eigenvalues of a covariance below this fraction of the largest count as zero (the rows are not full rank;
@@ -27,19 +28,20 @@ export function symmetricEigen(S: Matrix64): SymmetricEigen {
   const p = S.rows;
   assertShape(S, p, p, 'symmetricEigen');
   const s = S.data;
-  const input = new MlMatrix(p, p);
-  // Symmetrise while copying: accumulated products can differ in the last bit across the diagonal.
-  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) input.set(i, j, (s[i * p + j] + s[j * p + i]) / 2);
-  const evd = new EVD(input, { assumeSymmetric: true });
-  const ascending = evd.realEigenvalues;
-  const V = evd.eigenvectorMatrix;
+  // The solver reads the upper triangle: symmetrise it, since accumulated products can differ in the last bit
+  // across the diagonal.
+  const work = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = i; j < p; j++) work[i * p + j] = (s[i * p + j] + s[j * p + i]) / 2;
+  const ascending = new Float64Array(p);
+  symmetricEigenInPlace(p, work, ascending);
   const values = new Float64Array(p);
   const vectors = new Float64Array(p * p);
   for (let i = 0; i < p; i++) {
     const source = p - 1 - i;
     values[i] = ascending[source];
-    for (let r = 0; r < p; r++) vectors[i * p + r] = V.get(r, source);
-    flipSign(vectors.subarray(i * p, (i + 1) * p));
+    const v = vectors.subarray(i * p, (i + 1) * p);
+    v.set(work.subarray(source * p, (source + 1) * p));
+    flipSign(v);
   }
   return { values, vectors: matrix(vectors, p, p) };
 }
@@ -56,19 +58,18 @@ export function spectralFunction(eigen: SymmetricEigen, f: (value: number) => nu
   const { values, vectors } = eigen;
   const p = values.length;
   const v = vectors.data;
-  const out = new Float64Array(p * p);
-  const scaled = new Float64Array(p);
-  for (let e = 0; e < p; e++) {
-    const fe = f(values[e]);
-    const base = e * p;
-    for (let i = 0; i < p; i++) scaled[i] = fe * v[base + i];
+  // out[i][j] = Σ_e V[e][i]·f(λ_e)·V[e][j] = (A·Bᵀ)[i][j] with A = Vᵀ and B = Vᵀ·diag(f(λ)).
+  const A = new Float64Array(p * p);
+  const B = new Float64Array(p * p);
+  const fe = Float64Array.from(values, f);
+  for (let e = 0; e < p; e++)
     for (let i = 0; i < p; i++) {
-      const s = scaled[i];
-      const row = i * p;
-      for (let j = 0; j < p; j++) out[row + j] += s * v[base + j];
+      A[i * p + e] = v[e * p + i];
+      B[i * p + e] = v[e * p + i] * fe[e];
     }
-  }
-  return matrix(out, p, p);
+  const out = matrix(new Float64Array(p * p), p, p);
+  gemmNT(matrix(A, p, p), matrix(B, p, p), out);
+  return out;
 }
 
 /**
