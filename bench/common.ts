@@ -6,7 +6,10 @@ import { sitePaths } from '../src/data/site.js';
 import type { SiteLocation } from '../src/image/site.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const SHARED_RXRX1 = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1');
+/** The real RxRx1 sample: PHENOMAP_RXRX1_SAMPLE, else ../shared/data/rxrx1 beside the repository (as the tests). */
+export const SHARED_RXRX1 = path.resolve(
+  process.env.PHENOMAP_RXRX1_SAMPLE ?? path.resolve(REPO_ROOT, '..', 'shared', 'data', 'rxrx1'),
+);
 export const REAL_IMAGE_ROOT = path.join(SHARED_RXRX1, 'images');
 
 export { median } from '../src/numerics/index.js';

@@ -12,6 +12,7 @@ import { benchCnn } from './cnn.js';
 import { benchAcceptance } from './acceptance.js';
 import { benchCnnVsClassical } from './cnnVsClassical.js';
 import { benchCnnAblation } from './cnnAblation.js';
+import { benchRealism } from './realism.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
@@ -24,6 +25,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'acceptance-small': () => benchAcceptance(),
   'cnn-vs-classical-small': () => benchCnnVsClassical(),
   'cnn-ablation': () => benchCnnAblation(),
+  realism: () => benchRealism(),
 };
 
 const wanted = process.argv.slice(2);
