@@ -74,7 +74,9 @@ export function calibrate(
   const offset: number[] = [];
   for (let c = 0; c < CHANNEL_COUNT; c++) {
     const mean = illumination.mean * clean.mean[c];
-    const variance = illumination.meanSquare * clean.meanSquare[c] - mean * mean;
+    // A drifted confluent field can extrapolate to a negative variance (its mean square does not grow with the cell
+    // count as a sparse field's does): floor it, so the std is given up rather than the gain lost to NaN.
+    const variance = Math.max(illumination.meanSquare * clean.meanSquare[c] - mean * mean, 1e-6 * mean * mean);
     const signalVariance = target.std[c] ** 2 - noise.read ** 2 - noise.shot * target.mean[c];
     const byStd = Math.sqrt(Math.max(0, signalVariance) / variance);
     const o = Math.min(0.5 * target.mean[c], Math.max(0, target.mean[c] - byStd * mean));
