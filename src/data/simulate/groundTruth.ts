@@ -12,7 +12,7 @@ import type { Preset } from './presets.js';
 import type { SiteOutcome } from './worker.js';
 
 /** Bumped whenever the same seed and options would produce different files. */
-export const SIMULATOR_VERSION = 1;
+export const SIMULATOR_VERSION = 2;
 
 export interface GroundTruth {
   version: number;
@@ -31,8 +31,9 @@ export interface GroundTruth {
   /** Provenance of the embedded RxRx1 structure. */
   structure: { source: string; license: string };
   /**
-   * Per cell type: the drawing profile, and the per-channel mean and mean square of clean (unit-gain,
-   * noiseless) negative-control images, which the experiment gains were calibrated against.
+   * Per cell type: the drawing profile, and the per-channel mean and mean square of clean (unit-gain, noiseless)
+   * negative-control images divided by the profile's controlBrightness, which the experiment gains were calibrated
+   * against.
    */
   cellTypes: Partial<Record<CellType, { profile: CellTypeProfile; clean: CleanStats }>>;
   /** Gains and offsets of batch strength 0, shared by every experiment. */

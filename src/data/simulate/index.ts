@@ -29,7 +29,8 @@ import {
   type CleanStats,
   type ExperimentBatch,
 } from './batch.js';
-import { CELL_TYPE_PROFILES, siteBiology } from './cellTypes.js';
+import type { CellTypeModel } from './calibration.js';
+import { CELL_TYPE_PROFILES, type CellTypeProfile, siteBiology } from './cellTypes.js';
 import { writeFileAtomic } from '../../util/files.js';
 import { SIMULATOR_VERSION, type GroundTruth } from './groundTruth.js';
 import type { Noise } from './imaging.js';
@@ -58,6 +59,11 @@ export interface SimulateOptions {
   noise?: number;
   /** zlib level of the PNGs, 0..9 (default 1: fast; the pixels are the same at any level). */
   pngLevel?: number;
+  /**
+   * Cell models replacing the calibrated ones of the cell types they name (the calibration script fits them this
+   * way); recorded in ground_truth.json.
+   */
+  cellModels?: Partial<Record<CellType, CellTypeModel>>;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -86,6 +92,7 @@ interface Settings {
   strengths: BatchStrengths;
   noise: number;
   pngLevel: number;
+  profiles: Record<CellType, CellTypeProfile>;
 }
 
 function settingsOf(options: SimulateOptions): Settings {
@@ -129,6 +136,9 @@ function settingsOf(options: SimulateOptions): Settings {
     },
     noise: strength('noise', options.noise),
     pngLevel,
+    profiles: Object.fromEntries(
+      CELL_TYPES.map((t) => [t, { ...CELL_TYPE_PROFILES[t], ...options.cellModels?.[t] }]),
+    ) as Record<CellType, CellTypeProfile>,
   };
 }
 
@@ -149,11 +159,20 @@ async function forEachBounded<T>(items: Iterable<T>, limit: number, work: (item:
   await Promise.all(Array.from({ length: limit }, lane));
 }
 
-/** Per cell type, the mean clean statistics of a few negative-control sites. */
-async function calibrateCellTypes(pool: Piscina, seed: number): Promise<Record<CellType, CleanStats>> {
+/**
+ * Per cell type, the mean clean statistics of a few negative-control sites, as the experiment photometry (batch.ts)
+ * should see the experiment's average site: the real sample's negative-control sites are brighter than their
+ * experiment's mean (`controlBrightness`, 1.1 to 2 times: the mean includes knockdowns that lose cells), so the
+ * clean means are divided by it and the simulated negative controls come out that much brighter than the mean.
+ */
+async function calibrateCellTypes(
+  pool: Piscina,
+  seed: number,
+  profiles: Record<CellType, CellTypeProfile>,
+): Promise<Record<CellType, CleanStats>> {
   const perType = await Promise.all(
     CELL_TYPES.map(async (cellType): Promise<[CellType, CleanStats]> => {
-      const { placement, look } = siteBiology(CELL_TYPE_PROFILES[cellType], NO_EFFECT, 1);
+      const { placement, look } = siteBiology(profiles[cellType], NO_EFFECT, 1);
       const tasks = Array.from(
         { length: CALIBRATION_SITES },
         (_, i): CleanTask => ({ seed, key: `calibration/${cellType}/${i}`, placement, look }),
@@ -161,7 +180,14 @@ async function calibrateCellTypes(pool: Piscina, seed: number): Promise<Record<C
       const stats: CleanStats[] = await Promise.all(tasks.map((task) => pool.run(task, { name: 'measureClean' })));
       const average = (pick: (s: CleanStats) => number[]) =>
         Array.from({ length: CHANNEL_COUNT }, (_, c) => stats.reduce((sum, s) => sum + pick(s)[c], 0) / stats.length);
-      return [cellType, { mean: average((s) => s.mean), meanSquare: average((s) => s.meanSquare) }];
+      const brightness = profiles[cellType].controlBrightness;
+      return [
+        cellType,
+        {
+          mean: average((s) => s.mean).map((m, c) => m / brightness[c]),
+          meanSquare: average((s) => s.meanSquare).map((m, c) => m / brightness[c] ** 2),
+        },
+      ];
     }),
   );
   return Object.fromEntries(perType) as Record<CellType, CleanStats>;
@@ -185,7 +211,7 @@ function* plannedSites(
   for (const { experiment, plate, wells } of plates) {
     const batch = batches.get(experiment.name)!;
     const gainOfPlate = plateGains.get(`${experiment.name}/${plate}`)!;
-    const profile = CELL_TYPE_PROFILES[experiment.cellType];
+    const profile = settings.profiles[experiment.cellType];
     for (const { well, sirnaId } of wells) {
       const truth = sirnas.get(sirnaId)!;
       const id = wellId(experiment.name, plate, well);
@@ -278,7 +304,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
     maxThreads: settings.threads,
   });
   try {
-    const clean = await calibrateCellTypes(pool, seed);
+    const clean = await calibrateCellTypes(pool, seed, settings.profiles);
     const reference = referencePhotometry(structure, Object.values(clean), noise);
     const experiments = [...new Map(plates.map((p) => [p.experiment.name, p.experiment])).values()];
     const batches = new Map(
@@ -322,7 +348,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
       cellTypes: Object.fromEntries(
         CELL_TYPES.filter((t) => usedCellTypes.has(t)).map((t) => [
           t,
-          { profile: CELL_TYPE_PROFILES[t], clean: clean[t] },
+          { profile: settings.profiles[t], clean: clean[t] },
         ]),
       ),
       reference,

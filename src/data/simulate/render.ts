@@ -1,5 +1,6 @@
 /**
- * Renders one site: place cells, paint the clean stains, expose them through the simulated microscope.
+ * Renders one site: place cells, paint the clean stains and organelles, add background and unevenness, blur with
+ * the objective's point spread function, expose through the simulated camera.
  * Every random draw comes from streams keyed by the run seed and the site's key, so a site's pixels do not
  * depend on which thread renders it or in what order.
  */
@@ -7,8 +8,9 @@ import { CHANNEL_COUNT, SITE_SIZE } from '../../rxrx1/index.js';
 import { placeCells, type Cell, type PlacementParams } from './cells.js';
 import { expose, type SiteImaging } from './imaging.js';
 import { blurBinomial } from './optics.js';
+import { paintOrganelles } from './organelles.js';
 import { rngFor } from '../../util/random.js';
-import { createCanvas, paintCells, type Canvas, type StainLook } from './stains.js';
+import { addBackground, createCanvas, paintCells, type Canvas, type StainLook } from './stains.js';
 import { texturesFor, TEXTURE_SIZE } from './textures.js';
 
 /** Buffers of one thread, reused site after site so rendering allocates almost nothing per pixel. */
@@ -46,13 +48,16 @@ export function paintSite(
     rna: offset(),
     mito: offset(),
     er: offset(),
-    waviness: offset(),
-    fibrePatches: offset(),
+    thickness: offset(),
     outline: offset(),
+    ruffles: offset(),
+    haze: offset(),
   };
   const colonies = { x: rng.int(TEXTURE_SIZE), y: rng.int(TEXTURE_SIZE) };
   const cells = placeCells(placement, rng, textures.coarse, colonies);
   paintCells(cells, look, textures, offsets, buffers.canvas);
+  paintOrganelles(cells, look, rng, buffers.canvas);
+  addBackground(look, textures, offsets, buffers.canvas);
   for (const channel of buffers.canvas.channels) blurBinomial(channel, buffers.illumination);
   return cells;
 }

@@ -1,44 +1,49 @@
 /**
  * Paints the noiseless ("clean") six-channel image of a site's cells, one Float32Array per channel, as each
  * Cell Painting-style stain shows them (Bray et al. 2016, Nature Protocols 11:1757):
- *   w1 Hoechst      nuclei, bright ellipses with chromatin texture
- *   w2 ConA         endoplasmic reticulum: reticular, dense around the nucleus, bright nuclear envelope
- *   w3 Phalloidin   actin: stress fibres across the cell and a cortical ring at the membrane
- *   w4 Syto14       nucleoli as bright spots in the nucleus, faint granular cytoplasmic RNA
- *   w5 MitoTracker  mitochondria: filaments and puncta, densest near the nucleus
- *   w6 WGA          Golgi as a perinuclear blob, plus the plasma membrane outline
- * Each cell owns a territory: an ellipse around its nucleus (scaled by the cell type's cellScale and
- * elongation), split between neighbours by the smaller scaled distance (a multiplicatively weighted Voronoi
- * diagram, Aurenhammer 1991); membranes are drawn where the two nearest territories meet, and free cell
- * edges are roughened with noise.
+ *   w1 Hoechst      nuclei with chromatin texture, domed (brightest at the centre)
+ *   w2 ConA         endoplasmic reticulum: a reticular network, densest around the nucleus, bright puncta
+ *   w3 Phalloidin   actin: stress fibres (organelles.ts), the cortex along cell boundaries, a diffuse floor
+ *   w4 Syto14       nucleoli (organelles.ts) in a granular nucleus, granular cytoplasmic RNA
+ *   w5 MitoTracker  mitochondrial filaments and puncta, perinuclear, varying strongly from cell to cell
+ *   w6 WGA          plasma membrane, Golgi puncta beside the nucleus, the nucleus itself, part of the cortex fibres
+ * Every level comes from the cell type's calibrated ChannelModel (calibration.ts). Each cell owns a territory: an
+ * ellipse around its nucleus (scaled by cellScale and elongation), split between neighbours by the smaller scaled
+ * distance (a multiplicatively weighted Voronoi diagram, Aurenhammer 1991), so a dense field is a confluent
+ * monolayer; membranes are drawn where the two nearest territories meet, and free cell edges are roughened with
+ * noise. A shared thickness field modulates every stain of the cytoplasm together (taller parts of a cell hold more
+ * of every dye), which gives real images' correlations between channels; out-of-focus light adds each stain's
+ * background everywhere, and a ~100 px field makes the whole site uneven.
  */
 import { CHANNEL_COUNT, SITE_SIZE } from '../../rxrx1/index.js';
+import type { ChannelModel } from './calibration.js';
 import type { Cell } from './cells.js';
 import { TEXTURE_MASK, TEXTURE_SIZE, type Textures } from './textures.js';
 
-/** The stains' look for one site: cell type baseline times siRNA phenotype. */
+/** The stains' look for one site: cell type model with the siRNA phenotype applied. */
 export interface StainLook {
-  /** Channel brightness multipliers w1..w6. */
-  intensity: readonly number[];
-  /** Channel texture contrast multipliers w1..w6. */
-  texture: readonly number[];
+  /** w1..w6 (levels already scaled by the phenotype's intensity, texture by its texture change). */
+  channels: readonly ChannelModel[];
   /** Cell territory size relative to the nucleus. */
   cellScale: number;
   /** Territory aspect ratio over the nucleus aspect ratio. */
   elongation: number;
-  chromatin: number;
+  /** Stress fibres per 1000 px^2 of territory, their spread around the cell axis, their share in w6. */
   fibres: number;
+  fibreSpread: number;
+  fibreShareW6: number;
 }
 
-/** Where a site reads each texture (wrapping): one offset per use, so stains do not share patterns. */
+/** Where a site reads each texture (wrapping): one offset per use, so stains do not share patterns by accident. */
 export interface TextureOffsets {
   chromatin: number;
   rna: number;
   mito: number;
   er: number;
-  waviness: number;
-  fibrePatches: number;
+  thickness: number;
   outline: number;
+  ruffles: number;
+  haze: number;
 }
 
 /** Working buffers of one worker, reused for every site. */
@@ -49,32 +54,17 @@ export interface Canvas {
   /** Squared scaled distance to the owning cell and to the runner-up (1 = territory edge). */
   nearest: Float32Array;
   second: Float32Array;
+  /** The stress fibres of the site (organelles.ts), before they are added to w3 and w6. */
+  fibres: Float32Array;
 }
 
 const PIXELS = SITE_SIZE * SITE_SIZE;
-/** Stress fibre spacing, pixels. */
-const FIBRE_PERIOD = 6;
 /** Membrane half-width, pixels. */
-const MEMBRANE_WIDTH = 1.6;
-/** Fibre cross-section over one period: sharp ridges, scaled to mean 1. */
-const FIBRE_PROFILE = (() => {
-  const profile = new Float32Array(256);
-  for (let i = 0; i < 256; i++) profile[i] = (0.5 + 0.5 * Math.cos((2 * Math.PI * i) / 256)) ** 3;
-  const mean = profile.reduce((s, v) => s + v, 0) / 256;
-  return profile.map((v) => v / mean);
-})();
-
-/**
- * Brightness of individual fibres (u^3 scaled to mean 1: a few bright fibres, many faint), picked by a hash of fibre
- * and cell.
- */
-const FIBRE_WEIGHT = Float32Array.from({ length: 256 }, (_, i) => 4 * ((i + 0.5) / 256) ** 3);
-/** Lookup tables replace Math.exp in the pixel loop: profiles vs the fraction of the way to the cell edge. */
+const MEMBRANE_WIDTH = 1.5;
+/** Contrast of the thickness field shared by the cytoplasmic stains. */
+const THICKNESS = 0.3;
+/** Falloff lookup tables: level vs the fraction of the way from the nucleus to the cell edge. */
 const PROFILE_STEPS = 256;
-const PERINUCLEAR = Float32Array.from({ length: PROFILE_STEPS + 1 }, (_, i) => Math.exp((-2.5 * i) / PROFILE_STEPS));
-const SPREAD = Float32Array.from({ length: PROFILE_STEPS + 1 }, (_, i) => Math.exp((-1.2 * i) / PROFILE_STEPS));
-/** Nuclear envelope profile vs squared distance (pixels^2) from the nucleus edge, in steps of 1/16. */
-const ENVELOPE = Float32Array.from({ length: 256 }, (_, i) => Math.exp(-0.5 * (i / 16)));
 
 export function createCanvas(): Canvas {
   return {
@@ -82,16 +72,17 @@ export function createCanvas(): Canvas {
     owner: new Int32Array(PIXELS),
     nearest: new Float32Array(PIXELS),
     second: new Float32Array(PIXELS),
+    fibres: new Float32Array(PIXELS),
   };
 }
 
 /** Row-major index of texture pixel (x + ox, y + oy), wrapping; an offset packs ox in its low 9 bits, oy above. */
-function textureIndex(x: number, y: number, offset: number): number {
+export function textureIndex(x: number, y: number, offset: number): number {
   return (((y + (offset >>> 9)) & TEXTURE_MASK) * TEXTURE_SIZE) | ((x + offset) & TEXTURE_MASK);
 }
 
 /** Territory semi-axes of a cell. */
-function territoryAxes(cell: Cell, look: StainLook): { a: number; b: number } {
+export function territoryAxes(cell: Cell, look: StainLook): { a: number; b: number } {
   const size = look.cellScale * cell.territory;
   const stretch = Math.sqrt(look.elongation);
   return { a: cell.a * size * stretch, b: (cell.b * size) / stretch };
@@ -136,154 +127,182 @@ function assignTerritories(cells: readonly Cell[], look: StainLook, canvas: Canv
   }
 }
 
-/** Adds a Gaussian spot of peak `amplitude` and radius (sigma) `radius` to one channel. */
-function addSpot(channel: Float32Array, x: number, y: number, radius: number, amplitude: number): void {
-  const reach = 3 * radius;
-  const x0 = Math.max(0, Math.floor(x - reach));
-  const x1 = Math.min(SITE_SIZE - 1, Math.ceil(x + reach));
-  const y0 = Math.max(0, Math.floor(y - reach));
-  const y1 = Math.min(SITE_SIZE - 1, Math.ceil(y + reach));
-  const k = -0.5 / (radius * radius);
-  for (let py = y0; py <= y1; py++) {
-    const dy = py + 0.5 - y;
-    for (let px = x0; px <= x1; px++) {
-      const dx = px + 0.5 - x;
-      channel[py * SITE_SIZE + px] += amplitude * Math.exp(k * (dx * dx + dy * dy));
-    }
-  }
+/** Per-cell values the pixel loop reads through the owner index (struct of arrays). */
+interface CellTable {
+  centreX: Float32Array;
+  centreY: Float32Array;
+  cosA: Float32Array;
+  sinA: Float32Array;
+  cosB: Float32Array;
+  sinB: Float32Array;
+  minor: Float32Array;
+  territoryMinor: Float32Array;
+  reach: Float32Array;
+  /** cos/sin of the two outline harmonics' phases times their amplitudes. */
+  l2c: Float32Array;
+  l2s: Float32Array;
+  l3c: Float32Array;
+  l3s: Float32Array;
+  /** n x 6 stain brightness. */
+  gain: Float32Array;
 }
 
-/** Paints `cells` into `canvas.channels` (overwriting them). */
+function cellTable(cells: readonly Cell[], look: StainLook): CellTable {
+  const n = cells.length;
+  const f = () => new Float32Array(n);
+  const t: CellTable = {
+    centreX: f(),
+    centreY: f(),
+    cosA: f(),
+    sinA: f(),
+    cosB: f(),
+    sinB: f(),
+    minor: f(),
+    territoryMinor: f(),
+    reach: f(),
+    l2c: f(),
+    l2s: f(),
+    l3c: f(),
+    l3s: f(),
+    gain: new Float32Array(n * CHANNEL_COUNT),
+  };
+  cells.forEach((cell, k) => {
+    t.centreX[k] = cell.x;
+    t.centreY[k] = cell.y;
+    t.cosA[k] = cell.cos / cell.a;
+    t.sinA[k] = cell.sin / cell.a;
+    t.cosB[k] = cell.cos / cell.b;
+    t.sinB[k] = cell.sin / cell.b;
+    t.minor[k] = cell.b;
+    t.territoryMinor[k] = territoryAxes(cell, look).b;
+    t.reach[k] = 1 / Math.max(0.5, look.cellScale * cell.territory - 1);
+    t.l2c[k] = cell.lobe2 * Math.cos(cell.phase2);
+    t.l2s[k] = cell.lobe2 * Math.sin(cell.phase2);
+    t.l3c[k] = cell.lobe3 * Math.cos(cell.phase3);
+    t.l3s[k] = cell.lobe3 * Math.sin(cell.phase3);
+    for (let c = 0; c < CHANNEL_COUNT; c++) t.gain[k * CHANNEL_COUNT + c] = cell.gain[c];
+  });
+  return t;
+}
+
+/** exp(-falloff * i / PROFILE_STEPS) for i = 0..PROFILE_STEPS, one table per channel. */
+function falloffTables(channels: readonly ChannelModel[]): Float32Array[] {
+  return channels.map((m) =>
+    Float32Array.from({ length: PROFILE_STEPS + 1 }, (_, i) => Math.exp((-m.falloff * i) / PROFILE_STEPS)),
+  );
+}
+
+/** 1 + k (t - 1), clipped at 0: a mean-1 texture t applied with contrast k. */
+function contrast(t: number, k: number): number {
+  return Math.max(0, 1 + k * (t - 1));
+}
+
+/**
+ * Paints the cells' territories, nuclei and cytoplasm into `canvas.channels` (overwriting them), every stain in one
+ * pass over the pixels. Pixels outside every cell get 0 and owner -1 (the background is added later, with the
+ * fibres and puncta).
+ */
 export function paintCells(
   cells: readonly Cell[],
   look: StainLook,
   textures: Textures,
-  offsets: TextureOffsets,
+  o: TextureOffsets,
   canvas: Canvas,
 ): void {
   assignTerritories(cells, look, canvas);
   const [hoechst, cona, phalloidin, syto, mito, wga] = canvas.channels;
   const { owner, nearest, second } = canvas;
   const { fine, medium, network } = textures;
-  const [i1, i2, i3, i4, i5, i6] = look.intensity;
-  // Texture contrast k per stain: value = mean * max(0, 1 + k * (texture - 1)).
-  const chromatin = look.chromatin * look.texture[0];
-  const reticulum = 0.7 * look.texture[1];
-  const fibreContrast = Math.min(1, 0.8 * look.texture[2]);
-  const granules = 0.5 * look.texture[3];
-  const mitoContrast = 0.9 * look.texture[4];
-  const golgiContrast = 0.6 * look.texture[5];
-  const fibreLevel = look.fibres;
-  // Per-cell values the pixel loop reads through the owner index.
-  const n = cells.length;
-  const centreX = new Float32Array(n);
-  const centreY = new Float32Array(n);
-  const cosA = new Float32Array(n);
-  const sinA = new Float32Array(n);
-  const cosB = new Float32Array(n);
-  const sinB = new Float32Array(n);
-  const minor = new Float32Array(n);
-  const territoryMinor = new Float32Array(n);
-  const cytoplasmReach = new Float32Array(n);
-  const dna = new Float32Array(n);
-  const stain = new Float32Array(n);
-  const mitoLevel = new Float32Array(n);
-  const fibreCos = new Float32Array(n);
-  const fibreSin = new Float32Array(n);
-  const fibrePhase = new Float32Array(n);
-  cells.forEach((cell, k) => {
-    centreX[k] = cell.x;
-    centreY[k] = cell.y;
-    cosA[k] = cell.cos / cell.a;
-    sinA[k] = cell.sin / cell.a;
-    cosB[k] = cell.cos / cell.b;
-    sinB[k] = cell.sin / cell.b;
-    minor[k] = cell.b;
-    territoryMinor[k] = territoryAxes(cell, look).b;
-    cytoplasmReach[k] = 1 / Math.max(0.5, look.cellScale * cell.territory - 1);
-    dna[k] = cell.dna;
-    stain[k] = cell.stain;
-    mitoLevel[k] = cell.mito;
-    fibreCos[k] = cell.fibreCos / FIBRE_PERIOD;
-    fibreSin[k] = cell.fibreSin / FIBRE_PERIOD;
-    fibrePhase[k] = cell.fibrePhase;
-  });
-
+  const [m1, m2, m3, m4, m5, m6] = look.channels;
+  const [f1, f2, f3, f4, f5, f6] = falloffTables(look.channels);
+  const t = cellTable(cells, look);
   for (let y = 0; y < SITE_SIZE; y++) {
     for (let x = 0; x < SITE_SIZE; x++) {
       const i = y * SITE_SIZE + x;
       const k = owner[i];
       const d1 = Math.sqrt(nearest[i]);
       // Free cell edges follow the medium texture, so cells are not perfect ellipses.
-      const ragged = d1 * (0.8 + 0.2 * medium[textureIndex(x, y, offsets.outline)]);
+      const ragged = d1 * (0.8 + 0.2 * medium[textureIndex(x, y, o.outline)]);
       if (k < 0 || ragged >= 1) {
+        owner[i] = -1;
         hoechst[i] = cona[i] = phalloidin[i] = syto[i] = mito[i] = wga[i] = 0;
         continue;
       }
-      const d2 = Math.sqrt(second[i]);
-      const dx = x + 0.5 - centreX[k];
-      const dy = y + 0.5 - centreY[k];
-      const u = dx * cosA[k] + dy * sinA[k];
-      const v = dy * cosB[k] - dx * sinB[k];
-      const tWave = medium[textureIndex(x, y, offsets.waviness)];
-      const dn = Math.sqrt(u * u + v * v) * (0.97 + 0.03 * tWave); // < 1 inside the (slightly lobed) nucleus
-      const b = minor[k];
+      const dx = x + 0.5 - t.centreX[k];
+      const dy = y + 0.5 - t.centreY[k];
+      const u = dx * t.cosA[k] + dy * t.sinA[k];
+      const v = dy * t.cosB[k] - dx * t.sinB[k];
+      const rho = Math.sqrt(u * u + v * v);
+      let dn = rho;
+      if (rho < 1.6 && rho > 1e-6) {
+        // Outline harmonics from the direction's cosine and sine (no atan2): cos 2t, sin 2t, cos 3t, sin 3t.
+        const c = u / rho;
+        const s = v / rho;
+        const c2 = c * c - s * s;
+        const s2 = 2 * c * s;
+        const c3 = c * (4 * c * c - 3);
+        const s3 = s * (3 - 4 * s * s);
+        dn = rho / (1 + t.l2c[k] * c2 - t.l2s[k] * s2 + t.l3c[k] * c3 - t.l3s[k] * s3);
+      }
+      const b = t.minor[k];
       const nucleus = Math.min(1, Math.max(0, 0.5 + (1 - dn) * b)); // anti-aliased edge
-      const edge = Math.min(0.5 * (d2 - d1), 1 - ragged) * territoryMinor[k]; // ~pixels to the cell boundary
+      const dome = nucleus * (1.25 - 0.5 * Math.min(1, dn * dn));
+      const d2 = Math.sqrt(second[i]);
+      const edge = Math.min(0.5 * (d2 - d1), 1 - ragged) * t.territoryMinor[k]; // ~pixels to the cell boundary
       const membrane = Math.max(0, 1 - edge / MEMBRANE_WIDTH);
-      const body = Math.min(1, edge / 2.5);
-      const cytoplasm = (1 - nucleus) * body;
-      const out = (Math.min(1, Math.max(0, (dn - 1) * cytoplasmReach[k])) * PROFILE_STEPS) | 0; // 0 at the nucleus, 256 at the cell edge
-      const perinuclear = PERINUCLEAR[out];
-      const spread = SPREAD[out];
-      const rim = (dn - 1) * b;
-      const envelope = ENVELOPE[Math.min(255, (16 * rim * rim) | 0)];
-      const tChromatin = fine[textureIndex(x, y, offsets.chromatin)];
-      const tRna = fine[textureIndex(x, y, offsets.rna)];
-      const tEr = network[textureIndex(x, y, offsets.er)];
-      const tMito = network[textureIndex(x, y, offsets.mito)] * tRna; // broken filaments and puncta
-      const tPatch = medium[textureIndex(x, y, offsets.fibrePatches)];
-      const s = stain[k];
-
-      hoechst[i] = i1 * dna[k] * nucleus * Math.max(0, 1 + chromatin * (tChromatin - 1));
+      // Neighbours overlap a little at their boundary: the cytoplasm thins there but does not vanish.
+      const cytoplasm = (1 - nucleus) * (0.55 + 0.45 * Math.min(1, edge / 2));
+      const out = (Math.min(1, Math.max(0, (dn - 1) * t.reach[k])) * PROFILE_STEPS) | 0; // 0 at the nucleus, 256 at the edge
+      const thick = contrast(medium[textureIndex(x, y, o.thickness)], THICKNESS);
+      // Chromatin: ~2 px grains on ~6 px domains.
+      const chromatin = 0.5 * (fine[textureIndex(x, y, o.chromatin)] + medium[textureIndex(x, y, o.chromatin)]);
+      const rna = fine[textureIndex(x, y, o.rna)];
+      const g = k * CHANNEL_COUNT;
+      const cyto = cytoplasm * thick;
+      const memb = membrane * thick;
+      hoechst[i] = t.gain[g] * (m1.nucleus * dome * contrast(chromatin, m1.texture) + m1.cytoplasm * cyto * f1[out]);
       cona[i] =
-        i2 * s * (cytoplasm * perinuclear * Math.max(0, 1 + reticulum * (tEr - 1)) + 0.45 * envelope + 0.1 * nucleus);
-      const phase = x * -fibreSin[k] + y * fibreCos[k] + fibrePhase[k] + 0.15 * tWave;
-      const stripe = Math.floor(phase);
-      const fibre =
-        FIBRE_PROFILE[((phase - stripe) * 256) | 0] *
-        FIBRE_WEIGHT[Math.imul(stripe ^ Math.imul(k, 0x9e3779b9), 0x85ebca6b) >>> 24] *
-        tPatch;
-      phalloidin[i] =
-        i3 *
-        s *
-        (fibreLevel * body * (1 - 0.6 * nucleus) * Math.max(0, 1 + fibreContrast * (fibre - 1)) +
-          0.8 * membrane +
-          0.12 * cytoplasm);
+        t.gain[g + 1] *
+        (m2.nucleus * dome +
+          m2.cytoplasm * cyto * f2[out] * contrast(network[textureIndex(x, y, o.er)], m2.texture) +
+          m2.membrane * memb);
+      phalloidin[i] = t.gain[g + 2] * (m3.nucleus * dome + m3.cytoplasm * cyto * f3[out] + m3.membrane * memb);
       syto[i] =
-        i4 *
-        s *
-        (0.5 * nucleus * Math.max(0, 1 + granules * (tRna - 1)) +
-          0.3 * cytoplasm * spread * Math.max(0, 1 + 1.6 * granules * (tRna - 1)));
-      mito[i] = i5 * mitoLevel[k] * cytoplasm * spread * Math.max(0, 1 + mitoContrast * (tMito - 1));
+        t.gain[g + 3] *
+        (m4.nucleus * dome * contrast(chromatin, 0.5 * m4.texture) +
+          m4.cytoplasm * cyto * f4[out] * contrast(rna, m4.texture));
+      mito[i] =
+        t.gain[g + 4] *
+        (m5.nucleus * dome +
+          // Read at twice the network's frequency: mitochondria are finer threads than the ER's sheets.
+          m5.cytoplasm * cyto * f5[out] * contrast(network[textureIndex(2 * x, 2 * y, o.mito)] * rna, m5.texture));
       wga[i] =
-        i6 *
-        s *
-        (0.9 * membrane + 0.15 * cytoplasm * Math.max(0, 1 + 0.5 * golgiContrast * (tWave - 1)) + 0.12 * nucleus);
+        t.gain[g + 5] *
+        (m6.nucleus * dome * contrast(chromatin, 0.5 * m6.texture) +
+          m6.cytoplasm * cyto * f6[out] * contrast(medium[textureIndex(x, y, o.ruffles)], m6.texture) +
+          m6.membrane * memb);
     }
   }
+}
 
-  for (const cell of cells) {
-    const nucleolus = 1.4 * i4 * cell.stain * (1 + 0.5 * (look.texture[3] - 1));
-    for (let j = 0; j < cell.nucleoli.length; j += 3)
-      addSpot(syto, cell.nucleoli[j], cell.nucleoli[j + 1], cell.nucleoli[j + 2], nucleolus);
-    const lobes = medium[textureIndex(Math.floor(cell.golgiX), Math.floor(cell.golgiY), offsets.waviness)];
-    addSpot(
-      wga,
-      cell.golgiX,
-      cell.golgiY,
-      cell.golgiRadius,
-      1.1 * i6 * cell.stain * Math.max(0.2, 1 + golgiContrast * (lobes - 1)),
-    );
-  }
+/**
+ * Adds the stains' backgrounds (everywhere: out-of-focus light) and the field's unevenness, which scales cells and
+ * background alike.
+ */
+export function addBackground(look: StainLook, textures: Textures, offsets: TextureOffsets, canvas: Canvas): void {
+  const { coarse } = textures;
+  canvas.channels.forEach((channel, c) => {
+    const { background, unevenness } = look.channels[c];
+    // Each stain reads its own part of the field.
+    const offset = (offsets.haze + ((c * 97) << 9)) >>> 0;
+    const ox = offset & TEXTURE_MASK;
+    for (let y = 0; y < SITE_SIZE; y++) {
+      const row = ((y + (offset >>> 9)) & TEXTURE_MASK) * TEXTURE_SIZE;
+      const i0 = y * SITE_SIZE;
+      for (let x = 0; x < SITE_SIZE; x++) {
+        const gain = 1 + unevenness * (coarse[row + ((x + ox) & TEXTURE_MASK)] - 1);
+        channel[i0 + x] = (channel[i0 + x] + background) * Math.max(0.05, gain);
+      }
+    }
+  });
 }

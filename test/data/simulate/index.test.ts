@@ -3,13 +3,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { decodeGray8 } from '../src/codec/png.js';
-import { loadRxrx1Structure } from '../src/data/rxrx1Structure.js';
-import { isUsedWell } from '../src/rxrx1/index.js';
-import { simulate, PRESETS, type GroundTruth, type Preset, type SimulateSummary } from '../src/data/simulate/index.js';
-import { tempDir } from './helpers.js';
-import { keptSirnas } from '../src/data/simulate/layout.js';
-import { sirnaTruth } from '../src/data/simulate/phenotype.js';
+import { decodeGray8 } from '../../../src/codec/png.js';
+import { loadRxrx1Structure } from '../../../src/data/rxrx1Structure.js';
+import { isUsedWell } from '../../../src/rxrx1/index.js';
+import {
+  simulate,
+  PRESETS,
+  type GroundTruth,
+  type Preset,
+  type SimulateSummary,
+} from '../../../src/data/simulate/index.js';
+import { tempDir } from '../../helpers.js';
 
 const COLUMNS = 'site_id,well_id,cell_type,dataset,experiment,plate,well,site,well_type,sirna,sirna_id';
 /** Two experiments, a handful of wells: enough to exercise every code path quickly. */
@@ -149,7 +153,7 @@ test('ground truth records the run, the siRNAs, the batch parameters and every s
   const { truth, rows } = tiny;
   assert.equal(truth.seed, 11);
   assert.equal(truth.preset, 'tiny');
-  assert.equal(truth.version, 1);
+  assert.equal(truth.version, 2);
   assert.deepEqual(
     Object.keys(truth.sites),
     rows.map((r) => r.site_id),
@@ -179,9 +183,13 @@ test('batch effect: w1 means follow the real experiments at strength 1 and colla
   const real = Object.fromEntries(loadRxrx1Structure().experiments.map((e) => [e.name, e.pixelMean[0]]));
   const strong = w1MeanByExperiment(tiny);
   for (const [experiment, value] of Object.entries(strong)) {
+    // Unperturbed wells are as bright as the real sample's negative controls, which are brighter than their
+    // experiment's mean by the cell type's calibrated controlBrightness (the mean includes knockdowns).
+    const cellType = tiny.truth.experiments[experiment].cellType;
+    const expected = real[experiment] * tiny.truth.cellTypes[cellType]!.profile.controlBrightness[0];
     assert.ok(
-      Math.abs(value / real[experiment] - 1) < 0.25,
-      `${experiment}: simulated w1 mean ${value.toFixed(2)}, real ${real[experiment]}`,
+      Math.abs(value / expected - 1) < 0.25,
+      `${experiment}: simulated w1 mean ${value.toFixed(2)}, real ${real[experiment]}, expected ${expected.toFixed(2)}`,
     );
   }
   const order = (means: Record<string, number>) => Object.keys(means).sort((a, b) => means[a] - means[b]);
@@ -190,7 +198,8 @@ test('batch effect: w1 means follow the real experiments at strength 1 and colla
     Math.max(...Object.values(means)) / Math.min(...Object.values(means));
   assert.ok(spread(strong) > 8, `strength 1 spread ${spread(strong)}`);
   const none = w1MeanByExperiment(flat);
-  assert.ok(spread(none) < 2, `strength 0 spread ${spread(none)}: ${JSON.stringify(none)}`);
+  // What is left at strength 0 is biology: HEPG2's nuclei cover about half of a site, HUVEC's a fifth (real sample).
+  assert.ok(spread(none) < 2.5, `strength 0 spread ${spread(none)}: ${JSON.stringify(none)}`);
   const gains = Object.values(flat.truth.experiments).map((e) => e.batch.gain);
   assert.ok(
     gains.every((g) => g.every((v, c) => v === gains[0][c])),
@@ -253,18 +262,4 @@ test('bad options are rejected naming the option and what was expected', async (
     /400 treatment wells .* do not fit the 276 non-control wells of HEPG2-01 plate 4/,
   );
   assert.equal(fs.existsSync(path.join(out, 'metadata.csv')), false);
-});
-
-test('an enriched preset keeps the asked fraction of active siRNAs; a plain one keeps a random subset', async () => {
-  const structure = loadRxrx1Structure();
-  const active = (preset: Preset) =>
-    keptSirnas(structure, preset, 1).treatments[0].filter((id) => sirnaTruth(1, id).hasEffect).length;
-  assert.equal(keptSirnas(structure, PRESETS.small, 1).treatments[0].length, 30);
-  assert.ok(active(PRESETS.small) >= 21, `${active(PRESETS.small)} active of 30`);
-  const plain = active({ ...PRESETS.small, minEffectFraction: 0 });
-  assert.ok(plain < 21, `a random 30 of group 0 holds ${plain} active siRNAs (about 40% expected)`);
-  await assert.rejects(
-    simulate({ out: tempDir(), seed: 1, preset: { ...PRESETS.tiny, minEffectFraction: 2 } }),
-    /preset\.minEffectFraction: 2, expected a number in 0\.\.1/,
-  );
 });
