@@ -16,10 +16,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { simulate } from '../src/data/simulate/index.js';
-import { logisticLogProba, standardize, trainLogistic } from '../src/evaluate/index.js';
+import { logisticLogProba, trainLogistic } from '../src/evaluate/index.js';
+import { matrix, standardize, takeRows } from '../src/numerics/index.js';
 import { FeaturizeWorkspace } from '../src/features/index.js';
 import { compositeRgb } from '../src/image/rgb.js';
-import { encodePng } from '../src/image/png.js';
+import { encodePng } from '../src/codec/png.js';
 import { channelHistogram, histogramPercentile } from '../src/image/stats.js';
 import { loadSite } from '../src/image/site.js';
 import { CELL_TYPES, CHANNEL_COUNT, SITE_SIZE } from '../src/rxrx1/index.js';
@@ -119,17 +120,10 @@ function crossValidatedScores(sites: readonly Measured[], names: readonly string
     const test: number[] = [];
     for (let i = 0; i < n; i++) (folds[i] === fold ? test : train).push(i);
     // NaN (a site without objects of some kind) becomes 0 after standardization: the training mean.
-    const Z = standardize(X, n, p, train);
-    const take = (rows: number[]) => {
-      const out = new Float32Array(rows.length * p);
-      rows.forEach((r, k) => {
-        out.set(Z.subarray(r * p, (r + 1) * p), k * p);
-      });
-      return out;
-    };
+    const Z = standardize(matrix(X, n, p), { rows: train });
     const y = Int32Array.from(train, (i) => (sites[i].real ? 1 : 0));
-    const model = trainLogistic(take(train), y, train.length, p, 2, { l2: 1 / train.length, maxIterations: 500 });
-    const logProba = logisticLogProba(model, take(test), test.length);
+    const model = trainLogistic(takeRows(Z, train), y, { classes: 2, l2: 1 / train.length, maxIterations: 500 });
+    const logProba = logisticLogProba(model, takeRows(Z, test)).data;
     test.forEach((i, k) => {
       scores[i] = Math.exp(logProba[k * 2 + 1]);
     });

@@ -27,7 +27,7 @@ import {
 import { GROUND_TRUTH_FILE, type GroundTruth, simulate } from '../../src/data/simulate/index.js';
 import type { Phenotype } from '../../src/data/simulate/phenotype.js';
 import { loadRxrx1Structure } from '../../src/data/rxrx1Structure.js';
-import { median } from '../../src/evaluate/index.js';
+import { median } from '../../src/numerics/index.js';
 import { FeaturizeWorkspace } from '../../src/features/index.js';
 import { loadSite } from '../../src/image/site.js';
 import { CELL_TYPES, type CellType, CHANNEL_COUNT } from '../../src/rxrx1/index.js';

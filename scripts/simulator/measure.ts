@@ -13,7 +13,7 @@ import { sitePaths } from '../../src/data/site.js';
 import { featurizeSite, FeaturizeWorkspace } from '../../src/features/index.js';
 import type { SiteLocation } from '../../src/image/site.js';
 import { histogramPercentile } from '../../src/image/stats.js';
-import { medianMad } from '../../src/correct/stats.js';
+import { medianMad } from '../../src/numerics/index.js';
 import {
   type CellType,
   CHANNEL_COUNT,
@@ -73,8 +73,8 @@ function logSpread(values: Float32Array | Float64Array, scratch: Float64Array): 
       rows.push(i);
     }
   }
-  const { center, scale } = medianMad(logs, Int32Array.from(rows), scratch);
-  return { median: center, spread: scale };
+  const { median, mad } = medianMad(logs, rows, scratch);
+  return { median, spread: mad };
 }
 
 function regionPixels(tensor: Uint8Array, region: Uint8Array, which: number, channelMean: number[]): RegionPixels {
