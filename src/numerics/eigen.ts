@@ -1,10 +1,11 @@
 /**
  * Symmetric eigendecomposition of p x p matrices (Householder tridiagonalisation + QL, the EISPACK tred2/tql2
  * pair: tridiagonal.ts) and the matrix functions built on it: f(S) = V·diag(f(λ))·Vᵀ (one product through the
- * GEMM kernel), S^power for a symmetric positive definite S.
+ * GEMM kernel), S^power for a symmetric positive definite S (±1/2 by Newton–Schulz where it converges).
  */
 import { gemmNT } from './gemm.js';
 import { assertShape, type Matrix64, matrix } from './matrix.js';
+import { newtonSchulzSqrt } from './newtonSchulz.js';
 import { symmetricEigenInPlace } from './tridiagonal.js';
 
 /**
@@ -74,9 +75,16 @@ export function spectralFunction(eigen: SymmetricEigen, f: (value: number) => nu
 
 /**
  * S^power for a symmetric positive definite S (e.g. (C + λI)^(-1/2)); throws, naming `purpose`, if an
- * eigenvalue is not positive, because a fractional power of such a matrix is not real.
+ * eigenvalue is not positive, because a fractional power of such a matrix is not real. Powers ±1/2 are computed
+ * by the Newton–Schulz iteration when it converges (newtonSchulz.ts: products only, several times faster than a
+ * decomposition), the others and the matrices it does not converge on from the eigendecomposition.
  */
 export function spdPower(S: Matrix64, power: number, purpose: string): Matrix64 {
+  assertShape(S, S.rows, S.rows, 'spdPower');
+  if (power === 0.5 || power === -0.5) {
+    const root = newtonSchulzSqrt(S, power);
+    if (root) return root;
+  }
   const eigen = symmetricEigen(S);
   const smallest = eigen.values[eigen.values.length - 1];
   if (!(smallest > 0)) throw new Error(`${purpose}: matrix is not positive definite (smallest eigenvalue ${smallest})`);

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { flipSign, fromRows, matrix, spdPower, spectralFunction, symmetricEigen } from '../../src/numerics/index.js';
+import { newtonSchulzSqrt } from '../../src/numerics/newtonSchulz.js';
 import { assertAllClose, fixture } from './fixture.js';
 
 test('eigenvalues descending, eigenvectors signed as svd_flip, and S^(±1/2) equal numpy', () => {
@@ -94,4 +95,66 @@ test('larger matrices: eigenpairs and orthonormality to rounding, with clusters,
     assert.ok(pair < 1e-12 * scale, `${name}: |S·v - λ·v| = ${pair}`);
     assert.ok(orthogonality < 1e-12, `${name}: |VᵀV - I| = ${orthogonality}`);
   }
+});
+
+/** Q·diag(values)·Qᵀ for a random orthogonal Q (the eigenvectors of a random Gram matrix). */
+function withSpectrum(values: number[], seed: number): Float64Array {
+  const p = values.length;
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648 - 0.5;
+  };
+  const X = Float64Array.from({ length: p * p }, next);
+  const gram = new Float64Array(p * p);
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < p; j++) for (let t = 0; t < p; t++) gram[i * p + j] += X[i * p + t] * X[j * p + t];
+  const Q = symmetricEigen(matrix(gram, p, p)).vectors.data;
+  const S = new Float64Array(p * p);
+  values.forEach((value, e) => {
+    for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) S[i * p + j] += value * Q[e * p + i] * Q[e * p + j];
+  });
+  return S;
+}
+
+test('S^(±1/2) by Newton–Schulz equals the spectral result; it declines ill-conditioned and indefinite matrices', () => {
+  const p = 120;
+  // A TVN-like spectrum: batch covariances of whitened controls plus the 0.5 ridge (condition number ~ 10).
+  const wellConditioned = withSpectrum(
+    Array.from({ length: p }, (_, e) => 0.5 + 4.5 * (e / p) ** 2),
+    11,
+  );
+  const spectral = symmetricEigen(matrix(wellConditioned, p, p));
+  for (const power of [0.5, -0.5] as const) {
+    const expected = spectralFunction(spectral, (v) => v ** power).data;
+    const iterated = newtonSchulzSqrt(matrix(wellConditioned, p, p), power);
+    assert.ok(iterated, `Newton–Schulz converges for power ${power}`);
+    assertAllClose(iterated.data, expected, 1e-12, `Newton–Schulz S^${power}`);
+    assertAllClose(spdPower(matrix(wellConditioned, p, p), power, 'test').data, expected, 1e-12, `spdPower ${power}`);
+  }
+  // Condition number 1e8: too slow to converge, so spdPower decomposes; the result is still S^(-1/2).
+  const illConditioned = withSpectrum(
+    Array.from({ length: p }, (_, e) => 10 ** (-8 * (e / (p - 1)))),
+    13,
+  );
+  assert.equal(newtonSchulzSqrt(matrix(illConditioned, p, p), -0.5), null);
+  const inverseRoot = spdPower(matrix(illConditioned, p, p), -0.5, 'test');
+  const product = new Float64Array(p * p);
+  // S^(-1/2)·S·S^(-1/2) = I, to the accuracy this conditioning allows.
+  const half = new Float64Array(p * p);
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < p; j++)
+      for (let t = 0; t < p; t++) half[i * p + j] += inverseRoot.data[i * p + t] * illConditioned[t * p + j];
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < p; j++)
+      for (let t = 0; t < p; t++) product[i * p + j] += half[i * p + t] * inverseRoot.data[t * p + j];
+  for (let i = 0; i < p; i++)
+    assert.ok(Math.abs(product[i * p + i] - 1) < 1e-6, `diagonal ${i}: ${product[i * p + i]}`);
+  // An indefinite matrix diverges: null, and spdPower reports it from the eigenvalues.
+  const indefinite = withSpectrum(
+    Array.from({ length: p }, (_, e) => (e === p - 1 ? -0.5 : 1 + e / p)),
+    17,
+  );
+  assert.equal(newtonSchulzSqrt(matrix(indefinite, p, p), -0.5), null);
+  assert.throws(() => spdPower(matrix(indefinite, p, p), -0.5, 'tvn'), /tvn: matrix is not positive definite/);
 });
