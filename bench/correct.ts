@@ -1,10 +1,14 @@
 /**
  * Correction benchmark. (a) Standardize, ZCA sphering and TVN on one deterministic matrix (default 200,000 rows
  * x 500 float32 features, 8 experiments, 5% negative controls), timed in phenomap and in the reference tools'
- * numerics in a python3 subprocess on the same matrix (written as raw float32, read with np.fromfile):
+ * numerics (bench/correct_reference.py in a python3 subprocess, on the same matrix written as raw float32):
  * scikit-learn StandardScaler; pycytominer's Spherize computation (centred, SVD); EFAAR's tvn_on_controls with
  * per-batch centring (see src/correct/tvn.ts). Python checks the largest difference between the outputs.
- * Both sides run on one thread (numpy's BLAS pinned to 1). (b) Bounded memory: standardize per plate on
+ * Each method runs `repetitions` times on each side and the fastest wall and CPU times count (the machine may be
+ * shared: CPU seconds of one thread are less disturbed by other processes than wall seconds). First both sides
+ * on one thread (phenomap's GEMM engine and numpy's BLAS pinned to 1), then both on every core. numpy runs with
+ * OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE removed from its environment, so that OpenBLAS picks its kernel for the
+ * processor (which it reports, through threadpoolctl). (b) Bounded memory: standardize per plate on
  * 1,000,000 x 1,000 in a child process, reporting its peak RSS against the input + output size.
  * Writes bench/results/correct.json.
  */
@@ -15,9 +19,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { normalizeProfiles } from '../src/correct/normalize.js';
 import { tvnProfiles } from '../src/correct/tvn.js';
+import { setGemmThreads } from '../src/numerics/index.js';
+import { writeFileAtomic } from '../src/util/files.js';
+import { REPO_ROOT } from './common.js';
 import type { ProfileTable } from '../src/store/profiles.js';
-
-const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface CorrectBenchOptions {
   rows?: number;
@@ -28,6 +33,10 @@ export interface CorrectBenchOptions {
   largeFeatures?: number;
   /** Where the JSON goes (default bench/results/correct.json). */
   outFile?: string;
+  /** Runs of each method on each side; the fastest counts (default 3). */
+  repetitions?: number;
+  /** Thread counts to compare at (default 1 and every core). */
+  threads?: number[];
 }
 
 /** xorshift32 uniforms in [0, 1): fast, deterministic, no per-value allocation. */
@@ -92,54 +101,6 @@ function seconds(start: number): number {
   return Math.round((performance.now() - start) / 10) / 100;
 }
 
-const PYTHON_SCRIPT = `
-import json, sys, time
-import numpy as np, scipy, sklearn
-from scipy.linalg import fractional_matrix_power
-from sklearn.decomposition import PCA
-from sklearn.preprocessing import StandardScaler
-a = json.loads(sys.stdin.read())
-n, p, d = a['rows'], a['features'], a['dir']
-X = np.fromfile(f'{d}/x.f32', dtype=np.float32).reshape(p, n).T
-experiment = np.fromfile(f'{d}/experiment.i32', dtype=np.int32)
-ctrl = np.fromfile(f'{d}/controls.u8', dtype=np.uint8).astype(bool)
-
-def standardize():
-    return StandardScaler().fit_transform(X)
-
-def zca():  # pycytominer Spherize(method='ZCA', epsilon=1e-6, center=True) on centred data, thin SVD
-    Xc = X.astype(np.float64)
-    Xc -= Xc.mean(axis=0)
-    _, s, vt = np.linalg.svd(Xc, full_matrices=False)
-    W = (vt / (s + 1e-6)[:, None]).T * np.sqrt(n - 1) @ vt
-    return Xc @ W
-
-def tvn():  # EFAAR tvn_on_controls + centring on each batch's controls (src/correct/tvn.ts)
-    E = StandardScaler().fit(X[ctrl]).transform(X).astype(np.float64)
-    pca = PCA().fit(E[ctrl])
-    E = pca.transform(E)
-    signs = np.array([1.0 if row[np.argmax(np.abs(row))] >= 0 else -1.0 for row in pca.components_])
-    E *= signs
-    E = StandardScaler().fit(E[ctrl]).transform(E)
-    for b in np.unique(experiment):
-        rows = experiment == b
-        bc = rows & ctrl
-        cov = np.cov(E[bc], rowvar=False, ddof=1) + 0.5 * np.eye(E.shape[1])
-        E[rows] = (E[rows] - E[bc].mean(axis=0)) @ np.real(fractional_matrix_power(cov, -0.5))
-    return E
-
-out = {'python': sys.version.split()[0], 'numpy': np.__version__, 'scipy': scipy.__version__, 'sklearn': sklearn.__version__, 'methods': {}}
-for name, fn in [('standardize', standardize), ('zca', zca), ('tvn', tvn)]:
-    start = time.perf_counter()
-    ref = fn()
-    elapsed = time.perf_counter() - start
-    ours = np.fromfile(f'{d}/{name}.f32', dtype=np.float32).reshape(-1, n).T
-    diff = np.abs(ours.astype(np.float64) - ref)
-    out['methods'][name] = {'seconds': round(elapsed, 2), 'maxAbsDiff': float(diff.max()), 'maxAbsValue': float(np.abs(ref).max()), 'meanAbsDiff': float(diff.mean())}
-    del ref, ours, diff
-print(json.dumps(out))
-`;
-
 /**
  * A large table cheaply: one vector of uniform noise, read at a different rotation for each feature, with
  * per-plate shifts and scales (32 plates). Enough structure for standardize, ~10x faster to make than
@@ -203,12 +164,136 @@ function largeStandardize(rows: number, p: number): Record<string, unknown> {
   };
 }
 
+const METHODS = ['standardize', 'zca', 'tvn'] as const;
+type Method = (typeof METHODS)[number];
+
+interface Timing {
+  seconds: number;
+  cpuSeconds: number;
+  allSeconds: number[];
+}
+
+/** The fastest of `repetitions` runs, in wall and in process CPU seconds; `keep` receives the last output. */
+function timeRuns(repetitions: number, run: () => ProfileTable, keep: (out: ProfileTable) => void): Timing {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  let out: ProfileTable | null = null;
+  for (let r = 0; r < repetitions; r++) {
+    out = null;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    out = run();
+    walls.push(seconds(start));
+    const used = process.cpuUsage(cpu);
+    cpus.push(Math.round((used.user + used.system) / 1e4) / 100);
+  }
+  keep(out!);
+  return { seconds: Math.min(...walls), cpuSeconds: Math.min(...cpus), allSeconds: walls };
+}
+
+type Reference = { methods: Record<string, Timing & { maxAbsDiff?: number }> } & Record<string, unknown>;
+
+/** The reference side at `threads` threads; compares outputs when `compare` (once is enough). */
+function runReference(dir: string, rows: number, p: number, threads: number, repetitions: number, compare: boolean) {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Set on some machines for old OpenBLAS builds; a current numpy runs slower with them (/work/.library/env).
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  for (const name of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) env[name] = String(threads);
+  const python = spawnSync('/usr/bin/python3', [path.join(REPO_ROOT, 'bench', 'correct_reference.py')], {
+    input: JSON.stringify({ rows, features: p, dir, repetitions, compare, methods: METHODS }),
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    env,
+  });
+  if (python.status === 0) return JSON.parse(python.stdout) as Reference;
+  return {
+    unavailable:
+      (python.error?.message ?? python.stderr.trim().split('\n').slice(-3).join(' ')) || `exit ${python.status}`,
+  };
+}
+
+function writeInputs(dir: string, table: ProfileTable): void {
+  writeColumns(path.join(dir, 'x.f32'), table.columns);
+  const experimentIds = Int32Array.from(table.metadata.Metadata_experiment, (e) => Number(String(e).slice(-2)));
+  fs.writeFileSync(path.join(dir, 'experiment.i32'), new Uint8Array(experimentIds.buffer));
+  fs.writeFileSync(
+    path.join(dir, 'controls.u8'),
+    Uint8Array.from(table.metadata.Metadata_well_type, (w) => (w === 'negative_control' ? 1 : 0)),
+  );
+}
+
+/** Both sides at one thread count: phenomap in this process, then the reference. */
+function compareAt(
+  table: ProfileTable,
+  dir: string,
+  threads: number,
+  repetitions: number,
+  compare: boolean,
+): Record<string, unknown> {
+  const runs: Record<Method, () => ProfileTable> = {
+    standardize: () => normalizeProfiles(table, { method: 'standardize', fitOn: 'all', by: 'all' }),
+    zca: () => normalizeProfiles(table, { method: 'spherize', spherize: 'ZCA', fitOn: 'all', by: 'all' }),
+    tvn: () => tvnProfiles(table, { batch: 'experiment', controls: 'negative' }),
+  };
+  setGemmThreads(threads);
+  const ours: Record<string, Timing & { outputFeatures: number }> = {};
+  try {
+    for (const name of METHODS) {
+      let outputFeatures = 0;
+      const timing = timeRuns(repetitions, runs[name], (out) => {
+        outputFeatures = out.features.length;
+        if (compare) writeColumns(path.join(dir, `${name}.f32`), out.columns);
+      });
+      ours[name] = { ...timing, outputFeatures };
+    }
+  } finally {
+    setGemmThreads(1);
+  }
+  const reference = runReference(dir, table.rows, table.features.length, threads, repetitions, compare);
+  const ratio = (a: number, b: number | undefined) => (b ? Math.round((a / b) * 100) / 100 : null);
+  const comparison = Object.fromEntries(
+    METHODS.map((name) => {
+      const theirs = 'methods' in reference ? reference.methods[name] : undefined;
+      return [
+        name,
+        {
+          phenomapSeconds: ours[name].seconds,
+          referenceSeconds: theirs?.seconds ?? null,
+          ratio: ratio(ours[name].seconds, theirs?.seconds),
+          phenomapCpuSeconds: ours[name].cpuSeconds,
+          referenceCpuSeconds: theirs?.cpuSeconds ?? null,
+          cpuRatio: ratio(ours[name].cpuSeconds, theirs?.cpuSeconds),
+          phenomapAllSeconds: ours[name].allSeconds,
+          referenceAllSeconds: theirs?.allSeconds ?? null,
+          ...(compare ? { maxAbsDiff: theirs?.maxAbsDiff ?? null } : {}),
+          outputFeatures: ours[name].outputFeatures,
+        },
+      ];
+    }),
+  );
+  return { threads, comparison, reference };
+}
+
+function boundedMemory(largeRows: number, largeFeatures: number): Record<string, unknown> | null {
+  if (largeRows <= 0) return null;
+  const child = spawnSync(
+    process.execPath,
+    [fileURLToPath(import.meta.url), '--large', String(largeRows), String(largeFeatures)],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
+  return child.status === 0
+    ? (JSON.parse(child.stdout) as Record<string, unknown>)
+    : { failed: child.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${child.status}` };
+}
+
 export async function benchCorrect(options: CorrectBenchOptions = {}): Promise<Record<string, unknown>> {
   const rows = options.rows ?? 200_000;
   const p = options.features ?? 500;
   const experiments = options.experiments ?? 8;
-  const largeRows = options.largeRows ?? 1_000_000;
-  const largeFeatures = options.largeFeatures ?? 1_000;
+  const repetitions = options.repetitions ?? 3;
+  const cores = os.availableParallelism();
+  const threads = options.threads ?? (cores > 1 ? [1, cores] : [1]);
   const outFile = options.outFile ?? path.join(REPO_ROOT, 'bench', 'results', 'correct.json');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'phenomap-bench-correct-'));
   // The machine is shared: the 1-minute load average before and after says how contended the timings were.
@@ -217,93 +302,31 @@ export async function benchCorrect(options: CorrectBenchOptions = {}): Promise<R
     const generated = performance.now();
     const table = syntheticTable(rows, p, experiments);
     const generateSeconds = seconds(generated);
-    writeColumns(path.join(dir, 'x.f32'), table.columns);
-    const experimentIds = Int32Array.from(table.metadata.Metadata_experiment, (e) => Number(String(e).slice(-2)));
-    fs.writeFileSync(path.join(dir, 'experiment.i32'), new Uint8Array(experimentIds.buffer));
-    fs.writeFileSync(
-      path.join(dir, 'controls.u8'),
-      Uint8Array.from(table.metadata.Metadata_well_type, (w) => (w === 'negative_control' ? 1 : 0)),
-    );
-
-    const ours: Record<string, { seconds: number; outputFeatures: number }> = {};
-    const methods: [string, () => ProfileTable][] = [
-      ['standardize', () => normalizeProfiles(table, { method: 'standardize', fitOn: 'all', by: 'all' })],
-      ['zca', () => normalizeProfiles(table, { method: 'spherize', spherize: 'ZCA', fitOn: 'all', by: 'all' })],
-      ['tvn', () => tvnProfiles(table, { batch: 'experiment', controls: 'negative' })],
-    ];
-    for (const [name, run] of methods) {
-      const start = performance.now();
-      const out = run();
-      ours[name] = { seconds: seconds(start), outputFeatures: out.features.length };
-      writeColumns(path.join(dir, `${name}.f32`), out.columns);
-    }
-
-    const python = spawnSync('/usr/bin/python3', ['-c', PYTHON_SCRIPT], {
-      input: JSON.stringify({ rows, features: p, dir }),
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-    });
-    const reference =
-      python.status === 0
-        ? (JSON.parse(python.stdout) as { methods: Record<string, { seconds: number; maxAbsDiff: number }> } & Record<
-            string,
-            unknown
-          >)
-        : {
-            unavailable:
-              (python.error?.message ?? python.stderr.trim().split('\n').slice(-3).join(' ')) ||
-              `exit ${python.status}`,
-          };
-    const comparison = Object.fromEntries(
-      Object.entries(ours).map(([name, mine]) => {
-        const theirs = 'methods' in reference ? reference.methods[name] : undefined;
-        return [
-          name,
-          {
-            phenomapSeconds: mine.seconds,
-            referenceSeconds: theirs?.seconds ?? null,
-            ratio: theirs ? Math.round((mine.seconds / theirs.seconds) * 100) / 100 : null,
-            maxAbsDiff: theirs?.maxAbsDiff ?? null,
-            outputFeatures: mine.outputFeatures,
-          },
-        ];
-      }),
-    );
-
-    let large: Record<string, unknown> | null = null;
-    if (largeRows > 0) {
-      const child = spawnSync(
-        process.execPath,
-        [fileURLToPath(import.meta.url), '--large', String(largeRows), String(largeFeatures)],
-        { encoding: 'utf8', maxBuffer: 1 << 20 },
-      );
-      large =
-        child.status === 0
-          ? (JSON.parse(child.stdout) as Record<string, unknown>)
-          : { failed: child.stderr.trim().split('\n').slice(-3).join(' ') || `exit ${child.status}` };
-    }
-
+    writeInputs(dir, table);
+    const runs = threads.map((count, i) => compareAt(table, dir, count, repetitions, i === 0));
+    const large = boundedMemory(options.largeRows ?? 1_000_000, options.largeFeatures ?? 1_000);
     const results = {
       benchmark:
         'correction: standardize, ZCA sphering, TVN vs scikit-learn / pycytominer / EFAAR numerics on the same float32 matrix',
       date: new Date().toISOString(),
       machine: {
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
-        cores: os.availableParallelism(),
+        cores,
         node: process.version,
         memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 100) / 100,
         loadAverage1m: { before: Math.round(loadBefore * 100) / 100, after: Math.round(os.loadavg()[0] * 100) / 100 },
       },
       matrix: { rows, features: p, experiments, negativeControls: rows / 20, generateSeconds },
-      note: 'wall seconds per method, one thread each side (numpy BLAS pinned to 1 thread), file I/O excluded; ratio = phenomap / reference; maxAbsDiff over all outputs (float32 phenomap vs float64 reference)',
-      comparison,
-      reference,
+      note:
+        `fastest of ${repetitions} runs per method and side, file I/O excluded; runs[0]: one thread each side ` +
+        "(phenomap's GEMM engine and numpy's BLAS pinned to 1), later runs: that many threads each; ratio = " +
+        'phenomap / reference wall seconds, cpuRatio the same in process CPU seconds; maxAbsDiff over all outputs ' +
+        '(float32 phenomap vs float64 reference)',
+      runs,
       boundedMemory: large,
     };
     fs.mkdirSync(path.dirname(outFile), { recursive: true });
-    fs.writeFileSync(`${outFile}.tmp`, `${JSON.stringify(results, null, 2)}\n`);
-    fs.renameSync(`${outFile}.tmp`, outFile);
+    writeFileAtomic(outFile, `${JSON.stringify(results, null, 2)}\n`);
     return results;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
