@@ -4,6 +4,7 @@
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { embedDataset, readTrainConfig, trainModel, type Device, type TrainConfigInput } from '../embed/index.js';
+import { printMetadataProblems } from './problems.js';
 import { withProgress } from './progress.js';
 
 function positiveInteger(name: string) {
@@ -185,6 +186,7 @@ function registerEmbed(program: Command): void {
             readout: opts.readout,
             onProgress: (e) => bar(e.sitesDone, e.sites),
             onSiteError: (site, error) => process.stderr.write(`skipping site ${site.siteId}: ${error.message}\n`),
+            onMetadataProblems: (problems) => printMetadataProblems(problems, 'embed.json'),
           }),
         );
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

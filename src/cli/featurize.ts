@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { featurizeDataset } from '../jobs/featurize.js';
 import { list, positiveInteger } from './options.js';
+import { printMetadataProblems } from './problems.js';
 import { withProgress } from './progress.js';
 
 export function registerFeaturizeCommands(program: Command): void {
@@ -29,6 +30,7 @@ export function registerFeaturizeCommands(program: Command): void {
             threads: options.threads,
             filter: { experiment: options.experiment, plate: options.plate },
             onProgress,
+            onMetadataProblems: (problems) => printMetadataProblems(problems, 'problems.json'),
           }),
         );
         const skipped = summary.plates.filter((plate) => plate.skipped).length;
@@ -36,7 +38,9 @@ export function registerFeaturizeCommands(program: Command): void {
           `featurized ${summary.featurized} of ${summary.sites} sites (${summary.features} features) in ` +
             `${summary.seconds} s -> ${summary.out}` +
             (skipped > 0 ? `; ${skipped} plate(s) already complete, skipped` : '') +
-            (summary.problems > 0 ? `; ${summary.problems} site(s) with problems, see problems.json` : ''),
+            (summary.metadataProblems > 0 ? `; ${summary.metadataProblems} metadata row(s) left out` : '') +
+            (summary.problems > 0 ? `; ${summary.problems} site(s) with problems` : '') +
+            (summary.metadataProblems + summary.problems > 0 ? ', see problems.json' : ''),
         );
       },
     );

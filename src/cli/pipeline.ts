@@ -4,6 +4,7 @@ import { CORRECTION_METHODS, type CorrectionMethod } from '../evaluate/index.js'
 import { FIT_ON, type FitOn } from '../correct/index.js';
 import { PIPELINE_DEFAULTS, runPipeline } from '../jobs/pipeline.js';
 import { listOf, positiveInteger } from './options.js';
+import { printMetadataProblems } from './problems.js';
 import { withProgress } from './progress.js';
 
 export function registerPipelineCommands(program: Command): void {
@@ -28,6 +29,11 @@ export function registerPipelineCommands(program: Command): void {
     )
     .option('--threads <n>', 'worker threads', positiveInteger('threads'))
     .option('--no-umap', 'skip UMAP plots')
+    .option(
+      '--ground-truth <file>',
+      "score against this ground truth (default: DIR/ground_truth.json when it is the simulator's; another one " +
+        'is skipped with a warning)',
+    )
     .action(
       async (
         dir: string,
@@ -38,6 +44,7 @@ export function registerPipelineCommands(program: Command): void {
           controls: FitOn;
           threads?: number;
           umap: boolean;
+          groundTruth?: string;
         },
       ) => {
         const summary = await withProgress('featurize', 'sites', (onProgress) =>
@@ -45,6 +52,8 @@ export function registerPipelineCommands(program: Command): void {
             ...options,
             onProgress,
             onStep: (step, detail) => process.stderr.write(`[${step}] ${detail}\n`),
+            onMetadataProblems: (problems) => printMetadataProblems(problems, 'profiles/problems.json'),
+            onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
           }),
         );
         console.log(`run: ${summary.run}\nreport: ${summary.report}\nmetrics: ${summary.metrics}`);

@@ -20,39 +20,77 @@ export interface PngHeader {
   interlace: number;
 }
 
-export class PngError extends Error {}
+export class PngError extends Error {
+  override name = 'PngError';
+}
 
-function readChunks(png: Uint8Array): { header: PngHeader; idat: Uint8Array[] } {
-  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+/** Throws unless `buf` starts with the PNG signature and holds at least the signature and an IHDR. */
+function checkSignature(buf: Buffer): void {
   if (buf.length < 33 || !buf.subarray(0, 8).equals(SIGNATURE)) throw new PngError('not a PNG file (bad signature)');
+}
+
+/**
+ * Walks the chunks from the signature to IEND, checking from the chunk lengths alone that each fits in the file, and
+ * calls `visit` with each chunk's type, data and offset. Throws PngError for a truncated file (a chunk running past
+ * the end, or no IEND) or one without IHDR first or without IDAT.
+ */
+function walkChunks(buf: Buffer, visit: (type: string, data: Buffer, offset: number) => void): void {
+  checkSignature(buf);
   let offset = 8;
-  let header: PngHeader | null = null;
-  const idat: Uint8Array[] = [];
+  let sawData = false;
   while (offset + 8 <= buf.length) {
     const length = buf.readUInt32BE(offset);
     const type = buf.toString('latin1', offset + 4, offset + 8);
     const dataEnd = offset + 8 + length;
-    if (dataEnd + 4 > buf.length) throw new PngError(`truncated PNG: chunk ${type} runs past the end of the file`);
-    const data = buf.subarray(offset + 8, dataEnd);
-    if (type === 'IHDR') {
-      header = parseHeader(buf, offset);
-    } else if (type === 'IDAT') {
-      idat.push(data);
-    } else if (type === 'IEND') {
-      break;
+    if (dataEnd + 4 > buf.length)
+      throw new PngError(
+        `truncated PNG: chunk ${JSON.stringify(type)} at byte ${offset} holds ${length} bytes, past the end of the ` +
+          `file (${buf.length} bytes)`,
+      );
+    if (offset === 8 && type !== 'IHDR') throw new PngError('corrupt PNG: the first chunk is not a 13-byte IHDR');
+    if (type === 'IEND') {
+      if (!sawData) throw new PngError('corrupt PNG: no IDAT chunk');
+      return;
     }
+    sawData ||= type === 'IDAT';
+    visit(type, buf.subarray(offset + 8, dataEnd), offset);
     offset = dataEnd + 4;
   }
-  if (!header) throw new PngError('corrupt PNG: no IHDR chunk');
-  if (idat.length === 0) throw new PngError('corrupt PNG: no IDAT chunk');
-  return { header, idat };
+  throw new PngError(
+    sawData
+      ? `truncated PNG: the file ends after ${buf.length} bytes without an IEND chunk`
+      : 'corrupt PNG: no IDAT chunk',
+  );
+}
+
+function readChunks(png: Uint8Array): { header: PngHeader; idat: Uint8Array[] } {
+  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  let header: PngHeader | null = null;
+  const idat: Uint8Array[] = [];
+  walkChunks(buf, (type, data, offset) => {
+    if (type === 'IHDR') header = parseHeader(buf, offset);
+    else if (type === 'IDAT') idat.push(data);
+  });
+  return { header: header!, idat };
 }
 
 /** Reads only the IHDR of a PNG (the first chunk): no inflate, no walk over the image data. */
 export function readPngHeader(png: Uint8Array): PngHeader {
   const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
-  if (buf.length < 33 || !buf.subarray(0, 8).equals(SIGNATURE)) throw new PngError('not a PNG file (bad signature)');
+  checkSignature(buf);
   return parseHeader(buf, 8);
+}
+
+/**
+ * The IHDR of a PNG, after checking the file's structure without inflating anything: every chunk's length fits in
+ * the file, IDAT is there and IEND ends it. Catches truncated files (what `check --decode header` needs); corrupt
+ * compressed data still needs a full decode.
+ */
+export function readPngStructure(png: Uint8Array): PngHeader {
+  const buf = Buffer.from(png.buffer, png.byteOffset, png.byteLength);
+  const header = readPngHeader(buf);
+  walkChunks(buf, () => undefined);
+  return header;
 }
 
 function parseHeader(buf: Buffer, offset: number): PngHeader {

@@ -14,7 +14,9 @@ export const PROBLEM_KINDS = [
   'bad_format',
   'undecodable',
   'bad_field',
+  'bad_row',
   'duplicate_id',
+  'conflicting_id',
 ] as const;
 export type ProblemKind = (typeof PROBLEM_KINDS)[number];
 

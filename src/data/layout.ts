@@ -20,7 +20,9 @@ export interface DatasetLayout {
 export const KAGGLE_FILES = ['train.csv', 'test.csv', 'train_controls.csv', 'test_controls.csv'] as const;
 
 /** Raised when a folder is not a readable dataset at all (check exits 2 on it). */
-export class DatasetError extends Error {}
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+}
 
 function isFile(file: string): boolean {
   return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;

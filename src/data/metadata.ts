@@ -31,7 +31,13 @@ export const OFFICIAL_COLUMNS = [
 ] as const;
 const KAGGLE_REQUIRED = ['id_code', 'experiment', 'plate', 'well'] as const;
 
-export type MetadataProblemKind = 'bad_field' | 'duplicate_id';
+/**
+ * `bad_field`: a field that is not what RxRx1 allows; `bad_row`: a row that is not a record of the header's columns
+ * (too few or too many fields, broken quoting); `duplicate_id`: a second row for an id with the same fields;
+ * `conflicting_id`: a second row for an id that disagrees with the first (a different siRNA, well type...).
+ */
+export const METADATA_PROBLEM_KINDS = ['bad_field', 'bad_row', 'duplicate_id', 'conflicting_id'] as const;
+export type MetadataProblemKind = (typeof METADATA_PROBLEM_KINDS)[number];
 
 /** One bad metadata row; `line` is the 1-based line in the file (the header is line 1). */
 export interface MetadataProblem {
@@ -39,29 +45,87 @@ export interface MetadataProblem {
   file: string;
   line: number;
   field: string;
+  /** What is wrong and what was expected. */
   message: string;
 }
 
+/**
+ * The sites of a dataset's metadata and every row left out of them: each row that is not in `sites` has at least one
+ * problem (file, line, field, why).
+ */
 export interface MetadataResult {
   sites: SiteRecord[];
   problems: MetadataProblem[];
+  /** Data rows read (header excluded), good and bad. */
+  rows: number;
 }
 
 type Row = Record<string, string>;
 
-function readCsv(file: string, required: readonly string[]): Row[] {
-  let rows: Row[];
+interface CsvRows {
+  rows: { row: Row; line: number }[];
+  problems: MetadataProblem[];
+}
+
+/** Parser errors csv-parse reports per record (quoting); each costs its record, not the file. */
+function skippedRecord(file: string, error: { message: string; lines?: number } | undefined): MetadataProblem {
+  return {
+    kind: 'bad_row',
+    file,
+    line: error?.lines ?? 0,
+    field: '(row)',
+    message: `not a CSV record (${error?.message ?? 'unreadable'})`,
+  };
+}
+
+/**
+ * Reads a metadata CSV: the header (fields may be quoted) must hold the `required` columns, else the file is not
+ * readable (DatasetError); each later record is a row, or a `bad_row` problem when it is not one (its field count
+ * differs from the header's, or its quoting is broken).
+ */
+function readCsv(file: string, required: readonly string[]): CsvRows {
+  const problems: MetadataProblem[] = [];
+  let records: { record: string[]; info: { lines: number } }[];
   try {
-    rows = parse(fs.readFileSync(file), { columns: true, skip_empty_lines: true, trim: true }) as Row[];
+    records = parse(fs.readFileSync(file), {
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      skip_records_with_error: true,
+      on_skip: (error) => {
+        const problem = skippedRecord(file, error);
+        // csv-parse may report one broken record twice.
+        if (problems.at(-1)?.line !== problem.line) problems.push(problem);
+        return undefined;
+      },
+      trim: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (error) {
     throw new DatasetError(`${file}: cannot be read as CSV (${(error as Error).message})`);
   }
-  const header = rows.length > 0 ? Object.keys(rows[0]) : [];
+  if (records.length === 0) return { rows: [], problems };
+  const [{ record: header, info }, ...body] = records;
+  if (info.lines !== 1 || problems.some((problem) => problem.line <= info.lines))
+    throw new DatasetError(`${file}: line 1 is not a CSV header (expected ${required.join(',')})`);
   const missing = required.filter((column) => !header.includes(column));
-  if (rows.length > 0 && missing.length > 0) {
+  if (missing.length > 0)
     throw new DatasetError(`${file}: missing column(s) ${missing.join(', ')} (expected ${required.join(',')})`);
+  const rows: CsvRows['rows'] = [];
+  for (const { record, info } of body) {
+    if (record.length !== header.length) {
+      problems.push({
+        kind: 'bad_row',
+        file,
+        line: info.lines,
+        field: '(row)',
+        message: `${record.length} field(s), expected ${header.length} (${header.join(',')})`,
+      });
+      continue;
+    }
+    rows.push({ row: Object.fromEntries(header.map((column, j) => [column, record[j]])), line: info.lines });
   }
-  return rows;
+  return { rows, problems: problems.sort((a, b) => a.line - b.line) };
 }
 
 /** Validates row fields one by one, collecting every problem of the row instead of stopping at the first. */
@@ -133,10 +197,16 @@ function datasetOfKaggleFile(file: string): Dataset {
   return path.basename(file).startsWith('test') ? 'test' : 'train';
 }
 
+/** Where each site id was first read, and its record, to tell a repeated row from a conflicting one. */
+type Seen = Map<string, { at: string; record: SiteRecord }>;
+
 /** Reads the sites of an official metadata.csv. */
-function readOfficial(file: string, seen: Map<string, string>, result: MetadataResult): void {
-  readCsv(file, OFFICIAL_COLUMNS).forEach((row, index) => {
-    const check = new RowChecker(file, index + 2, row);
+function readOfficial(file: string, seen: Seen, result: MetadataResult): void {
+  const { rows, problems } = readCsv(file, OFFICIAL_COLUMNS);
+  result.rows += rows.length + problems.length;
+  result.problems.push(...problems);
+  for (const { row, line } of rows) {
+    const check = new RowChecker(file, line, row);
     const experiment = check.experiment('experiment');
     const plate = check.integer('plate', 1, PLATES_PER_EXPERIMENT);
     const well = check.well('well');
@@ -159,7 +229,7 @@ function readOfficial(file: string, seen: Map<string, string>, result: MetadataR
       dataset === null ||
       wellType === null
     )
-      return;
+      continue;
     const record: SiteRecord = {
       siteId: row.site_id,
       wellId: row.well_id,
@@ -173,16 +243,19 @@ function readOfficial(file: string, seen: Map<string, string>, result: MetadataR
       sirna: row.sirna === '' ? null : row.sirna,
       sirnaId,
     };
-    addUnique(record, file, index + 2, 'site_id', seen, result);
-  });
+    addUnique(record, { file, line, field: 'site_id', id: record.siteId }, seen, result);
+  }
 }
 
 /** Reads one Kaggle CSV: one row per well, expanded to its two sites. */
-function readKaggle(file: string, seen: Map<string, string>, result: MetadataResult): void {
+function readKaggle(file: string, seen: Seen, result: MetadataResult): void {
   const dataset = datasetOfKaggleFile(file);
   const controls = path.basename(file).includes('controls');
-  readCsv(file, controls ? [...KAGGLE_REQUIRED, 'sirna', 'well_type'] : KAGGLE_REQUIRED).forEach((row, index) => {
-    const check = new RowChecker(file, index + 2, row);
+  const { rows, problems } = readCsv(file, controls ? [...KAGGLE_REQUIRED, 'sirna', 'well_type'] : KAGGLE_REQUIRED);
+  result.rows += rows.length + problems.length;
+  result.problems.push(...problems);
+  for (const { row, line } of rows) {
+    const check = new RowChecker(file, line, row);
     const experiment = check.experiment('experiment');
     const plate = check.integer('plate', 1, PLATES_PER_EXPERIMENT);
     const well = check.well('well');
@@ -194,7 +267,7 @@ function readKaggle(file: string, seen: Map<string, string>, result: MetadataRes
       check.equals('id_code', wellId(experiment, plate, well));
     result.problems.push(...check.problems);
     if (check.problems.length > 0 || experiment === null || plate === null || well === null || wellType === null)
-      return;
+      continue;
     for (let site = 1; site <= SITES_PER_WELL; site++) {
       const record: SiteRecord = {
         siteId: siteId(experiment, plate, well, site),
@@ -209,45 +282,97 @@ function readKaggle(file: string, seen: Map<string, string>, result: MetadataRes
         sirna: null,
         sirnaId,
       };
-      addUnique(record, file, index + 2, 'id_code', seen, result);
+      // One problem per row: a well's second site repeats what its first found.
+      if (!addUnique(record, { file, line, field: 'id_code', id: record.wellId }, seen, result)) break;
     }
-  });
+  }
+}
+
+const COMPARED_FIELDS = ['dataset', 'wellType', 'sirna', 'sirnaId'] as const satisfies readonly (keyof SiteRecord)[];
+
+/** The fields in which two records of one site id differ, as `field "a" vs "b"`. */
+function differences(first: SiteRecord, again: SiteRecord): string[] {
+  return COMPARED_FIELDS.filter((field) => first[field] !== again[field]).map(
+    (field) => `${field} ${JSON.stringify(first[field])} vs ${JSON.stringify(again[field])}`,
+  );
 }
 
 function addUnique(
   record: SiteRecord,
-  file: string,
-  line: number,
-  field: string,
-  seen: Map<string, string>,
+  where: { file: string; line: number; field: string; id: string },
+  seen: Seen,
   result: MetadataResult,
-): void {
+): boolean {
   const first = seen.get(record.siteId);
-  if (first !== undefined) {
-    const id = field === 'id_code' ? record.wellId : record.siteId;
-    result.problems.push({
-      kind: 'duplicate_id',
-      file,
-      line,
-      field,
-      message: `${field}="${id}": duplicate id (first at ${first})`,
-    });
-    return;
+  if (first === undefined) {
+    seen.set(record.siteId, { at: `${where.file}:${where.line}`, record });
+    result.sites.push(record);
+    return true;
   }
-  seen.set(record.siteId, `${file}:${line}`);
-  result.sites.push(record);
+  const differ = differences(first.record, record);
+  result.problems.push({
+    kind: differ.length > 0 ? 'conflicting_id' : 'duplicate_id',
+    file: where.file,
+    line: where.line,
+    field: where.field,
+    message:
+      differ.length > 0
+        ? `${where.field}="${where.id}": conflicts with the row at ${first.at} (${differ.join(', ')})`
+        : `${where.field}="${where.id}": duplicate id (first at ${first.at})`,
+  });
+  return false;
 }
 
 /**
- * Reads a dataset's metadata into one site table, whatever the layout. Bad rows are reported in
- * `problems` (naming file, line and field) and left out; the good rows are all returned.
+ * Reads a dataset's metadata into one site table, whatever the layout. Bad rows are reported in `problems` (naming
+ * file, line, field and why) and left out; the good rows are all returned. Throws DatasetError when a file cannot be
+ * read as CSV, lacks a required column, or when the metadata holds no rows at all ("no sites").
  */
 export function readSites(layout: DatasetLayout): MetadataResult {
-  const result: MetadataResult = { sites: [], problems: [] };
-  const seen = new Map<string, string>();
+  const result: MetadataResult = { sites: [], problems: [], rows: 0 };
+  const seen: Seen = new Map();
   for (const file of layout.metadataFiles) {
+    const start = result.problems.length;
     if (layout.kind === 'official') readOfficial(file, seen, result);
     else readKaggle(file, seen, result);
+    const ofFile = result.problems.splice(start).sort((a, b) => a.line - b.line);
+    result.problems.push(...ofFile);
   }
+  if (result.rows === 0)
+    throw new DatasetError(
+      `no sites: ${layout.metadataFiles.join(', ')} hold no metadata rows (expected a header and one row per ` +
+        `${layout.kind === 'official' ? 'site' : 'well'})`,
+    );
   return result;
+}
+
+/**
+ * Throws DatasetError when the metadata cannot be used by a job: rows conflict (two rows of one id that disagree, so
+ * which one is right cannot be guessed) or no row is usable. The problems of the rows left out are the caller's to
+ * report.
+ */
+export function assertUsable(metadata: { problems: readonly MetadataProblem[]; rows: number; sites: number }): void {
+  const conflicts = metadata.problems.filter((problem) => problem.kind === 'conflicting_id');
+  if (conflicts.length > 0)
+    throw new DatasetError(
+      `${conflicts.length} metadata row(s) conflict with an earlier row of the same id: ` +
+        `${conflicts.slice(0, 3).map(formatMetadataProblem).join('; ')}${conflicts.length > 3 ? '; ...' : ''} ` +
+        '(fix or remove one row of each pair; `phenomap check` lists them all)',
+    );
+  if (metadata.sites === 0)
+    throw new DatasetError(
+      `no usable sites: all ${metadata.rows} metadata row(s) were left out as bad (\`phenomap check\` says why)`,
+    );
+}
+
+/** readSites, then assertUsable: the sites a job runs on, with the problems of the rows left out. */
+export function readUsableSites(layout: DatasetLayout): MetadataResult {
+  const result = readSites(layout);
+  assertUsable({ ...result, sites: result.sites.length });
+  return result;
+}
+
+/** A metadata problem as one line: `file:line: field: why`. */
+export function formatMetadataProblem(problem: MetadataProblem): string {
+  return `${problem.file}:${problem.line}: ${problem.kind}: ${problem.message}`;
 }

@@ -2,7 +2,8 @@
  * The site index: one Parquet file with a row per site (the columns of RxRx1's metadata.csv), written and
  * queried with DuckDB. Built once per dataset and reused until a metadata file is newer than it.
  * Default location: {dataset}/.phenomap/sites.parquet, or ~/.cache/phenomap/{hash}/sites.parquet when the
- * dataset folder is read-only.
+ * dataset folder is read-only. Beside it, `sites.problems.json` keeps the metadata rows left out of it (file, line,
+ * field, why), so that every job reusing the index still reports them.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,8 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetLayout } from './layout.js';
-import { readSites, type MetadataProblem } from './metadata.js';
+import { assertUsable, METADATA_PROBLEM_KINDS, readSites, type MetadataProblem } from './metadata.js';
 import type { SiteRecord } from './site.js';
+import { writeFileAtomic } from '../util/files.js';
 import type { Dataset, WellType } from '../rxrx1/index.js';
 
 export interface SiteFilter {
@@ -147,13 +149,51 @@ export interface IndexResult {
   file: string;
   /** False when an up-to-date index was reused. */
   built: boolean;
-  /** Sites written (when built). */
+  /** Sites in the index. */
   sites: number;
-  /** Metadata rows left out of the index because they are bad. */
+  /** Metadata rows read, good and bad. */
+  rows: number;
+  /** Metadata rows left out of the index because they are bad (recorded beside a reused index). */
   problems: MetadataProblem[];
 }
 
-/** Builds the index when missing or older than any metadata file; otherwise reuses it. */
+/** The record of the rows left out, beside the index: `{index}` -> `{index without .parquet}.problems.json`. */
+export function problemsFileOf(indexFile: string): string {
+  return `${indexFile.replace(/\.parquet$/, '')}.problems.json`;
+}
+
+const PROBLEMS_VERSION = 1;
+
+/** The recorded problems of an index, or null when the record is absent or not one (then the index is rebuilt). */
+function readIndexProblems(indexFile: string): Omit<IndexResult, 'file' | 'built'> | null {
+  let json: unknown;
+  try {
+    json = JSON.parse(fs.readFileSync(problemsFileOf(indexFile), 'utf8'));
+  } catch {
+    return null;
+  }
+  const record = json as { version?: unknown; sites?: unknown; rows?: unknown; problems?: unknown };
+  const valid =
+    record?.version === PROBLEMS_VERSION &&
+    Number.isInteger(record.sites) &&
+    Number.isInteger(record.rows) &&
+    Array.isArray(record.problems) &&
+    record.problems.every(
+      (p: Partial<MetadataProblem>) =>
+        METADATA_PROBLEM_KINDS.includes(p?.kind as MetadataProblem['kind']) &&
+        typeof p.file === 'string' &&
+        Number.isInteger(p.line) &&
+        typeof p.field === 'string' &&
+        typeof p.message === 'string',
+    );
+  return valid ? (record as Omit<IndexResult, 'file' | 'built'>) : null;
+}
+
+/**
+ * Builds the index when missing, older than any metadata file or without its record of problems; otherwise reuses it.
+ * Either way, the metadata rows left out are returned, and DatasetError is thrown (nothing written) when the metadata
+ * has no usable site or conflicting rows (see assertUsable).
+ */
 export async function ensureSiteIndex(
   layout: DatasetLayout,
   options: { file?: string; rebuild?: boolean } = {},
@@ -162,10 +202,21 @@ export async function ensureSiteIndex(
   const indexTime = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
   const stale =
     indexTime === undefined || layout.metadataFiles.some((metadata) => fs.statSync(metadata).mtimeMs > indexTime);
-  if (!stale && !options.rebuild) return { file, built: false, sites: 0, problems: [] };
-  const { sites, problems } = readSites(layout);
+  const recorded = stale || options.rebuild ? null : readIndexProblems(file);
+  if (recorded) {
+    assertUsable(recorded);
+    return { file, built: false, ...recorded };
+  }
+  const { sites, problems, rows } = readSites(layout);
+  const summary = { sites: sites.length, rows, problems };
+  assertUsable(summary);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // The old record goes first and the new one last: an index is reused only with its record, so a killed build is
+  // redone.
+  fs.rmSync(problemsFileOf(file), { force: true });
   await writeSiteIndex(sites, file);
-  return { file, built: true, sites: sites.length, problems };
+  writeFileAtomic(problemsFileOf(file), `${JSON.stringify({ version: PROBLEMS_VERSION, ...summary })}\n`);
+  return { file, built: true, ...summary };
 }
 
 /** The record of one site, looked up by id in the index; throws naming the id and the dataset when absent. */

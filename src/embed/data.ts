@@ -6,7 +6,7 @@
  */
 import { CHANNEL_COUNT, SITE_SIZE } from '../rxrx1/index.js';
 import { detectLayout } from '../data/layout.js';
-import { readSites } from '../data/metadata.js';
+import { type MetadataProblem, readUsableSites } from '../data/metadata.js';
 import type { SiteRecord } from '../data/site.js';
 import { loadSites, type SiteLoaderPool } from '../image/pool.js';
 import type { Rng } from '../util/random.js';
@@ -26,10 +26,14 @@ export function groupKey(site: Pick<SiteRecord, 'experiment' | 'plate'>, scope: 
   return scope === 'plate' ? `${site.experiment}_${site.plate}` : site.experiment;
 }
 
-/** A dataset's sites (either layout). */
-export function datasetSites(dir: string): { imageRoot: string; sites: SiteRecord[] } {
+/**
+ * A dataset's sites (either layout) and the metadata rows left out of them; throws when rows conflict or none is
+ * usable (data/metadata.ts assertUsable).
+ */
+export function datasetSites(dir: string): { imageRoot: string; sites: SiteRecord[]; problems: MetadataProblem[] } {
   const layout = detectLayout(dir);
-  return { imageRoot: layout.imageRoot, sites: readSites(layout).sites };
+  const { sites, problems } = readUsableSites(layout);
+  return { imageRoot: layout.imageRoot, sites, problems };
 }
 
 /** Integer downscale factor for an image scale (1, 0.5, 0.25, ...); throws unless 512 * scale is a whole divisor. */

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MetadataProblem } from '../data/metadata.js';
 import type { SiteRecord } from '../data/site.js';
 import { aggregateToWells } from '../store/wells.js';
 import { SiteLoaderPool, loadSites } from '../image/pool.js';
@@ -58,6 +59,8 @@ export interface EmbedOptions {
   onProgress?: (event: EmbedProgress) => void;
   /** Called for each site that cannot be loaded (it is skipped). Default: a process warning. */
   onSiteError?: (site: SiteRecord, error: Error) => void;
+  /** The metadata rows left out (bad or repeated; also in embed.json), told before any plate runs. */
+  onMetadataProblems?: (problems: MetadataProblem[]) => void;
 }
 
 export interface EmbedResult {
@@ -73,6 +76,8 @@ export interface EmbedResult {
   failedSites: { siteId: string; error: string }[];
   /** Experiments skipped because their normalisation/AdaBN statistics could not be computed. */
   failedExperiments: { experiment: string; error: string }[];
+  /** Metadata rows left out of the run: file, line, field and why. */
+  metadataProblems: MetadataProblem[];
   seconds: number;
 }
 
@@ -210,7 +215,8 @@ function byExperimentAndPlate(sites: readonly SiteRecord[]): Map<string, Map<num
 /** Embeds a dataset; see the module comment. */
 export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> {
   const started = Date.now();
-  const { imageRoot, sites: all } = datasetSites(options.data);
+  const { imageRoot, sites: all, problems: metadataProblems } = datasetSites(options.data);
+  options.onMetadataProblems?.(metadataProblems);
   const wanted = options.experiments ? new Set(options.experiments) : null;
   const sites = all.filter((s) => !wanted || wanted.has(s.experiment));
   if (sites.length === 0)
@@ -249,6 +255,7 @@ export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> 
     wells: run.counts.wells,
     failedSites: run.failedSites,
     failedExperiments: run.failedExperiments,
+    metadataProblems,
     seconds: (Date.now() - started) / 1000,
   };
   const record = {

@@ -4,7 +4,8 @@
  *   {out}/sites/{experiment}_{plate}.parquet   one row per site (Metadata_* + site features, see features/pipeline.ts)
  *   {out}/cells/{experiment}_{plate}.parquet   one row per cell with --per-cell (Metadata_* + Metadata_object)
  * atomically (writeProfiles), so a rerun skips the plates whose parts exist. Sites that cannot be loaded or
- * measured are skipped and listed in {out}/problems.json; {out}/run.json records parameters, versions and timings.
+ * measured are skipped and listed in {out}/problems.json, after the metadata rows left out of the run (each with its
+ * file, line, field and why: data/metadata.ts); {out}/run.json records parameters, versions and timings.
  * Memory is bounded by one plate's rows plus the sites in flight (2 per thread).
  */
 import fs from 'node:fs';
@@ -12,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { detectLayout } from '../data/layout.js';
+import { DatasetError, detectLayout } from '../data/layout.js';
+import type { MetadataProblem } from '../data/metadata.js';
 import { ensureSiteIndex, querySiteIndex, type SiteFilter } from '../data/siteIndex.js';
 import type { SiteRecord } from '../data/site.js';
 import { featurizeParameters, type FeaturizeParameters } from '../features/pipeline.js';
@@ -32,6 +34,8 @@ export interface FeaturizeOptions {
   parameters?: Parameters<typeof featurizeParameters>[0];
   /** Sites done (skipped plates count at once) out of all selected. */
   onProgress?: (done: number, total: number) => void;
+  /** The metadata rows left out of the run (also in problems.json), told before any plate runs. */
+  onMetadataProblems?: (problems: MetadataProblem[]) => void;
 }
 
 export interface SiteProblem {
@@ -40,6 +44,13 @@ export interface SiteProblem {
   plate: string;
   problem: string;
   files?: { file: string; reason: string }[];
+}
+
+/** An entry of problems.json: a metadata row left out of the run, or a site that failed. */
+export type RunProblem = MetadataProblem | SiteProblem;
+
+function isSiteProblem(problem: unknown): problem is SiteProblem {
+  return typeof problem === 'object' && problem !== null && typeof (problem as SiteProblem).siteId === 'string';
 }
 
 export interface PlateRecord {
@@ -57,6 +68,8 @@ export interface FeaturizeSummary {
   sites: number;
   featurized: number;
   problems: number;
+  /** Metadata rows left out of the run (bad or repeated rows). */
+  metadataProblems: number;
   plates: PlateRecord[];
   features: number;
   seconds: number;
@@ -116,8 +129,13 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads ${threads}: expected an integer >= 1`);
   const parameters: FeaturizeParameters = featurizeParameters(options.parameters);
   const layout = detectLayout(dir);
-  const { file: indexFile } = await ensureSiteIndex(layout);
-  const sites = await querySiteIndex(indexFile, options.filter ?? {});
+  const index = await ensureSiteIndex(layout);
+  options.onMetadataProblems?.(index.problems);
+  const sites = await querySiteIndex(index.file, options.filter ?? {});
+  if (sites.length === 0)
+    throw new DatasetError(
+      `no sites: none of the ${index.sites} sites of ${layout.root} matches ${JSON.stringify(options.filter)}`,
+    );
   const out = path.resolve(options.out);
   const sitesDir = path.join(out, 'sites');
   const cellsDir = path.join(out, 'cells');
@@ -132,8 +150,11 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
     else plates.set(key, [site]);
   }
   const problemsFile = path.join(out, 'problems.json');
-  // Problems of plates not recomputed in this run stay listed.
-  let problems = readJson<SiteProblem[]>(problemsFile, []);
+  // Problems of plates not recomputed in this run stay listed; the metadata's are this run's.
+  const earlier = readJson<unknown>(problemsFile, []);
+  let problems = Array.isArray(earlier) ? earlier.filter(isSiteProblem) : [];
+  const writeProblems = () => writeJson(problemsFile, [...index.problems, ...problems]);
+  writeProblems();
   const records: PlateRecord[] = [];
   let done = 0;
   let features = 0;
@@ -199,7 +220,7 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
         writeProfiles(cellsPart, table(cellNames, metadata, rows, offsets));
       }
       problems = [...problems.filter((p) => p.plate !== key), ...plateProblems];
-      writeJson(problemsFile, problems);
+      writeProblems();
       records.push({
         plate: key,
         sites: plateSites.length,
@@ -232,7 +253,16 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
     plates: records,
     sitesPerSecond: featurized > 0 ? round3(featurized / seconds) : 0,
   });
-  return { out, sites: sites.length, featurized, problems: problems.length, plates: records, features, seconds };
+  return {
+    out,
+    sites: sites.length,
+    featurized,
+    problems: problems.length,
+    metadataProblems: index.problems.length,
+    plates: records,
+    features,
+    seconds,
+  };
 }
 
 function round3(value: number): number {

@@ -6,15 +6,23 @@
  *   {run}/metrics.json, report.html  evaluation of every correction method (written last: the run is complete)
  *   {run}/run.json             parameters, versions and step timings
  * Each step's output is written atomically, and a rerun skips the steps whose outputs exist, so a killed run
- * resumes where it stopped.
+ * resumes where it stopped. A ground_truth.json beside the dataset adds ground-truth metrics when it is the
+ * simulator's; any other is named in a warning and left aside (only an explicit `groundTruth` file must parse).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { MetadataProblem } from '../data/metadata.js';
 import { featurizeDataset } from './featurize.js';
 import { selectFeatures, type SelectOperation } from '../correct/select.js';
 import { imputeMedian } from '../correct/impute.js';
 import { normalizeProfiles } from '../correct/normalize.js';
-import { evaluateProfiles, writeReport, type CorrectionMethod } from '../evaluate/index.js';
+import {
+  evaluateProfiles,
+  readGroundTruth,
+  writeReport,
+  type CorrectionMethod,
+  type GroundTruth,
+} from '../evaluate/index.js';
 import type { FitOn } from '../correct/index.js';
 import { writeFileAtomic } from '../util/files.js';
 import { readProfiles, writeProfiles } from '../store/profiles.js';
@@ -33,9 +41,15 @@ export interface PipelineOptions {
   seed?: number;
   /** Skip UMAP in the report (the slowest plot). */
   umap?: boolean;
+  /** Ground truth to score against (an error when it cannot be read); default: DIR/ground_truth.json if usable. */
+  groundTruth?: string;
+  /** Things the run left aside and went on without (also recorded in run.json). */
+  onWarning?: (message: string) => void;
   /** Step names and per-step progress. */
   onStep?: (step: string, detail: string) => void;
   onProgress?: (done: number, total: number) => void;
+  /** The metadata rows left out of the run (also in profiles/problems.json), told before featurizing. */
+  onMetadataProblems?: (problems: MetadataProblem[]) => void;
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -48,6 +62,7 @@ export const PIPELINE_DEFAULTS = {
 
 export interface PipelineSummary {
   run: string;
+  warnings: string[];
   steps: Record<string, { seconds: number; skipped: boolean; detail?: string }>;
   metrics: string;
   report: string;
@@ -83,7 +98,7 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   const siteProfiles = path.join(run, 'site_profiles.parquet');
   const wellProfiles = path.join(run, 'well_profiles.parquet');
   const metrics = path.join(run, 'metrics.json');
-  const groundTruth = path.join(dir, 'ground_truth.json');
+  const warnings: string[] = [];
 
   // Featurize resumes plate by plate itself, so it always runs (complete plates are skipped inside).
   const featurized = performance.now();
@@ -92,6 +107,7 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
     out: profiles,
     threads: settings.threads,
     onProgress: options.onProgress,
+    onMetadataProblems: options.onMetadataProblems,
   });
   const allSkipped = summary.plates.every((p) => p.skipped);
   // When every plate was already done, this call measured nothing: keep the run that did the work on record.
@@ -122,7 +138,7 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
       controls: settings.controls,
       seed: settings.seed,
       umap: settings.umap,
-      groundTruth: fs.existsSync(groundTruth) ? groundTruth : undefined,
+      groundTruth: groundTruthOf(dir, options, warnings),
     });
     writeReport(result, run);
     return Object.entries(result.metrics.heldout_accuracy)
@@ -134,12 +150,33 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
     dataset: path.resolve(dir),
     parameters: settings,
     steps,
+    warnings,
     versions: { node: process.version },
     finished: new Date().toISOString(),
   };
-  writeFileAtomic(
-    recordFile,
-    `${JSON.stringify(record, (key, value) => (key === 'onStep' || key === 'onProgress' ? undefined : value), 2)}\n`,
-  );
-  return { run, steps, metrics, report: path.join(run, 'report.html') };
+  // JSON leaves the callbacks among the parameters out.
+  writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  return { run, steps, warnings, metrics, report: path.join(run, 'report.html') };
+}
+
+/**
+ * The ground truth asked for (an error when it cannot be read), else DIR/ground_truth.json when it is the simulator's
+ * (or another shape evaluate/groundTruth.ts reads): a sidecar the run does not need never stops it, one that cannot
+ * be read is named in a warning (added to `warnings`) and skipped.
+ */
+function groundTruthOf(dir: string, options: PipelineOptions, warnings: string[]): GroundTruth | undefined {
+  if (options.groundTruth) return readGroundTruth(options.groundTruth);
+  const file = path.join(dir, 'ground_truth.json');
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    return readGroundTruth(file);
+  } catch (error) {
+    const warning =
+      `${file} skipped: not a ground truth phenomap reads (expected the simulator's ground_truth.json; ` +
+      `${(error as Error).message}); the run goes on without ground-truth metrics (give --ground-truth FILE ` +
+      'to require one)';
+    warnings.push(warning);
+    options.onWarning?.(warning);
+    return undefined;
+  }
 }

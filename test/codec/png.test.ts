@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { decodeGray8, encodePng, readPngHeader } from '../../src/codec/png.js';
+import { decodeGray8, encodePng, readPngHeader, readPngStructure } from '../../src/codec/png.js';
 import { SHARED_RXRX1, needsSample } from '../helpers.js';
 
 const REAL = path.join(SHARED_RXRX1, 'images/train/HEPG2-01/Plate1/B02_s1_w1.png');
@@ -176,4 +176,31 @@ test('rejects an unknown filter type naming the row', () => {
     pngChunk('IEND', new Uint8Array(0)),
   ]);
   assert.throws(() => decodeGray8(bad), /unknown filter type 7 on row 2/);
+});
+
+test('readPngStructure finds truncated files from the chunk lengths alone, without inflating', {
+  skip: needsSample(),
+}, () => {
+  const png = fs.readFileSync(REAL);
+  assert.deepEqual(readPngStructure(png), { width: 512, height: 512, bitDepth: 8, colorType: 0, interlace: 0 });
+  // Cut inside the image data (the first chunk, IHDR, is intact: readPngHeader alone sees nothing wrong).
+  for (const size of [png.length >> 1, 60, png.length - 13]) {
+    const cut = png.subarray(0, size);
+    assert.deepEqual(readPngHeader(cut).width, 512);
+    assert.throws(
+      () => readPngStructure(cut),
+      new RegExp(
+        `^PngError: truncated PNG: chunk "IDAT" at byte \\d+ holds \\d+ bytes, past the end of the file \\(${size} bytes\\)$`,
+      ),
+    );
+  }
+  // Cut after the last IDAT, before IEND.
+  const withoutEnd = png.subarray(0, png.length - 12);
+  assert.throws(
+    () => readPngStructure(withoutEnd),
+    new RegExp(`^PngError: truncated PNG: the file ends after ${withoutEnd.length} bytes without an IEND chunk$`),
+  );
+  assert.throws(() => decodeGray8(withoutEnd), /without an IEND chunk/);
+  const header = png.subarray(0, 33);
+  assert.throws(() => readPngStructure(Buffer.concat([header, png.subarray(-12)])), /^PngError: corrupt PNG: no IDAT/);
 });

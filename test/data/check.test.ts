@@ -29,7 +29,15 @@ test('checks the real RxRx1 files: only the absent images and the incomplete sit
     report.problems.missing_channel.examples[0],
     /B02_s2_w5\.png: missing \(the site has its other channels\)/,
   );
-  for (const kind of ['extra_file', 'bad_format', 'undecodable', 'bad_field', 'duplicate_id'] as const)
+  for (const kind of [
+    'extra_file',
+    'bad_format',
+    'undecodable',
+    'bad_field',
+    'bad_row',
+    'duplicate_id',
+    'conflicting_id',
+  ] as const)
     assert.equal(report.problems[kind].count, 0, kind);
   assert.equal(report.ok, false);
 });
@@ -53,7 +61,9 @@ test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', { s
   fs.copyFileSync(path.join(plate, 'C07_s1_w1.png'), path.join(plate, 'D10_s1_w1.png'));
   fs.appendFileSync(
     path.join(dir, 'metadata.csv'),
-    `${row('C07')}\n${officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 7, well: 'C08', site: 1, wellType: 'treatment', sirnaId: 3 })}\n`,
+    `${row('C07')}\n${officialRow({ dataset: 'train', experiment: 'U2OS-01', plate: 7, well: 'C08', site: 1, wellType: 'treatment', sirnaId: 3 })}\n` +
+      // One short row (a bad row, not an unreadable dataset) and a row that contradicts an earlier one.
+      `U2OS-01_1_C09_1,U2OS-01_1_C09,U2OS\n${row('C06').replace(',3', ',4')}\n`,
   );
 
   const report = await checkDataset(dir, { threads: 1 });
@@ -64,7 +74,9 @@ test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', { s
     bad_format: 2,
     undecodable: 1,
     bad_field: 1,
+    bad_row: 1,
     duplicate_id: 1,
+    conflicting_id: 1,
   });
   assert.deepEqual(report.problems.bad_format.examples.sort(), [
     'train/U2OS-01/Plate1/C04_s1_w2.png: 100x100 8-bit grayscale, expected 512x512 8-bit grayscale',
@@ -73,10 +85,16 @@ test('finds every kind of problem in one pass, and the CLI exits 0, 1 or 2', { s
   assert.match(report.problems.undecodable.examples[0], /C06_s1_w1\.png: truncated PNG/);
   assert.match(report.problems.extra_file.examples[0], /D10_s1_w1\.png: not in the metadata/);
   assert.match(report.problems.bad_field.examples[0], /metadata\.csv:8: plate="7": expected an integer in 1\.\.4/);
-  // Header-only mode reads the first chunk alone: it sees the formats, not the truncated pixel data.
+  assert.match(report.problems.bad_row.examples[0], /metadata\.csv:9: 3 field\(s\), expected 11/);
+  assert.match(
+    report.problems.conflicting_id.examples[0],
+    /metadata\.csv:10: site_id="U2OS-01_1_C06_1": conflicts with the row at .*metadata\.csv:5 \(sirnaId 3 vs 4\)$/,
+  );
+  // Header mode inflates nothing, yet the chunk lengths and the file size show the truncated file.
   const quick = await checkDataset(dir, { decode: 'header' });
   assert.equal(quick.problems.bad_format.count, 2);
-  assert.equal(quick.problems.undecodable.count, 0);
+  assert.equal(quick.problems.undecodable.count, 1);
+  assert.match(quick.problems.undecodable.examples[0], /C06_s1_w1\.png: truncated PNG: chunk "IDAT"/);
 
   const result = cli('check', dir, '--json');
   assert.equal(result.status, 1);

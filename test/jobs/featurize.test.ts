@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { Command } from 'commander';
 import { registerFeaturizeCommands } from '../../src/cli/featurize.js';
@@ -8,7 +9,8 @@ import { aggregateToWells } from '../../src/store/wells.js';
 import { featurizeDataset, OBJECT_COLUMN, type SiteProblem } from '../../src/jobs/featurize.js';
 import { META, readProfiles } from '../../src/store/profiles.js';
 import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
-import { tempDir, needsSample } from '../helpers.js';
+import { REPO_ROOT, tempDir, needsSample } from '../helpers.js';
+import { OFFICIAL_COLUMNS } from '../../src/data/metadata.js';
 
 test('featurize writes a part per plate, reports a bad site, records the run and resumes', {
   skip: needsSample(),
@@ -107,4 +109,80 @@ test('featurize writes a part per plate, reports a bad site, records the run and
   }
   assert.deepEqual(fs.readdirSync(path.join(cliOut, 'sites')), ['HUVEC-01_2.parquet']);
   assert.match(lines.join('\n'), /featurized 1 of 1 sites/);
+});
+
+const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+const cli = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+
+test('featurize reports every metadata row it leaves out, on stderr and in problems.json', {
+  skip: needsSample(),
+}, () => {
+  const site = { dataset: 'train' as const, experiment: 'HUVEC-01', site: 1, wellType: 'treatment' as const };
+  const good = officialRow({ ...site, plate: 1, well: 'B02', sirnaId: 7 });
+  const dir = realOfficialDataset([good], 'HUVEC-01');
+  const metadata = path.join(dir, 'metadata.csv');
+  fs.appendFileSync(
+    metadata,
+    [
+      officialRow({ ...site, plate: 7, well: 'B03', sirnaId: 7 }),
+      officialRow({ ...site, plate: 1, well: 'B04', sirnaId: 2000 }),
+      'HUVEC-01_1_B05_1,HUVEC-01_1_B05',
+      good,
+    ].join('\n'),
+  );
+  const out = tempDir('phenomap-featurize-rows-');
+  const result = cli('featurize', dir, '--out', out, '--threads', '1');
+  assert.equal(result.status, 0, result.stderr);
+  const expected = [
+    `${metadata}:3: bad_field: plate="7": expected an integer in 1..4`,
+    `${metadata}:4: bad_field: sirna_id="2000": expected an integer in 0..1138`,
+    `${metadata}:5: bad_row: 2 field(s), expected 11 (${OFFICIAL_COLUMNS.join(',')})`,
+    `${metadata}:6: duplicate_id: site_id="HUVEC-01_1_B02_1": duplicate id (first at ${metadata}:2)`,
+    '4 metadata row(s) left out (listed above and in problems.json)',
+  ];
+  assert.deepEqual(result.stderr.trim().split('\n'), expected);
+  assert.match(result.stdout, /featurized 1 of 1 sites .*; 4 metadata row\(s\) left out, see problems\.json/);
+  const problems = () => JSON.parse(fs.readFileSync(path.join(out, 'problems.json'), 'utf8'));
+  assert.deepEqual(
+    problems().map((p: { file: string; line: number; field: string }) => [p.file, p.line, p.field]),
+    [
+      [metadata, 3, 'plate'],
+      [metadata, 4, 'sirna_id'],
+      [metadata, 5, '(row)'],
+      [metadata, 6, 'site_id'],
+    ],
+  );
+  // A rerun reuses the index and still reports the rows, once.
+  const again = cli('featurize', dir, '--out', out, '--threads', '1');
+  assert.equal(again.status, 0, again.stderr);
+  assert.deepEqual(again.stderr.trim().split('\n'), expected);
+  assert.equal(problems().length, 4);
+});
+
+test('featurize refuses conflicting ids and metadata with no sites, saying so', () => {
+  const row = (sirnaId: number) =>
+    officialRow({
+      dataset: 'train',
+      experiment: 'HUVEC-01',
+      plate: 1,
+      well: 'B02',
+      site: 1,
+      wellType: 'treatment',
+      sirnaId,
+    });
+  const header = OFFICIAL_COLUMNS.join(',');
+  const conflicting = tempDir();
+  fs.writeFileSync(path.join(conflicting, 'metadata.csv'), [header, row(7), row(8)].join('\n'));
+  const refused = cli('featurize', conflicting, '--out', tempDir());
+  assert.equal(refused.status, 2);
+  assert.match(
+    refused.stderr,
+    /^phenomap: 1 metadata row\(s\) conflict with an earlier row of the same id: .*metadata\.csv:3: conflicting_id: site_id="HUVEC-01_1_B02_1": conflicts with the row at .*metadata\.csv:2 \(sirna "s7" vs "s8", sirnaId 7 vs 8\)/,
+  );
+  const empty = tempDir();
+  fs.writeFileSync(path.join(empty, 'metadata.csv'), `${header}\n`);
+  const none = cli('featurize', empty, '--out', tempDir());
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^phenomap: no sites: .*metadata\.csv hold no metadata rows/);
+  assert.doesNotMatch(none.stdout, /featurized 0 of 0/);
 });

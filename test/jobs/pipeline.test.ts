@@ -7,6 +7,9 @@ import { runPipeline } from '../../src/jobs/pipeline.js';
 import { readProfiles } from '../../src/store/profiles.js';
 import { tempDir } from '../helpers.js';
 
+/** The first test's simulated dataset and run, which later tests resume (a pipeline run takes a while). */
+let done: { data: string; run: string } | undefined;
+
 test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a half-finished run', async () => {
   const dir = tempDir();
   const data = path.join(dir, 'data');
@@ -66,4 +69,43 @@ test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a
   assert.match(first.steps.featurize.detail ?? '', /[1-9]\d* features/);
   assert.ok(first.steps.select.seconds > 0);
   assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(second.metrics, 'utf8')).heldout_accuracy), ['none']);
+  done = { data, run };
+});
+
+test("a ground_truth.json that is not phenomap's is skipped with a warning, unless --ground-truth names it", async (t) => {
+  if (!done) return t.skip("needs the first test's run");
+  const { data, run } = done;
+  const metrics = path.join(run, 'metrics.json');
+  assert.ok(JSON.parse(fs.readFileSync(metrics, 'utf8')).ground_truth, "the simulator's own ground truth is scored");
+  // Another simulator's RxRx1-layout dataset, with a sidecar of its own schema.
+  const sidecar = path.join(data, 'ground_truth.json');
+  fs.writeFileSync(sidecar, JSON.stringify({ simulator: 'other', effects: [{ gene: 'X', strength: 0.3 }] }));
+  fs.rmSync(metrics);
+  const warnings: string[] = [];
+  const summary = await runPipeline(data, {
+    out: run,
+    methods: ['none'],
+    umap: false,
+    threads: 2,
+    onWarning: (w) => warnings.push(w),
+  });
+  assert.equal(warnings.length, 1);
+  assert.match(
+    warnings[0],
+    new RegExp(
+      `^${sidecar.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} skipped: not a ground truth phenomap reads \\(expected the simulator's ground_truth\\.json; .*no usable treatment siRNA entry`,
+    ),
+  );
+  assert.deepEqual(summary.warnings, warnings);
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(run, 'run.json'), 'utf8')).warnings, warnings);
+  const written = JSON.parse(fs.readFileSync(metrics, 'utf8'));
+  assert.deepEqual(Object.keys(written.heldout_accuracy), ['none']);
+  assert.equal(written.ground_truth, undefined);
+  // Asked for by name, the same file is an error.
+  fs.rmSync(metrics);
+  await assert.rejects(
+    () => runPipeline(data, { out: run, methods: ['none'], umap: false, threads: 2, groundTruth: sidecar }),
+    /no usable treatment siRNA entry/,
+  );
+  assert.equal(fs.existsSync(metrics), false);
 });
