@@ -96,14 +96,15 @@ function registerEvaluateCommand(program: Command): void {
       ['none', 'center_scale', 'tvn'],
     )
     .addOption(
-      new Option('--batch <unit>', 'batch unit for correction and mixing metrics')
-        .choices(['experiment', 'plate'])
-        .default('experiment'),
+      new Option(
+        '--batch <unit>',
+        'batch unit for correction and mixing metrics (default: chosen by cross-validation inside the training experiments)',
+      ).choices(['experiment', 'plate']),
     )
     .addOption(
       new Option(
         '--controls <which>',
-        "rows the corrections fit on: negative controls, all controls or all rows (default: src/correct's)",
+        'rows the corrections fit on: negative controls, all controls or all rows (default: chosen by cross-validation)',
       ).choices(FIT_ON),
     )
     .addOption(
@@ -187,13 +188,17 @@ function printSummary(result: EvaluationResult): void {
     `${m.n_classes} siRNAs, ${m.n_train_wells} training wells, ${m.n_test_wells} held-out wells (chance ` +
       `${show(m.chance_accuracy)}); ${result.split.description}`,
   );
+  const interval = (ci: [number, number] | null | undefined) => (ci ? ` [${show(ci[0])}, ${show(ci[1])}]` : '');
   for (const method of m.methods) {
     console.log(
-      `  ${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}  plate-constrained ` +
+      `${method === m.selected_method ? '* ' : '  '}${method.padEnd(13)} accuracy ${show(m.heldout_accuracy[method])}` +
+        `${interval(m.heldout_accuracy_ci[method])}  plate-constrained ` +
         `${show(m.heldout_accuracy_plate_constrained[method])}  kNN ${show(m.knn_accuracy[method])}  mAP ` +
         `${show(m.map[method])}  activity mAP ${show(m.activity_map[method])}  iLISI ${show(m.ilisi[method])}`,
     );
   }
+  const s = m.selection;
+  console.log(`selected (*): ${s.method}, batch ${s.batch}, controls ${s.controls} (${s.protocol})`);
   if (m.errors) {
     for (const [method, error] of Object.entries(m.errors)) console.error(`${method}: ${error}`);
     process.exitCode = 1;

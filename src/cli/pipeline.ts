@@ -20,12 +20,13 @@ export function registerPipelineCommands(program: Command): void {
       PIPELINE_DEFAULTS.methods,
     )
     .addOption(
-      new Option('--batch <unit>', 'batch unit').choices(['experiment', 'plate']).default(PIPELINE_DEFAULTS.batch),
+      new Option('--batch <unit>', 'batch unit (default: chosen by cross-validation)').choices(['experiment', 'plate']),
     )
     .addOption(
-      new Option('--controls <rows>', 'rows per-batch corrections fit on')
-        .choices(FIT_ON)
-        .default(PIPELINE_DEFAULTS.controls),
+      new Option(
+        '--controls <rows>',
+        'rows per-batch corrections fit on (default: chosen by cross-validation)',
+      ).choices(FIT_ON),
     )
     .option('--threads <n>', 'worker threads', positiveInteger('threads'))
     .option('--no-umap', 'skip UMAP plots')
@@ -40,8 +41,8 @@ export function registerPipelineCommands(program: Command): void {
         options: {
           out: string;
           methods: CorrectionMethod[];
-          batch: 'experiment' | 'plate';
-          controls: FitOn;
+          batch?: 'experiment' | 'plate';
+          controls?: FitOn;
           threads?: number;
           umap: boolean;
           groundTruth?: string;
@@ -56,7 +57,10 @@ export function registerPipelineCommands(program: Command): void {
             onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
           }),
         );
-        console.log(`run: ${summary.run}\nreport: ${summary.report}\nmetrics: ${summary.metrics}`);
+        console.log(
+          `run: ${summary.run}\nselected: ${summary.selected}\nprofiles: ${summary.profiles}\n` +
+            `report: ${summary.report}\nmetrics: ${summary.metrics}`,
+        );
       },
     );
 }

@@ -5,6 +5,7 @@
  */
 import { type Matrix64, takeRows } from '../numerics/index.js';
 import { classGroups, plateConstrainedPredictions } from './assignment.js';
+import { bootstrapAccuracy, hits } from './bootstrap.js';
 import { accuracy, accuracyByGroup, knnPredict } from './classify.js';
 import { argmaxRows, logisticLogProba, trainLogistic } from './logistic.js';
 import type { MethodContext } from './options.js';
@@ -21,7 +22,13 @@ type ClassificationMetrics = Pick<
   | 'plateConstrainedAccuracy'
   | 'plateGroupAccuracy'
   | 'knnAccuracy'
+  | 'heldoutAccuracyCi'
+  | 'plateConstrainedAccuracyCi'
+  | 'knnAccuracyCi'
 >;
+
+/** The bootstrap draws of the held-out wells (one set of draws for every classifier and method: paired intervals). */
+export const HELDOUT_WELLS = 'heldout-wells';
 
 /** Fits on the task's training wells and scores its held-out wells (needs at least 2 classes and 1 test well). */
 export function classificationMetrics(context: MethodContext, task: ClassificationTask): ClassificationMetrics {
@@ -36,9 +43,9 @@ export function classificationMetrics(context: MethodContext, task: Classificati
   const predicted = argmaxRows(logProba);
   const constrained = time('plate_constrained', () => plateConstrainedMetrics(view, task, logProba));
   say(`kNN (k=${options.knnK}) on ${testRows.length} held-out wells`);
-  const knnAccuracy = time('knn', () =>
-    accuracy(knnPredict(Xtrain, yTrain, Xtest, { classes: C, k: options.knnK }), yTest),
-  );
+  const knnPredicted = time('knn', () => knnPredict(Xtrain, yTrain, Xtest, { classes: C, k: options.knnK }));
+  const interval = (predictions: ArrayLike<number>) =>
+    bootstrapAccuracy(hits(predictions, yTest), { seed: options.seed, name: HELDOUT_WELLS });
   return {
     logistic: { iterations: model.iterations, converged: model.converged, loss: model.loss },
     heldoutAccuracy: accuracy(predicted, yTest),
@@ -52,20 +59,24 @@ export function classificationMetrics(context: MethodContext, task: Classificati
       yTest,
       testRows.map((i) => view.experiment[i]),
     ),
-    ...constrained,
-    knnAccuracy,
+    plateConstrainedAccuracy: accuracy(constrained.predictions, yTest),
+    plateGroupAccuracy: constrained.plateGroupAccuracy,
+    knnAccuracy: accuracy(knnPredicted, yTest),
+    heldoutAccuracyCi: interval(predicted),
+    plateConstrainedAccuracyCi: interval(constrained.predictions),
+    knnAccuracyCi: interval(knnPredicted),
   };
 }
 
 /**
- * Plate-constrained accuracy, and the fraction of held-out plates whose inferred siRNA group is right (the true
+ * Plate-constrained predictions, and the fraction of held-out plates whose inferred siRNA group is right (the true
  * group being the one holding most of the plate's true labels). Groups come from the training plates alone.
  */
 function plateConstrainedMetrics(
   view: WellView,
   task: ClassificationTask,
   logProba: Matrix64,
-): Pick<MethodEvaluation, 'plateConstrainedAccuracy' | 'plateGroupAccuracy'> {
+): { predictions: Int32Array; plateGroupAccuracy: number } {
   const { trainRows, testRows, yTrain, yTest } = task;
   const plateClasses = new Map<string, Set<number>>();
   trainRows.forEach((i, r) => {
@@ -89,7 +100,7 @@ function plateConstrainedMetrics(
     if (truthGroup === g) right++;
   }
   return {
-    plateConstrainedAccuracy: accuracy(constrained.predictions, yTest),
+    predictions: constrained.predictions,
     plateGroupAccuracy: constrained.plateGroup.size ? right / constrained.plateGroup.size : NaN,
   };
 }

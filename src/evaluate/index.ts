@@ -16,6 +16,7 @@ export type {
   MethodEvaluation,
   MethodPlots,
   PlateHeatmap,
+  SelectionJson,
   SplitInfo,
   SplitSpec,
 } from './types.js';
@@ -27,6 +28,14 @@ export {
   type CorrectionRequest,
 } from './correction.js';
 export { writeReport, renderReportHtml } from './report.js';
+export {
+  selectCorrection,
+  selectionCandidates,
+  settingKey,
+  type CorrectionSetting,
+  type SelectionResult,
+} from './selection.js';
+export { bootstrapAccuracy, hits, BOOTSTRAP_RESAMPLES, type Interval } from './bootstrap.js';
 export type { GroundTruth, SirnaGroundTruth } from './groundTruth.js';
 export { parseGroundTruth, readGroundTruth, distanceRankCorrelation, fractionDetected } from './groundTruth.js';
 export { linearAssignment, assignmentCost, classGroups, plateConstrainedPredictions } from './assignment.js';

@@ -2,7 +2,9 @@
  * metrics.json from the per-method evaluations: every value a number, or null when it could not be computed;
  * per-method metrics keyed by method. Key order is part of the format (METRICS.md lists it).
  */
-import type { EvaluateOptions, EvaluationMetrics, MethodEvaluation, SplitInfo } from './types.js';
+import type { Interval } from './bootstrap.js';
+import type { SelectionResult } from './selection.js';
+import type { EvaluateOptions, EvaluationMetrics, MethodEvaluation, SelectionJson, SplitInfo } from './types.js';
 import type { ResolvedOptions } from './options.js';
 
 const finite = (v: number | undefined): number | null => (v !== undefined && Number.isFinite(v) ? v : null);
@@ -30,6 +32,7 @@ export function metricsJson(
   facts: RunFacts,
   resolved: ResolvedOptions,
   options: EvaluateOptions,
+  selection: SelectionResult,
 ): EvaluationMetrics {
   const perMethod: PerMethod = (get) => Object.fromEntries(evaluations.map((e) => [e.method, get(e)]));
   const errors = Object.fromEntries(evaluations.filter((e) => e.error).map((e) => [e.method, e.error!]));
@@ -37,6 +40,8 @@ export function metricsJson(
   const metrics: EvaluationMetrics = {
     schema_version: 1,
     methods: facts.methods,
+    selected_method: selection.selected.method,
+    selection: selectionJson(selection),
     chance_accuracy: facts.nClasses > 0 ? 1 / facts.nClasses : null,
     n_train_wells: facts.nTrain,
     n_test_wells: facts.nTest,
@@ -60,13 +65,22 @@ export function metricsJson(
   return metrics;
 }
 
-/** The classification and k-shot accuracies. */
+/** An interval with finite ends, rounded to 4 decimals (a bootstrap percentile carries no more), or null. */
+const finiteInterval = (v: Interval | null | undefined): Interval | null =>
+  v && Number.isFinite(v[0]) && Number.isFinite(v[1]) ? [round4(v[0]), round4(v[1])] : null;
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+/** The classification and k-shot accuracies, and their bootstrap intervals. */
 function accuracyMetrics(perMethod: PerMethod, facts: RunFacts, resolved: ResolvedOptions) {
   const shots = (get: (e: MethodEvaluation) => Record<string, number>) =>
     perMethod((e) => Object.fromEntries(resolved.kShots.map((k) => [String(k), finite(get(e)[String(k)])])));
+  const shotIntervals = (get: (e: MethodEvaluation) => Record<string, Interval | null>) =>
+    perMethod((e) => Object.fromEntries(resolved.kShots.map((k) => [String(k), finiteInterval(get(e)[String(k)])])));
   return {
     heldout_accuracy: perMethod((e) => finite(e.heldoutAccuracy)),
+    heldout_accuracy_ci: perMethod((e) => finiteInterval(e.heldoutAccuracyCi)),
     heldout_accuracy_plate_constrained: perMethod((e) => finite(e.plateConstrainedAccuracy)),
+    heldout_accuracy_plate_constrained_ci: perMethod((e) => finiteInterval(e.plateConstrainedAccuracyCi)),
     heldout_accuracy_by_cell_type: perMethod((e) =>
       Object.fromEntries(facts.cellTypes.map((t) => [t, finite(e.accuracyByCellType[t])])),
     ),
@@ -75,13 +89,42 @@ function accuracyMetrics(perMethod: PerMethod, facts: RunFacts, resolved: Resolv
     ),
     plate_group_accuracy: perMethod((e) => finite(e.plateGroupAccuracy)),
     knn_accuracy: perMethod((e) => finite(e.knnAccuracy)),
+    knn_accuracy_ci: perMethod((e) => finiteInterval(e.knnAccuracyCi)),
     kshot_accuracy: shots((e) => e.kshotAccuracy),
+    kshot_accuracy_ci: shotIntervals((e) => e.kshotAccuracyCi),
     ...(resolved.novelSirnas
       ? {
           kshot_novel_accuracy: shots((e) => e.kshotNovelAccuracy),
+          kshot_novel_accuracy_ci: shotIntervals((e) => e.kshotNovelAccuracyCi),
           kshot_novel_chance: 1 / resolved.novelSirnas.size,
         }
       : {}),
+  };
+}
+
+/** metrics.json's `selection`: scores rounded to 4 decimals (fold accuracies are ratios of small counts). */
+function selectionJson(selection: SelectionResult): SelectionJson {
+  const errors = Object.entries(selection.scores).filter(([, s]) => s.error);
+  return {
+    protocol: selection.protocol,
+    batch: selection.selected.batch,
+    controls: selection.selected.controls,
+    method: selection.selected.method,
+    cv_scores: Object.fromEntries(
+      Object.entries(selection.scores).map(([key, s]) => [
+        key,
+        { mean: s.mean === null ? null : round4(s.mean), folds: s.folds.map(round4) },
+      ]),
+    ),
+    candidates: selection.candidates,
+    fold_experiments: selection.foldExperiments,
+    per_method: Object.fromEntries(
+      Object.entries(selection.perMethod).map(([method, s]) => [
+        method,
+        { batch: s.batch, controls: s.controls, candidate: s.candidate, mean: s.mean === null ? null : round4(s.mean) },
+      ]),
+    ),
+    ...(errors.length ? { errors: Object.fromEntries(errors.map(([key, s]) => [key, s.error!])) } : {}),
   };
 }
 

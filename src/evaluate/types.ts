@@ -2,10 +2,12 @@
  * The types of an evaluation: its options, the split, what is measured per correction method, and metrics.json
  * (schema_version 1, defined in src/evaluate/METRICS.md).
  */
-import type { FitOn } from '../correct/index.js';
+import type { BatchBy, FitOn } from '../correct/index.js';
+import type { ProfileTable } from '../store/profiles.js';
 import type { CorrectFn, CorrectionMethod } from './correction.js';
 import type { GroundTruth } from './groundTruth.js';
 import type { LogisticOptions } from './logistic.js';
+import type { Interval } from './bootstrap.js';
 import type { MapSummary } from './retrieval.js';
 
 /** How training and held-out experiments are chosen. */
@@ -113,6 +115,12 @@ export interface MethodEvaluation {
   plateConstrainedAccuracy: number;
   /** Fraction of held-out plates whose inferred siRNA group is the group holding most of their true labels. */
   plateGroupAccuracy: number;
+  /** 95% percentile-bootstrap intervals over the held-out wells (bootstrap.ts); null without held-out wells. */
+  heldoutAccuracyCi: Interval | null;
+  plateConstrainedAccuracyCi: Interval | null;
+  knnAccuracyCi: Interval | null;
+  kshotAccuracyCi: Record<string, Interval | null>;
+  kshotNovelAccuracyCi: Record<string, Interval | null>;
   accuracyByCellType: Record<string, number>;
   accuracyByExperiment: Record<string, number>;
   knnAccuracy: number;
@@ -140,6 +148,10 @@ export interface MethodEvaluation {
 export interface EvaluationMetrics {
   schema_version: 1;
   methods: string[];
+  /** The method chosen by cross-validation inside the training experiments (a key of heldout_accuracy). */
+  selected_method: string;
+  /** How it was chosen: the protocol, the selected setting, every candidate's cross-validation scores. */
+  selection: SelectionJson;
   /** 1 / n_classes. */
   chance_accuracy: number | null;
   /** Treatment wells of the training experiments. */
@@ -150,8 +162,11 @@ export interface EvaluationMetrics {
   n_classes: number;
   /** Logistic regression, held-out accuracy, no plate constraint. */
   heldout_accuracy: Record<string, number | null>;
+  /** 95% percentile-bootstrap interval of heldout_accuracy over the held-out wells ([lower, upper] or null). */
+  heldout_accuracy_ci: Record<string, Interval | null>;
   /** Logistic regression, each held-out plate assigned one-to-one within its inferred siRNA group (Hungarian). */
   heldout_accuracy_plate_constrained: Record<string, number | null>;
+  heldout_accuracy_plate_constrained_ci: Record<string, Interval | null>;
   /** method -> cell type -> held-out accuracy (no plate constraint). */
   heldout_accuracy_by_cell_type: Record<string, Record<string, number | null>>;
   /** method -> held-out experiment -> accuracy (no plate constraint). */
@@ -160,10 +175,13 @@ export interface EvaluationMetrics {
   plate_group_accuracy: Record<string, number | null>;
   /** Cosine kNN (k = 5, similarity-weighted votes), held-out accuracy. */
   knn_accuracy: Record<string, number | null>;
+  knn_accuracy_ci: Record<string, Interval | null>;
   /** method -> k ("1", "5", "10") -> nearest-class-mean accuracy from k training wells per siRNA. */
   kshot_accuracy: Record<string, Record<string, number | null>>;
+  kshot_accuracy_ci: Record<string, Record<string, Interval | null>>;
   /** The same among the siRNAs held out from a model's training only (`novelSirnas`; absent otherwise). */
   kshot_novel_accuracy?: Record<string, Record<string, number | null>>;
+  kshot_novel_accuracy_ci?: Record<string, Record<string, Interval | null>>;
   /** Chance level of kshot_novel_accuracy: 1 / the number of novel siRNAs. */
   kshot_novel_chance?: number;
   /** Replicate retrieval mAP (copairs; same siRNA on another plate vs other siRNAs), mean over siRNAs. */
@@ -193,8 +211,27 @@ export interface EvaluationMetrics {
   errors?: Record<string, string>;
 }
 
+/** metrics.json's `selection` (METRICS.md, "Model selection"). */
+export interface SelectionJson {
+  protocol: string;
+  batch: BatchBy;
+  controls: FitOn;
+  method: string;
+  /** candidate ("none" or "method:batch:controls") -> mean over folds and the fold accuracies. */
+  cv_scores: Record<string, { mean: number | null; folds: number[] }>;
+  candidates: string[];
+  /** The training experiments held out in turn (the folds' order). */
+  fold_experiments: string[];
+  /** method -> the setting it was evaluated with (its best candidate) and that candidate's mean. */
+  per_method: Record<string, { batch: BatchBy; controls: FitOn; candidate: string; mean: number | null }>;
+  /** candidate -> why its correction failed (only candidates that failed). */
+  errors?: Record<string, string>;
+}
+
 export interface EvaluationResult {
   metrics: EvaluationMetrics;
   methods: MethodEvaluation[];
   split: SplitInfo;
+  /** The selected correction setting and its corrected well table (null when that correction failed). */
+  selected: { method: CorrectionMethod; batch: BatchBy; controls: FitOn; profiles: ProfileTable | null };
 }

@@ -3,6 +3,8 @@
  *   {run}/profiles/            featurize output (one Parquet part per plate; a rerun skips complete plates)
  *   {run}/site_profiles.parquet selected, imputed, normalized site profiles (uncorrected)
  *   {run}/well_profiles.parquet the same averaged into wells (what the server's plate and map views read)
+ *   {run}/corrected_profiles.parquet  the run's main output: the wells corrected by the selected method (chosen
+ *                              by cross-validation inside the training experiments, src/evaluate/selection.ts)
  *   {run}/metrics.json, report.html  evaluation of every correction method (written last: the run is complete)
  *   {run}/run.json             parameters, versions and step timings
  * Each step's output is written atomically, and a rerun skips the steps whose outputs exist, so a killed run
@@ -21,7 +23,9 @@ import {
   readGroundTruth,
   writeReport,
   type CorrectionMethod,
+  type EvaluationMetrics,
   type GroundTruth,
+  type SelectionJson,
 } from '../evaluate/index.js';
 import type { FitOn } from '../correct/index.js';
 import { writeFileAtomic } from '../util/files.js';
@@ -31,10 +35,11 @@ import { aggregateToWells } from '../store/wells.js';
 export interface PipelineOptions {
   out: string;
   threads?: number;
-  /** Correction methods compared by the evaluation ('none' = uncorrected). */
+  /** Correction methods compared by the evaluation ('none' = uncorrected), the selection's candidates. */
   methods?: CorrectionMethod[];
+  /** Batch unit; default: chosen by cross-validation with the method. */
   batch?: 'experiment' | 'plate';
-  /** Rows the per-batch corrections fit on. */
+  /** Rows the per-batch corrections fit on; default: chosen by cross-validation with the method. */
   controls?: FitOn;
   /** Feature selection operations, in order (pycytominer's). */
   select?: SelectOperation[];
@@ -54,8 +59,6 @@ export interface PipelineOptions {
 
 export const PIPELINE_DEFAULTS = {
   methods: ['none', 'center_scale', 'robust', 'tvn', 'coral', 'combat', 'harmony'] as CorrectionMethod[],
-  batch: 'experiment' as const,
-  controls: 'all' as const,
   select: ['drop_na_columns', 'variance_threshold', 'correlation_threshold', 'drop_outliers'] as SelectOperation[],
   seed: 0,
 };
@@ -66,6 +69,10 @@ export interface PipelineSummary {
   steps: Record<string, { seconds: number; skipped: boolean; detail?: string }>;
   metrics: string;
   report: string;
+  /** The selected correction, e.g. "center_scale (batch plate, controls all)". */
+  selected: string;
+  /** The selected method's corrected well profiles. */
+  profiles: string;
 }
 
 export async function runPipeline(dir: string, options: PipelineOptions): Promise<PipelineSummary> {
@@ -98,27 +105,11 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   const siteProfiles = path.join(run, 'site_profiles.parquet');
   const wellProfiles = path.join(run, 'well_profiles.parquet');
   const metrics = path.join(run, 'metrics.json');
+  const correctedProfiles = path.join(run, CORRECTED_PROFILES);
   const warnings: string[] = [];
 
   // Featurize resumes plate by plate itself, so it always runs (complete plates are skipped inside).
-  const featurized = performance.now();
-  options.onStep?.('featurize', 'running');
-  const summary = await featurizeDataset(dir, {
-    out: profiles,
-    threads: settings.threads,
-    onProgress: options.onProgress,
-    onMetadataProblems: options.onMetadataProblems,
-  });
-  const allSkipped = summary.plates.every((p) => p.skipped);
-  // When every plate was already done, this call measured nothing: keep the run that did the work on record.
-  steps.featurize =
-    allSkipped && earlier.featurize
-      ? { ...earlier.featurize, skipped: true }
-      : {
-          seconds: Number(((performance.now() - featurized) / 1000).toFixed(3)),
-          skipped: allSkipped,
-          detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features`,
-        };
+  steps.featurize = await featurizeStep(dir, profiles, settings, earlier.featurize, options);
 
   await step('select', siteProfiles, () => {
     const sites = readProfiles(path.join(profiles, 'sites'));
@@ -131,32 +122,31 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
     return `${sites.features.length} -> ${selected.kept.length} features, ${count} missing values imputed`;
   });
 
-  await step('evaluate', metrics, async () => {
-    const result = await evaluateProfiles(readProfiles(siteProfiles), {
-      methods: settings.methods,
-      batch: settings.batch,
-      controls: settings.controls,
-      seed: settings.seed,
-      umap: settings.umap,
-      groundTruth: groundTruthOf(dir, options, warnings),
-    });
-    writeReport(result, run);
-    return Object.entries(result.metrics.heldout_accuracy)
-      .map(([method, value]) => `${method} ${value === null ? '-' : value.toFixed(3)}`)
-      .join(', ');
-  });
+  await step('evaluate', metrics, () =>
+    evaluateStep(siteProfiles, run, settings, groundTruthOf(dir, options, warnings)),
+  );
+  const selection = (JSON.parse(fs.readFileSync(metrics, 'utf8')) as EvaluationMetrics).selection;
 
   const record = {
     dataset: path.resolve(dir),
     parameters: settings,
     steps,
     warnings,
+    selected: selection ? { method: selection.method, batch: selection.batch, controls: selection.controls } : null,
     versions: { node: process.version },
     finished: new Date().toISOString(),
   };
   // JSON leaves the callbacks among the parameters out.
   writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
-  return { run, steps, warnings, metrics, report: path.join(run, 'report.html') };
+  return {
+    run,
+    steps,
+    warnings,
+    metrics,
+    report: path.join(run, 'report.html'),
+    selected: selection ? describe(selection) : 'unknown (metrics.json of an older run has no selection)',
+    profiles: correctedProfiles,
+  };
 }
 
 /**
@@ -180,3 +170,62 @@ function groundTruthOf(dir: string, options: PipelineOptions, warnings: string[]
     return undefined;
   }
 }
+
+/** Featurizes every plate not featurized yet; the step's record (kept from the earlier run when all were done). */
+async function featurizeStep(
+  dir: string,
+  profiles: string,
+  settings: Required<PipelineOptions>,
+  earlier: PipelineSummary['steps'][string] | undefined,
+  options: PipelineOptions,
+): Promise<PipelineSummary['steps'][string]> {
+  const started = performance.now();
+  options.onStep?.('featurize', 'running');
+  const summary = await featurizeDataset(dir, {
+    out: profiles,
+    threads: settings.threads,
+    onProgress: options.onProgress,
+    onMetadataProblems: options.onMetadataProblems,
+  });
+  const allSkipped = summary.plates.every((p) => p.skipped);
+  // When every plate was already done, this call measured nothing: keep the run that did the work on record.
+  if (allSkipped && earlier) return { ...earlier, skipped: true };
+  return {
+    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+    skipped: allSkipped,
+    detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features`,
+  };
+}
+
+/**
+ * Evaluates every method (selecting one by cross-validation), writes the selected method's corrected wells (the
+ * run's main output), then report.html and metrics.json (last: a run with metrics.json is complete).
+ */
+async function evaluateStep(
+  siteProfiles: string,
+  run: string,
+  settings: Required<PipelineOptions>,
+  groundTruth: GroundTruth | undefined,
+): Promise<string> {
+  const result = await evaluateProfiles(readProfiles(siteProfiles), {
+    methods: settings.methods,
+    batch: settings.batch,
+    controls: settings.controls,
+    seed: settings.seed,
+    umap: settings.umap,
+    groundTruth,
+  });
+  const { selected } = result;
+  if (!selected.profiles) throw new Error(`pipeline: the selected correction (${selected.method}) failed`);
+  writeProfiles(path.join(run, CORRECTED_PROFILES), selected.profiles);
+  writeReport(result, run);
+  const accuracies = Object.entries(result.metrics.heldout_accuracy)
+    .map(([method, value]) => `${method} ${value === null ? '-' : value.toFixed(3)}`)
+    .join(', ');
+  return `selected ${describe(result.metrics.selection)}; held-out accuracy ${accuracies}`;
+}
+
+/** The run's main output: the selected method's corrected well profiles. */
+export const CORRECTED_PROFILES = 'corrected_profiles.parquet';
+
+const describe = (s: SelectionJson) => `${s.method} (batch ${s.batch}, controls ${s.controls})`;

@@ -40,6 +40,15 @@ test('the pipeline runs featurize -> select -> correct -> evaluate and resumes a
   for (const value of Object.values(metrics.heldout_accuracy))
     assert.ok(typeof value === 'number' && value >= 0 && value <= 1);
   assert.match(fs.readFileSync(first.report, 'utf8'), /<svg/);
+  // One training experiment: no cross-validation; the first corrected candidate that succeeds is selected, and
+  // its corrected wells are the run's main output.
+  assert.ok(metrics.selected_method in metrics.heldout_accuracy);
+  assert.match(metrics.selection.protocol, /no cross-validation/);
+  assert.equal(
+    first.selected,
+    `${metrics.selection.method} (batch experiment, controls ${metrics.selection.controls})`,
+  );
+  assert.equal(readProfiles(first.profiles).rows, metrics.parameters.wells);
   const sites = readProfiles(path.join(run, 'site_profiles.parquet'));
   const wells = readProfiles(path.join(run, 'well_profiles.parquet'));
   assert.equal(sites.rows, wells.rows * 2, 'two sites per well');
