@@ -25,6 +25,7 @@ export { gemmThreads, setGemmThreads } from './ortGemm.js';
 export { RANK_TOLERANCE, symmetricEigen, spectralFunction, spdPower, flipSign, type SymmetricEigen } from './eigen.js';
 export { pca, covariancePca, type Pca, type PcaOptions, type PcaSolver, type CovariancePca } from './pca.js';
 export { CHUNK_ROWS, covariance, denseMoments } from './moments.js';
+export { shrunkCovariance, SHRINKAGE_METHODS, type ShrinkageMethod, type ShrunkCovariance } from './shrinkage.js';
 export {
   columnStats,
   scalerScale,

@@ -133,6 +133,8 @@ export interface BatchFixture extends Layout {
   X: number[][];
   tvnPlateNegative: number[][];
   tvnExperimentAll: number[][];
+  tvnPlateNegativeLedoitWolf: number[][];
+  tvnExperimentAllOas: number[][];
   coralPlateNegative: number[][];
   coralExperimentAll: number[][];
 }
