@@ -34,3 +34,8 @@ export function realSites(imageRoot: string = REAL_IMAGE_ROOT): SiteLocation[] {
   }
   return sites;
 }
+
+/** Python with the reference packages: $PHENOMAP_PYTHON, else Debian's /usr/bin/python3 where it exists, else python3. */
+export function pythonCommand(): string {
+  return process.env.PHENOMAP_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+}

@@ -17,7 +17,7 @@ import { DEFAULT_FEATURIZE, featurizeSite, FeaturizeWorkspace } from '../src/fea
 import { measureObjects } from '../src/features/measure.js';
 import { segmentCells, segmentNuclei } from '../src/features/segment.js';
 import { loadSite } from '../src/image/site.js';
-import { median, realSites, REAL_IMAGE_ROOT, REPO_ROOT } from './common.js';
+import { median, pythonCommand, realSites, REAL_IMAGE_ROOT, REPO_ROOT } from './common.js';
 
 const REFERENCE_SCRIPT = path.join(REPO_ROOT, 'scripts', 'fixtures', 'features_skimage_pipeline.py');
 /** Issue target: at least this many times scikit-image's sites/s per core. */
@@ -46,10 +46,6 @@ function timeRounds(count: number, rounds: number, pass: () => void): { sitesPer
   }
   const ms = median(perSite);
   return { sitesPerSecond: round2(1000 / ms), msPerSite: round2(ms) };
-}
-
-function defaultPython(): string {
-  return process.env.PHENOMAP_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
 export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promise<Record<string, unknown>> {
@@ -93,7 +89,7 @@ export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promi
     for (const tensor of tensors) features = featurizeSite(tensor, DEFAULT_FEATURIZE, workspace).names.length;
   });
 
-  const python = options.python ?? defaultPython();
+  const python = options.python ?? pythonCommand();
   const request = JSON.stringify({
     files: sites.map((site) => sitePaths(site).map((p) => path.join(imageRoot, p))),
     rounds,

@@ -13,6 +13,7 @@ import { benchAcceptance } from './acceptance.js';
 import { benchCnnVsClassical } from './cnnVsClassical.js';
 import { benchCnnAblation } from './cnnAblation.js';
 import { benchRealism } from './realism.js';
+import { benchRobustness } from './robustness.js';
 
 const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'site-load': () => benchSiteLoad(),
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, () => Promise<Record<string, unknown>>> = {
   'cnn-vs-classical-small': () => benchCnnVsClassical(),
   'cnn-ablation': () => benchCnnAblation(),
   realism: () => benchRealism(),
+  robustness: () => benchRobustness(),
 };
 
 const wanted = process.argv.slice(2);

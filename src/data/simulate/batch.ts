@@ -11,11 +11,25 @@
  *   well          brighter, sparser outer wells (evaporation; scaled by exp(-edgeDistance)) and a small
  *                 per-well gain jitter.
  *   illumination  per-experiment vignetting around an off-centre optical axis, per-site tilt.
+ * Regimes beyond RxRx1's (strength 0 by default, so default datasets are unchanged), each with its own random
+ * streams so that turning one on changes nothing else:
+ *   gamma         a non-linear intensity response per experiment: pixel = offset + gain·r·(s/r)^γ_c, r the
+ *                 clean signal's mean level, log γ_c ~ N(0, (0.2·strength)²) shared by the channels plus a
+ *                 per-channel 0.05·strength part;
+ *   gradient      a linear intensity gradient across each plate (gain x (1 + g_x·u + g_y·v), u and v the well's
+ *                 column and row in -1..1, g ~ N(0, (0.12·strength)²) per plate plus 0.03·strength per channel);
+ *   density       seeding density per plate (log density ~ N(0, (0.3·strength)²)) that also shifts what crowded
+ *                 cells look like: smaller nuclei (-0.25 x log density), dimmer stains (-0.15 x) and coarser texture
+ *                 (+0.1 x), through the phenotype of every well of the plate;
+ *   blur          per-site focus blur: a Gaussian of σ ~ 0.8·strength·|N(0, 1)| pixels (binomial passes);
+ *   crosstalk     channel bleed-through per experiment: each channel picks up U(0, 0.06·strength) of each spectral
+ *                 neighbour (w1..w6 in order);
+ * plate-rim effects are the `well` component's edge terms (raise it for a rim regime).
  * Pixel noise is not a batch effect (independent per pixel, it cannot confound experiments): it has its own
  * strength and is left on when batch strength is 0.
  */
 import { median } from '../../numerics/index.js';
-import { CHANNEL_COUNT, edgeDistance, SITE_SIZE } from '../../rxrx1/index.js';
+import { CHANNEL_COUNT, edgeDistance, PLATE_COLUMNS, PLATE_ROWS, SITE_SIZE, wellPosition } from '../../rxrx1/index.js';
 import type { Rxrx1Experiment, Rxrx1Structure } from '../rxrx1Structure.js';
 import { illuminationMoments, type Illumination, type Noise } from './imaging.js';
 import { rngFor } from '../../util/random.js';
@@ -26,7 +40,16 @@ export interface BatchStrengths {
   plate: number;
   well: number;
   illumination: number;
+  gamma: number;
+  gradient: number;
+  density: number;
+  blur: number;
+  crosstalk: number;
 }
+
+/** Components at strength 1 unless set (RxRx1's own), and the regimes beyond it, at 0 unless set. */
+export const RXRX1_COMPONENTS = ['experiment', 'plate', 'well', 'illumination'] as const;
+export const REGIME_COMPONENTS = ['gamma', 'gradient', 'density', 'blur', 'crosstalk'] as const;
 
 /** Per-channel statistics of clean (noiseless, unit-gain) images. */
 export interface CleanStats {
@@ -53,6 +76,10 @@ export interface ExperimentBatch extends Photometry {
   /** Culture drift of the experiment, added to every well's phenotype (log-scale changes). */
   culture: Phenotype;
   vignetting: { centerX: number; centerY: number; falloff: number };
+  /** Response exponent γ per channel (1: linear). */
+  gamma: number[];
+  /** crosstalk[c][d]: fraction of channel d's signal seen in channel c (0 on the diagonal). */
+  crosstalk: number[][];
 }
 
 /** Noise at strength `strength`; 1 matches the pixel-to-pixel noise of the real RxRx1 B02 images. */
@@ -133,7 +160,62 @@ export function experimentBatch(
     edgeDensity: strengths.well * (-0.15 + 0.05 * rng.normal()),
     culture,
     vignetting,
+    gamma: responseGamma(seed, experiment.name, strengths.gamma),
+    crosstalk: channelCrosstalk(seed, experiment.name, strengths.crosstalk),
   };
+}
+
+/** An experiment's response exponents, w1..w6. */
+export function responseGamma(seed: number, experiment: string, strength: number): number[] {
+  const rng = rngFor(seed, 'gamma', experiment);
+  const shared = 0.2 * strength * rng.normal();
+  return Array.from({ length: CHANNEL_COUNT }, () => Math.exp(shared + 0.05 * strength * rng.normal()));
+}
+
+/** An experiment's bleed-through between spectrally adjacent channels. */
+export function channelCrosstalk(seed: number, experiment: string, strength: number): number[][] {
+  const rng = rngFor(seed, 'crosstalk', experiment);
+  return Array.from({ length: CHANNEL_COUNT }, (_, c) =>
+    Array.from({ length: CHANNEL_COUNT }, (_, d) => (Math.abs(c - d) === 1 ? 0.06 * strength * rng.next() : 0)),
+  );
+}
+
+/** A plate's intensity gradient: per-channel slopes along the columns (x) and rows (y). */
+export function plateGradient(seed: number, experiment: string, plate: number, strength: number) {
+  const rng = rngFor(seed, 'gradient', experiment, plate);
+  const gx = 0.12 * strength * rng.normal();
+  const gy = 0.12 * strength * rng.normal();
+  return {
+    x: Array.from({ length: CHANNEL_COUNT }, () => gx + 0.03 * strength * rng.normal()),
+    y: Array.from({ length: CHANNEL_COUNT }, () => gy + 0.03 * strength * rng.normal()),
+  };
+}
+
+/** The gain factor of a plate gradient at a well: 1 + g_x·u + g_y·v, floored at 0.2. */
+export function gradientGain(gradient: { x: number[]; y: number[] }, well: string): number[] {
+  const position = wellPosition(well);
+  const u = position ? (position.column - (PLATE_COLUMNS - 1) / 2) / ((PLATE_COLUMNS - 1) / 2) : 0;
+  const v = position ? (position.row - (PLATE_ROWS - 1) / 2) / ((PLATE_ROWS - 1) / 2) : 0;
+  return gradient.x.map((gx, c) => Math.max(0.2, 1 + gx * u + gradient.y[c] * v));
+}
+
+/** A plate's seeding density (log) and what crowding does to the cells' look, as a phenotype shift. */
+export function plateDensity(seed: number, experiment: string, plate: number, strength: number): Phenotype {
+  const d = 0.3 * strength * rngFor(seed, 'density', experiment, plate).normal();
+  return {
+    cellCount: d,
+    nucleusSize: -0.25 * d,
+    eccentricity: 0,
+    intensity: new Array<number>(CHANNEL_COUNT).fill(-0.15 * d),
+    texture: new Array<number>(CHANNEL_COUNT).fill(0.1 * d),
+  };
+}
+
+/** A site's focus blur: binomial [1, 2, 1]/4 passes (variance 1/2 each) giving σ ~ 0.8·strength·|N(0, 1)|. */
+export function siteBlurPasses(seed: number, siteId: string, strength: number): number {
+  if (strength <= 0) return 0;
+  const sigma = 0.8 * strength * Math.abs(rngFor(seed, 'blur', siteId).normal());
+  return Math.min(16, Math.round(2 * sigma * sigma));
 }
 
 /** Typical size (standard deviation) of an experiment's culture drift along each dimension at strength 1. */

@@ -1,11 +1,15 @@
 /**
  * The microscope: turns a clean site into 8-bit channels. Per channel, pixel = offset + gain * illumination
- * * clean + noise, rounded and clipped to 0..255. Illumination falls off quadratically from an optical
+ * * response(clean + crosstalk) + noise, rounded and clipped to 0..255: the clean channels are first defocused
+ * (extra binomial blur passes), pick up a fraction of their spectral neighbours (bleed-through), and go through
+ * the camera's response r·(s/r)^γ (linear when γ = 1; r the channel's typical clean level, so γ bends the response
+ * around it rather than rescaling the image). Illumination falls off quadratically from an optical
  * centre (vignetting, a low-order stand-in for the cos^4 law) with a small per-site tilt; noise is
  * Poisson-Gaussian (Foi et al. 2008, IEEE TIP 17:1737): variance = read^2 + shot * value.
  */
 import { SITE_SIZE } from '../../rxrx1/index.js';
 import type { Rng } from '../../util/random.js';
+import { blurBinomial } from './optics.js';
 
 export interface Illumination {
   /** Optical centre, pixels. */
@@ -33,6 +37,12 @@ export interface SiteImaging {
   offset: number[];
   illumination: Illumination;
   noise: Noise;
+  /** Non-linear response: exponent γ and reference level r per channel (absent: linear). */
+  response?: { gamma: number[]; reference: number[] };
+  /** crosstalk[c][d]: fraction of clean channel d added to channel c (absent: none). */
+  crosstalk?: number[][];
+  /** Extra binomial blur passes of the clean channels (focus blur; absent: 0). */
+  blurPasses?: number;
 }
 
 const HALF = SITE_SIZE / 2;
@@ -81,6 +91,9 @@ export function expose(
   rng: Rng,
   out: readonly Uint8Array[],
 ): void {
+  // Defocus first, with `field` as the blur's scratch buffer (the illumination field is written after).
+  for (let pass = 0; pass < (imaging.blurPasses ?? 0); pass++)
+    for (const channel of clean) blurBinomial(channel, field);
   illuminationField(imaging.illumination, field);
   const read2 = imaging.noise.read * imaging.noise.read;
   const shot = imaging.noise.shot;
@@ -91,8 +104,14 @@ export function expose(
     const target = out[c];
     const gain = imaging.gain[c];
     const offset = imaging.offset[c];
+    const bleed = imaging.crosstalk?.[c].flatMap((f, d) => (f > 0 ? [{ f, channel: clean[d] }] : [])) ?? [];
+    const gamma = imaging.response?.gamma[c] ?? 1;
+    const reference = imaging.response?.reference[c] ?? 1;
     for (let i = 0; i < source.length; i++) {
-      const value = offset + gain * field[i] * source[i];
+      let signal = field[i] * source[i];
+      for (const { f, channel } of bleed) signal += f * field[i] * channel[i];
+      if (gamma !== 1) signal = signal > 0 ? reference * (signal / reference) ** gamma : 0;
+      const value = offset + gain * signal;
       const t = rng.uint32();
       const z = ((t & 255) + ((t >>> 8) & 255) + ((t >>> 16) & 255) + ((t >>> 24) & 255) - 510) / byteSumSd;
       const noisy = value + z * Math.sqrt(read2 + shot * Math.max(value, 0));

@@ -20,9 +20,15 @@ import { loadRxrx1Structure, type Rxrx1Structure } from '../rxrx1Structure.js';
 import { channelPath, type SiteRecord } from '../site.js';
 import {
   experimentBatch,
+  gradientGain,
   noiseAt,
+  plateDensity,
   plateGain,
+  plateGradient,
+  REGIME_COMPONENTS,
   referencePhotometry,
+  RXRX1_COMPONENTS,
+  siteBlurPasses,
   siteIllumination,
   wellEffect,
   type BatchStrengths,
@@ -53,7 +59,10 @@ export interface SimulateOptions {
   threads?: number;
   /** Scales every batch component: 1 = RxRx1-like (default), 0 = no batch effect. */
   batchStrength?: number;
-  /** Per-component strengths (default 1 each), multiplied by batchStrength. */
+  /**
+   * Per-component strengths, multiplied by batchStrength: RxRx1's components (experiment, plate, well,
+   * illumination) default to 1, the regimes beyond them (gamma, gradient, density, blur, crosstalk; batch.ts) to 0.
+   */
   strengths?: Partial<BatchStrengths>;
   /** Pixel noise strength (default 1; not a batch effect, so batchStrength leaves it alone). */
   noise?: number;
@@ -119,8 +128,15 @@ function settingsOf(options: SimulateOptions): Settings {
     preset = options.preset;
   }
   const batchStrength = strength('batchStrength', options.batchStrength);
+  const unknown = Object.keys(options.strengths ?? {}).filter(
+    (name) => !([...RXRX1_COMPONENTS, ...REGIME_COMPONENTS] as string[]).includes(name),
+  );
+  if (unknown.length)
+    fail('strengths', unknown, `components among ${[...RXRX1_COMPONENTS, ...REGIME_COMPONENTS].join(', ')}`);
   const component = (name: keyof BatchStrengths) =>
     batchStrength * strength(`strengths.${name}`, options.strengths?.[name]);
+  const regime = (name: keyof BatchStrengths) =>
+    batchStrength * strength(`strengths.${name}`, options.strengths?.[name] ?? 0);
   return {
     out: path.resolve(options.out),
     presetName: typeof options.preset === 'string' ? options.preset : 'custom',
@@ -133,6 +149,11 @@ function settingsOf(options: SimulateOptions): Settings {
       plate: component('plate'),
       well: component('well'),
       illumination: component('illumination'),
+      gamma: regime('gamma'),
+      gradient: regime('gradient'),
+      density: regime('density'),
+      blur: regime('blur'),
+      crosstalk: regime('crosstalk'),
     },
     noise: strength('noise', options.noise),
     pngLevel,
@@ -199,29 +220,41 @@ interface PlannedSite {
 }
 
 /** The sites of every plate in order, each with its render task (made on demand to bound memory). */
+/** What the simulator knows of each plate and experiment while it plans sites. */
+interface PlanContext {
+  batches: ReadonlyMap<string, ExperimentBatch>;
+  plateGains: ReadonlyMap<string, number[]>;
+  sirnas: ReadonlyMap<number, SirnaTruth>;
+  clean: Readonly<Record<CellType, CleanStats>>;
+  noise: Noise;
+}
+
 function* plannedSites(
   settings: Settings,
   plates: readonly PlannedPlate[],
-  batches: ReadonlyMap<string, ExperimentBatch>,
-  plateGains: ReadonlyMap<string, number[]>,
-  sirnas: ReadonlyMap<number, SirnaTruth>,
-  noise: Noise,
+  context: PlanContext,
 ): Generator<PlannedSite> {
   const { seed, strengths } = settings;
+  const { batches, plateGains, sirnas, noise } = context;
   for (const { experiment, plate, wells } of plates) {
     const batch = batches.get(experiment.name)!;
     const gainOfPlate = plateGains.get(`${experiment.name}/${plate}`)!;
+    const gradient = plateGradient(seed, experiment.name, plate, strengths.gradient);
+    const crowding = plateDensity(seed, experiment.name, plate, strengths.density);
     const profile = settings.profiles[experiment.cellType];
+    const response = { gamma: batch.gamma, reference: context.clean[experiment.cellType].mean };
+    const crosstalk = batch.crosstalk.some((row) => row.some((f) => f > 0)) ? batch.crosstalk : undefined;
     for (const { well, sirnaId } of wells) {
       const truth = sirnas.get(sirnaId)!;
       const id = wellId(experiment.name, plate, well);
       const effect = wellEffect(seed, batch, id, well, strengths.well);
       const { placement, look } = siteBiology(
         profile,
-        addPhenotypes(scalePhenotype(truth.phenotype, profile.sensitivity), batch.culture),
+        addPhenotypes(addPhenotypes(scalePhenotype(truth.phenotype, profile.sensitivity), batch.culture), crowding),
         effect.density,
       );
-      const gain = batch.gain.map((g, c) => g * gainOfPlate[c] * effect.gain[c]);
+      const slope = gradientGain(gradient, well);
+      const gain = batch.gain.map((g, c) => g * gainOfPlate[c] * effect.gain[c] * slope[c]);
       for (let site = 1; site <= SITES_PER_WELL; site++) {
         const record: SiteRecord = {
           siteId: siteId(experiment.name, plate, well, site),
@@ -244,6 +277,9 @@ function* plannedSites(
           offset: batch.offset,
           illumination: siteIllumination(seed, batch, record.siteId, strengths.illumination),
           noise,
+          ...(batch.gamma.some((g) => g !== 1) ? { response } : {}),
+          ...(crosstalk ? { crosstalk } : {}),
+          blurPasses: siteBlurPasses(seed, record.siteId, strengths.blur),
         };
         yield {
           record,
@@ -322,7 +358,7 @@ export async function simulate(options: SimulateOptions): Promise<SimulateSummar
     const outcomes = new Map<string, SiteOutcome>();
     options.onProgress?.(0, total);
     await forEachBounded(
-      plannedSites(settings, plates, batches, plateGains, sirnas, noise),
+      plannedSites(settings, plates, { batches, plateGains, sirnas, clean, noise }),
       2 * settings.threads,
       async ({ record, task }) => {
         records.push(record);

@@ -10,11 +10,16 @@
  * | tiny   | 3 (HEPG2, U2OS train; HUVEC test)        | 1          | ~16: 8 siRNAs, 6 pos., negatives  | 92     | ~5 s           |
  * | small  | 12 (HEPG2, HUVEC, RPE: 3 train + 1 test) | 1          | ~71: 30 siRNAs x 2, 10 pos., neg. | 1,710  | ~55 s          |
  * | medium | 20 (all 4 cell types: 3 train + 2 test)  | 4          | ~61: 30 siRNAs, 30 pos., neg.     | 9,766  | ~5 min (est.)  |
+ * | robustness | 8 (HEPG2, HUVEC: 3 train + 1 test)   | 1          | ~53: 24 siRNAs x 2, 4 pos., neg.  | ~850   | ~30 s (est.)   |
+ *
+ * `robustness` is the size of one cell of bench/robustness.ts's matrix (batch-effect regimes x seeds): like the
+ * independent dataset of issue 10 (6 experiments, 2 cell types, 40 siRNAs, ~1,150 sites), with three training
+ * experiments per cell type so that leave-one-experiment-out selection has folds of the held-out cell types.
  */
 import type { Rxrx1Structure } from '../rxrx1Structure.js';
 import { GROUP_COUNT, GROUP_SIZE, FIRST_POSITIVE_CONTROL, LAST_POSITIVE_CONTROL } from '../../rxrx1/index.js';
 
-export type PresetName = 'tiny' | 'small' | 'medium';
+export type PresetName = 'tiny' | 'small' | 'medium' | 'robustness';
 
 export interface Preset {
   /** Real RxRx1 experiments to simulate (names as in the structure, e.g. HEPG2-01). */
@@ -91,6 +96,14 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
     sirnasPerGroup: 30,
     replicates: 1,
     positiveControls: 30,
+    minEffectFraction: 0.7,
+  },
+  robustness: {
+    experiments: ['HEPG2-01', 'HEPG2-02', 'HEPG2-03', 'HEPG2-08', 'HUVEC-01', 'HUVEC-02', 'HUVEC-03', 'HUVEC-17'],
+    groups: [0],
+    sirnasPerGroup: 24,
+    replicates: 2,
+    positiveControls: 4,
     minEffectFraction: 0.7,
   },
 };
