@@ -17,6 +17,7 @@ import {
   SELECT_OPERATIONS,
   selectFeatures,
   SPHERIZE_METHODS,
+  WELL_POSITION_METHODS,
   type CorrectOptions,
   type NormalizeOptions,
   type SelectOptions,
@@ -127,11 +128,19 @@ function registerCorrectCommand(program: Command): void {
     .command('correct')
     .description(
       'batch-correct a profile table (center_scale, robust, spherize, tvn, coral: fitted per batch on controls; ' +
-        'combat, harmony)',
+        'combat, harmony; jump: the JUMP-CP recipe)',
     )
     .argument('<in>', 'profile table: a .parquet file or a folder of parts')
     .requiredOption('--out <path>', 'output: a .parquet file, or a folder (one part per plate)')
-    .addOption(new Option('--method <method>', 'correction method').choices(CORRECTION_METHODS).makeOptionMandatory())
+    .addOption(new Option('--method <method>', 'correction method').choices(CORRECTION_METHODS).conflicts('recipe'))
+    .addOption(new Option('--recipe <name>', "a named recipe: 'jump' (= --method jump)").choices(['jump']))
+    .addOption(
+      new Option(
+        '--well-position <how>',
+        'well-position correction first (well_mean: JUMP; spatial: rims, gradients)',
+      ).choices(WELL_POSITION_METHODS),
+    )
+    .option('--cell-count', 'regress the cell count out of every feature first')
     .addOption(new Option('--batch <batch>', 'what a batch is').choices(['experiment', 'plate']).makeOptionMandatory())
     .addOption(
       new Option('--controls <rows>', 'rows the per-batch transforms are fitted on')
@@ -139,8 +148,16 @@ function registerCorrectCommand(program: Command): void {
         .default('negative'),
     )
     .option('--overwrite', 'replace OUT if it exists')
-    .action((input: string, options: CorrectOptions & { out: string; overwrite?: boolean }) => {
-      const correct: CorrectOptions = { method: options.method, batch: options.batch, controls: options.controls };
+    .action((input: string, options: CorrectOptions & { out: string; overwrite?: boolean; recipe?: 'jump' }) => {
+      const method = options.recipe ?? options.method;
+      if (!method) throw new Error('correct: give --method or --recipe');
+      const correct: CorrectOptions = {
+        method,
+        batch: options.batch,
+        controls: options.controls,
+        ...(options.wellPosition ? { wellPosition: options.wellPosition } : {}),
+        ...(options.cellCount ? { cellCount: true } : {}),
+      };
       run('correct', input, options.out, Boolean(options.overwrite), correct, (table) => ({
         table: correctProfiles(table, correct),
       }));

@@ -13,17 +13,32 @@
  * | coral        | each batch's controls → all controls (CORAL)     | same features                  |
  * | combat       | all rows of each batch (sva ComBat)              | same features                  |
  * | harmony      | all rows (standardize, 50 PCs, Harmony)          | PC_1..PC_d                     |
+ * | jump         | JUMP-CP's recipe (jump.ts): wellpos, cc, var, MAD, outliers, featselect, ZCA-cor, Harmony | kept features |
+ *
+ * `wellPosition` and `cellCount` run first when asked (wellPosition.ts, cellCount.ts), before any method.
  */
 import type { ProfileTable } from '../store/profiles.js';
 import { coralProfiles } from './coral.js';
 import { combatProfiles } from './combat.js';
 import type { BatchBy, FitOn } from './groups.js';
 import { harmonyProfiles } from './harmony.js';
+import { jumpProfiles } from './jump.js';
+import { regressCellCount } from './cellCount.js';
+import { type WellPositionMethod, wellPositionProfiles } from './wellPosition.js';
 import { normalizeProfiles } from './normalize.js';
 import { withFeatures } from './table.js';
 import { tvnProfiles } from './tvn.js';
 
-export type CorrectionMethod = 'none' | 'center_scale' | 'robust' | 'spherize' | 'tvn' | 'coral' | 'combat' | 'harmony';
+export type CorrectionMethod =
+  | 'none'
+  | 'center_scale'
+  | 'robust'
+  | 'spherize'
+  | 'tvn'
+  | 'coral'
+  | 'combat'
+  | 'harmony'
+  | 'jump';
 export const CORRECTION_METHODS: readonly CorrectionMethod[] = [
   'none',
   'center_scale',
@@ -33,6 +48,7 @@ export const CORRECTION_METHODS: readonly CorrectionMethod[] = [
   'coral',
   'combat',
   'harmony',
+  'jump',
 ];
 
 export interface CorrectOptions {
@@ -40,12 +56,18 @@ export interface CorrectOptions {
   batch: BatchBy;
   /** Rows the per-batch transforms are fitted on (default 'negative'); ComBat and Harmony use all rows. */
   controls?: FitOn;
+  /** Well-position correction before the method (wellPosition.ts); default none. */
+  wellPosition?: WellPositionMethod;
+  /** Regress the cell count out of every feature before the method (cellCount.ts); default false. */
+  cellCount?: boolean;
 }
 
 /** Corrects batch effects; see the table above for what each method fits and outputs. */
-export function correctProfiles(table: ProfileTable, options: CorrectOptions): ProfileTable {
+export function correctProfiles(input: ProfileTable, options: CorrectOptions): ProfileTable {
   const controls = options.controls ?? 'negative';
   const batch = options.batch;
+  let table = options.wellPosition ? wellPositionProfiles(input, options.wellPosition) : input;
+  if (options.cellCount) table = regressCellCount(table);
   switch (options.method) {
     case 'none':
       return withFeatures(
@@ -67,6 +89,8 @@ export function correctProfiles(table: ProfileTable, options: CorrectOptions): P
       return combatProfiles(table, { batch });
     case 'harmony':
       return harmonyProfiles(table, { batch });
+    case 'jump':
+      return jumpProfiles(table, { batch, controls });
     default:
       throw new Error(
         `correct: unknown method "${options.method as string}"; expected ${CORRECTION_METHODS.join(', ')}`,
@@ -100,3 +124,6 @@ export { coralProfiles, CORAL_LAMBDA } from './coral.js';
 export { combatProfiles, fitCombat, type CombatFit } from './combat.js';
 export { harmonyProfiles, harmonize, HARMONY_COMPONENTS, type HarmonyOptions, type HarmonyResult } from './harmony.js';
 export { FIT_ON, type BatchBy, type BatchOptions, type FitOn, type GroupBy } from './groups.js';
+export { jumpProfiles, jumpPreprocess, JUMP_HARMONY, JUMP_OUTLIER_THRESHOLD } from './jump.js';
+export { wellPositionProfiles, WELL_POSITION_METHODS, type WellPositionMethod } from './wellPosition.js';
+export { regressCellCount, cellCountFeature, CELL_COUNT_FEATURES } from './cellCount.js';

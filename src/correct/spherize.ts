@@ -31,7 +31,11 @@ export function spherizeFeatureNames(method: SpherizeMethod, features: string[])
   return method.startsWith('PCA') ? componentNames(features.length) : [...features];
 }
 
-/** Fits the sphering map on `rows`; throws when the fit rows cannot determine it (too few, not full rank). */
+/**
+ * Fits the sphering map on `rows`; throws when the fit rows cannot determine it (too few, not full rank), unless
+ * `lowRank`: then, as pycytominer does when n <= d, the singular values beyond the rank r of the centred fit rows
+ * take the value of the r-th (so the unseen directions are scaled like the least varying seen one).
+ */
 export function fitSpherize(
   columns: Float32Array[],
   features: string[],
@@ -39,10 +43,12 @@ export function fitSpherize(
   method: SpherizeMethod,
   epsilon: number,
   purpose: string,
+  lowRank = false,
 ): LinearMap {
   const p = columns.length;
   const n = rows.length;
-  if (n - 1 < p) {
+  if (n < 2) throw new Error(`${purpose}: sphering needs at least 2 fit rows, got ${n}`);
+  if (n - 1 < p && !lowRank) {
     throw new Error(
       `${purpose}: sphering ${p} features needs more than ${p} fit rows, got ${n} ` +
         '(the covariance would not be full rank; select fewer features or fit on more rows)',
@@ -65,6 +71,11 @@ export function fitSpherize(
   }
   const eigen = symmetricEigen(matrix(cov, p, p));
   const largest = eigen.values[0];
+  if (lowRank) {
+    const beyond = eigen.values.findIndex((v) => !(v > largest * RANK_TOLERANCE));
+    const rank = beyond === -1 ? p : Math.max(1, beyond);
+    for (let i = rank; i < p; i++) eigen.values[i] = eigen.values[rank - 1];
+  }
   const smallest = eigen.values[p - 1];
   if (!(smallest > largest * RANK_TOLERANCE)) {
     throw new Error(

@@ -38,6 +38,7 @@ const USES_CONTROLS: ReadonlySet<CorrectionMethod> = new Set<CorrectionMethod>([
   'spherize',
   'tvn',
   'coral',
+  'jump',
 ]);
 const BATCH_UNITS: readonly BatchBy[] = ['experiment', 'plate'];
 const CONTROL_SETS: readonly FitOn[] = ['negative', 'controls', 'all'];

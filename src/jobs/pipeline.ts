@@ -58,7 +58,7 @@ export interface PipelineOptions {
 }
 
 export const PIPELINE_DEFAULTS = {
-  methods: ['none', 'center_scale', 'robust', 'tvn', 'coral', 'combat', 'harmony'] as CorrectionMethod[],
+  methods: ['none', 'center_scale', 'robust', 'tvn', 'coral', 'combat', 'harmony', 'jump'] as CorrectionMethod[],
   select: ['drop_na_columns', 'variance_threshold', 'correlation_threshold', 'drop_outliers'] as SelectOperation[],
   seed: 0,
 };

@@ -109,7 +109,13 @@ export function simulatedTable(options: {
       }
     }
   }
-  return fixtureTable(layout, X);
+  const table = fixtureTable(layout, X);
+  // Well positions B02, C02, ... down the used rows, then the next column (the same layout on every plate).
+  table.metadata.Metadata_well = layout.experiment.map((_, i) => {
+    const r = i % options.perPlate;
+    return `${'BCDEFGHIJKLMNO'[r % 14]}${String(2 + Math.floor(r / 14)).padStart(2, '0')}`;
+  });
+  return table;
 }
 
 /** Spread of the batch means around their mean, over the spread of the rows: ~0 when batches are merged. */
