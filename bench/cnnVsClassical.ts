@@ -43,11 +43,7 @@ export async function benchCnnVsClassical(): Promise<Record<string, unknown>> {
   // The CNN trains on every labelled site of the train-split experiments; the test-split experiments (the ones
   // evaluate holds out) are its validation experiments, so they never reach the gradient.
   const testExperiments = [
-    ...new Set(
-      datasetSites(data)
-        .sites.filter((s) => s.dataset === 'test')
-        .map((s) => s.experiment),
-    ),
+    ...new Set((await datasetSites(data)).sites.filter((s) => s.dataset === 'test').map((s) => s.experiment)),
   ].sort();
   // A fifth of the treatment siRNAs never reach training either: k-shot accuracy among them is the novel-siRNA test.
   const config: Partial<TrainConfig> = {

@@ -53,7 +53,7 @@ export async function benchFeaturize(options: FeaturizeBenchOptions = {}): Promi
   const rounds = options.rounds ?? 3;
   const sites = realSites(imageRoot);
   if (sites.length === 0) throw new Error(`benchFeaturize: no complete site 1 found below ${imageRoot}`);
-  const tensors = sites.map((site) => loadSite(imageRoot, site));
+  const tensors = await Promise.all(sites.map((site) => loadSite(imageRoot, site)));
   const workspace = new FeaturizeWorkspace();
   const { width, height } = workspace;
   const same = { colocalizationPairs: [], texture: false, granularity: false as const };

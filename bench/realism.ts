@@ -209,13 +209,13 @@ function tile(crops: Uint8Array[], columns: number): { pixels: Uint8Array; width
   return { pixels, width, height };
 }
 
-function writeComposites(realRoot: string, simRoot: string): string[] {
+async function writeComposites(realRoot: string, simRoot: string): Promise<string[]> {
   fs.mkdirSync(DOCS, { recursive: true });
   const files: string[] = [];
   for (const cellType of CELL_TYPES) {
     const site = { dataset: 'train' as const, experiment: `${cellType}-01`, plate: 1, well: 'B02', site: 1 };
-    const [realA, realB] = compositeCrops(loadSite(realRoot, site));
-    const [simA, simB] = compositeCrops(loadSite(simRoot, site));
+    const [realA, realB] = compositeCrops(await loadSite(realRoot, site));
+    const [simA, simB] = compositeCrops(await loadSite(simRoot, site));
     const { pixels, width, height } = tile([realA, simA, realB, simB], 2);
     const file = path.join(DOCS, `${cellType}.png`);
     writeFileAtomic(file, encodePng(pixels, width, height, 3, 9));
@@ -224,14 +224,17 @@ function writeComposites(realRoot: string, simRoot: string): string[] {
   return files;
 }
 
-function measureAll(root: string, sites: readonly SampleSite[], real: boolean, tag: string): Measured[] {
+async function measureAll(root: string, sites: readonly SampleSite[], real: boolean, tag: string): Promise<Measured[]> {
   const workspace = new FeaturizeWorkspace();
-  return sites.map((site) => ({
-    ...site,
-    real,
-    group: `${tag}/${site.experiment}_${site.plate}`,
-    measure: measureSite(loadSite(root, site), workspace),
-  }));
+  const measured: Measured[] = [];
+  for (const site of sites)
+    measured.push({
+      ...site,
+      real,
+      group: `${tag}/${site.experiment}_${site.plate}`,
+      measure: measureSite(await loadSite(root, site), workspace),
+    });
+  return measured;
 }
 
 export async function benchRealism(): Promise<Record<string, unknown>> {
@@ -240,12 +243,12 @@ export async function benchRealism(): Promise<Record<string, unknown>> {
   if (realSites.length === 0) throw new Error(`bench realism: no complete B02 site 1 below ${REAL_IMAGE_ROOT}`);
   const simDir = fs.mkdtempSync(path.join(os.tmpdir(), 'phenomap-bench-realism-'));
   try {
-    const sites = measureAll(REAL_IMAGE_ROOT, realSites, true, 'real');
+    const sites = await measureAll(REAL_IMAGE_ROOT, realSites, true, 'real');
     let simulateSeconds = 0;
     for (const seed of SEEDS) {
       const out = path.join(simDir, `seed-${seed}`);
       simulateSeconds += (await simulate({ out, preset: SAMPLE_PRESET, seed, pngLevel: 0 })).seconds;
-      sites.push(...measureAll(path.join(out, 'images'), simulatedSampleSites(), false, `seed-${seed}`));
+      sites.push(...(await measureAll(path.join(out, 'images'), simulatedSampleSites(), false, `seed-${seed}`)));
     }
     const simRoot = path.join(simDir, `seed-${SEED}`, 'images');
     const names = sites[0].measure.names;
@@ -284,7 +287,7 @@ export async function benchRealism(): Promise<Record<string, unknown>> {
         aucByCellType: Object.fromEntries(CELL_TYPES.map((t) => [t, auc((s) => s.cellType === t)])),
         separatingFeatures: separatingFeatures(sites, names, 12),
       },
-      composites: writeComposites(REAL_IMAGE_ROOT, simRoot),
+      composites: await writeComposites(REAL_IMAGE_ROOT, simRoot),
       targets: {
         medianRatioWithin: TARGET_RATIO,
         worstMedianDeviation: round(worst, 3),

@@ -1,6 +1,6 @@
 /**
  * Site-loading benchmark: six channel PNGs decoded into one 6 x 512 x 512 tensor, on the real RxRx1 images
- * (site 1 of every well shipped), measured (a) synchronously on one thread, (b) through SiteLoaderPool with 1 and
+ * (site 1 of every well shipped), measured (a) one site at a time on the main thread, (b) through SiteLoaderPool with 1 and
  * with all cores' worker threads, and (c) against the reference in the same run: PIL + numpy doing what
  * rxrx1-utils' load_site does, in a python3 subprocess. Both sides read files warm from the page cache.
  * Writes bench/results/site-load.json.
@@ -118,8 +118,8 @@ export async function benchSiteLoad(options: SiteLoadBenchOptions = {}): Promise
   const cores = os.availableParallelism();
 
   const out = new Uint8Array(SITE_TENSOR_SIZE);
-  const sync = await timeRounds(sites.length, rounds, () => {
-    for (const site of sites) loadSite(imageRoot, site, out);
+  const sync = await timeRounds(sites.length, rounds, async () => {
+    for (const site of sites) await loadSite(imageRoot, site, out);
   });
 
   const threadCounts = [...new Set([1, cores])];

@@ -136,16 +136,20 @@ function undrifted(measure: SiteMeasure, drift: Phenotype): SiteMeasure {
   };
 }
 
-function measureByCellType(
+async function measureByCellType(
   root: string,
   sites: readonly SampleSite[],
   drifts?: ReadonlyMap<string, Phenotype>,
-): Record<CellType, Stats> {
+): Promise<Record<CellType, Stats>> {
   const workspace = new FeaturizeWorkspace();
   const measured = new Map<CellType, Measured[]>();
   for (const site of sites) {
     const list = measured.get(site.cellType) ?? [];
-    list.push({ site, measure: measureSite(loadSite(root, site), workspace), drift: drifts?.get(site.experiment) });
+    list.push({
+      site,
+      measure: measureSite(await loadSite(root, site), workspace),
+      drift: drifts?.get(site.experiment),
+    });
     measured.set(site.cellType, list);
   }
   return Object.fromEntries(CELL_TYPES.map((t) => [t, statsOf(measured.get(t) ?? [])])) as Record<CellType, Stats>;
@@ -208,7 +212,7 @@ async function simulatedStats(models: Record<CellType, CellTypeModel>): Promise<
       await simulate({ out, preset: SAMPLE_PRESET, seed, pngLevel: 0, cellModels: models });
       const truth = JSON.parse(fs.readFileSync(path.join(out, GROUND_TRUTH_FILE), 'utf8')) as GroundTruth;
       const drifts = new Map(Object.entries(truth.experiments).map(([name, e]) => [name, e.batch.culture]));
-      perSeed.push(measureByCellType(path.join(out, 'images'), sites, drifts));
+      perSeed.push(await measureByCellType(path.join(out, 'images'), sites, drifts));
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
@@ -243,7 +247,7 @@ async function main(): Promise<void> {
   const iterations = Number(process.argv[2] ?? DEFAULT_ITERATIONS);
   const real = realSampleSites(path.join(SAMPLE, 'images'));
   if (real.length === 0) throw new Error(`calibrate: no complete B02 site 1 below ${path.join(SAMPLE, 'images')}`);
-  const targets = measureByCellType(path.join(SAMPLE, 'images'), real);
+  const targets = await measureByCellType(path.join(SAMPLE, 'images'), real);
   const current: CalibrationFile = loadCalibration();
   let models = Object.fromEntries(CELL_TYPES.map((t) => [t, current.cellTypes[t]!.model])) as Record<
     CellType,

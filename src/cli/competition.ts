@@ -81,8 +81,8 @@ export function registerCompetitionCommands(program: Command): void {
       fraction('public fraction'),
       DEFAULT_PUBLIC_FRACTION,
     )
-    .action((dir: string, options) => {
-      const { sites } = readSites(detectLayout(dir));
+    .action(async (dir: string, options) => {
+      const { sites } = await readSites(await detectLayout(dir));
       const key = demoKey(sites, { seed: options.seed, publicFraction: options.publicFraction });
       if (!key)
         throw new Error(

@@ -3,7 +3,14 @@
  * library behind two commands.
  */
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { embedDataset, readTrainConfig, trainModel, type Device, type TrainConfigInput } from '../embed/index.js';
+import {
+  embedDataset,
+  type EmbedResult,
+  readTrainConfig,
+  trainModel,
+  type Device,
+  type TrainConfigInput,
+} from '../embed/index.js';
 import { printMetadataProblems } from './problems.js';
 import { withProgress } from './progress.js';
 
@@ -31,6 +38,12 @@ const deviceOption = () =>
     "where the network runs: cpu, or cuda (onnxruntime's CUDA execution provider, installed separately: " +
       'src/embed/ENGINE.md)',
   ).choices(['cpu', 'cuda']);
+
+/** 0: every site embedded; 1: done, but sites, plates or experiments failed (listed); 2: nothing could be done. */
+export function embedExitCode(result: EmbedResult): 0 | 1 | 2 {
+  if (result.sites === 0 && result.platesSkipped === 0) return 2;
+  return result.failedSites.length + result.failedExperiments.length + result.platesEmpty > 0 ? 1 : 0;
+}
 
 export function registerEmbedCommands(program: Command): void {
   registerTrain(program);
@@ -203,6 +216,7 @@ function registerEmbed(program: Command): void {
           process.stdout.write(`experiment ${f.experiment} skipped: ${f.error}\n`);
         if (result.platesEmpty > 0)
           process.stdout.write(`${result.platesEmpty} plate(s) had no loadable site (no part written)\n`);
+        process.exitCode = embedExitCode(result);
       },
     );
 }

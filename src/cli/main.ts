@@ -141,7 +141,7 @@ function registerIndexCommand(program: Command): void {
     )
     .option('--rebuild', 'rebuild even when up to date')
     .action(async (dir, options) => {
-      const result = await ensureSiteIndex(detectLayout(dir), { file: options.out, rebuild: options.rebuild });
+      const result = await ensureSiteIndex(await detectLayout(dir), { file: options.out, rebuild: options.rebuild });
       console.log(
         result.built ? `indexed ${result.sites} sites -> ${result.file}` : `index up to date: ${result.file}`,
       );
@@ -164,7 +164,7 @@ function registerSitesCommand(program: Command): void {
     .option('--dataset <list>', 'train, test', list)
     .option('--json', 'print JSON records instead of site ids')
     .action(async (dir, options) => {
-      const { file } = await ensureSiteIndex(detectLayout(dir));
+      const { file } = await ensureSiteIndex(await detectLayout(dir));
       const filter: SiteFilter = {
         experiment: options.experiment,
         plate: options.plate,
@@ -194,10 +194,10 @@ function registerRgbCommand(program: Command): void {
       percentilePair,
     )
     .action(async (dir, id, options) => {
-      const layout = detectLayout(dir);
+      const layout = await detectLayout(dir);
       const { file } = await ensureSiteIndex(layout);
       const site = await findSite(file, id);
-      const tensor = loadSite(layout.imageRoot, site, { channels: options.channels });
+      const tensor = await loadSite(layout.imageRoot, site, { channels: options.channels });
       const rgb = compositeRgb(tensor, { channels: options.channels, percentiles: options.percentiles });
       fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
       fs.writeFileSync(options.out, encodePng(rgb, SITE_SIZE, SITE_SIZE, 3));
@@ -213,12 +213,12 @@ function registerStatsCommand(program: Command): void {
     .argument('<site-id>', 'site id, e.g. HEPG2-01_1_B02_1')
     .option('--channels <list>', 'channels to load (default all six)', channelList)
     .action(async (dir, id, options) => {
-      const layout = detectLayout(dir);
+      const layout = await detectLayout(dir);
       const { file } = await ensureSiteIndex(layout);
       const site = await findSite(file, id);
       console.log(
         JSON.stringify(
-          channelStats(loadSite(layout.imageRoot, site, { channels: options.channels }), {
+          channelStats(await loadSite(layout.imageRoot, site, { channels: options.channels }), {
             percentiles: [1, 25, 50, 75, 99],
           }),
           null,

@@ -6,11 +6,15 @@ import { PIPELINE_DEFAULTS, runPipeline } from '../jobs/pipeline.js';
 import { listOf, positiveInteger } from './options.js';
 import { printMetadataProblems } from './problems.js';
 import { withProgress } from './progress.js';
+import { reportFeaturize } from './featurize.js';
 
 export function registerPipelineCommands(program: Command): void {
   program
     .command('pipeline')
-    .description('featurize, select, normalize, batch-correct and evaluate a dataset in one resumable run')
+    .description(
+      'featurize, select, normalize, batch-correct and evaluate a dataset in one resumable run; exit 0 all done, 1 ' +
+        'done with failed sites, 2 nothing could be featurized',
+    )
     .argument('<dir>', 'dataset folder')
     .requiredOption('--out <dir>', 'run folder (a rerun resumes where it stopped)')
     .option(
@@ -57,10 +61,14 @@ export function registerPipelineCommands(program: Command): void {
             onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
           }),
         );
-        console.log(
-          `run: ${summary.run}\nselected: ${summary.selected}\nprofiles: ${summary.profiles}\n` +
-            `report: ${summary.report}\nmetrics: ${summary.metrics}`,
-        );
+        reportFeaturize(summary.featurize);
+        if (summary.exitCode === 2) console.error('pipeline stopped after featurize: no profiles to go on with');
+        else
+          console.log(
+            `run: ${summary.run}\nselected: ${summary.selected}\nprofiles: ${summary.profiles}\n` +
+              `report: ${summary.report}\nmetrics: ${summary.metrics}`,
+          );
+        process.exitCode = summary.exitCode;
       },
     );
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
@@ -7,6 +6,7 @@ import { readSites } from './metadata.js';
 import { channelPath, type SiteRecord } from './site.js';
 import { CHANNEL_COUNT, type LayoutKind } from '../rxrx1/index.js';
 import type { FileProblem, ValidateTask } from './checkWorker.js';
+import { openStorage, type Storage } from '../storage/index.js';
 
 export const PROBLEM_KINDS = [
   'missing_channel',
@@ -73,25 +73,20 @@ class ProblemCollector {
   }
 }
 
-function listDirectory(dir: string): string[] | null {
-  try {
-    return fs.readdirSync(dir);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR')
-      return null;
-    throw error;
-  }
+/** The names of the files directly in a folder of the images. */
+async function listDirectory(images: Storage, folder: string): Promise<string[]> {
+  return (await images.list(folder))
+    .map((info) => info.key.slice(folder.length + 1))
+    .filter((name) => !name.includes('/'));
 }
 
-/** Plate folders present on disk below {imageRoot}/{train,test}/{experiment}/, relative to imageRoot. */
-function plateFoldersOnDisk(imageRoot: string): string[] {
+/** Plate folders present below {imageRoot}/{train,test}/{experiment}/, relative to imageRoot. */
+async function plateFoldersOnDisk(images: Storage): Promise<string[]> {
   const folders: string[] = [];
   for (const dataset of DATASETS) {
-    for (const experiment of listDirectory(path.join(imageRoot, dataset)) ?? []) {
-      for (const plate of listDirectory(path.join(imageRoot, dataset, experiment)) ?? []) {
-        if (fs.statSync(path.join(imageRoot, dataset, experiment, plate)).isDirectory())
-          folders.push(path.join(dataset, experiment, plate));
-      }
+    for (const experiment of await images.folders(dataset)) {
+      for (const plate of await images.folders(`${dataset}/${experiment}`))
+        folders.push(`${dataset}/${experiment}/${plate}`);
     }
   }
   return folders;
@@ -103,13 +98,13 @@ function expectedFiles(sites: readonly SiteRecord[]): Map<string, Set<string>> {
   for (const site of sites) {
     for (let channel = 1; channel <= CHANNEL_COUNT; channel++) {
       const relative = channelPath(site, channel);
-      const folder = path.dirname(relative);
+      const folder = path.posix.dirname(relative);
       let names = expectedByFolder.get(folder);
       if (!names) {
         names = new Set();
         expectedByFolder.set(folder, names);
       }
-      names.add(path.basename(relative));
+      names.add(path.posix.basename(relative));
     }
   }
   return expectedByFolder;
@@ -127,19 +122,19 @@ interface FolderScan {
  * Compares each plate folder with what the metadata names: missing channels (examples from incomplete sites
  * first: a whole absent plate says less than a site missing w5) and files the metadata does not name.
  */
-function scanFolders(
-  imageRoot: string,
+async function scanFolders(
+  images: Storage,
   expectedByFolder: Map<string, Set<string>>,
   collector: ProblemCollector,
   maxExamples: number,
-): FolderScan {
-  const folders = new Set([...expectedByFolder.keys(), ...plateFoldersOnDisk(imageRoot)]);
+): Promise<FolderScan> {
+  const folders = new Set([...expectedByFolder.keys(), ...(await plateFoldersOnDisk(images))]);
   const scan: FolderScan = { toValidate: [], foundFiles: 0, absentSites: 0, incompleteSites: 0 };
   const absentExamples: string[] = [];
   let absentSiteFiles = 0;
   for (const folder of [...folders].sort()) {
     const expected = expectedByFolder.get(folder) ?? new Set<string>();
-    const onDisk = listDirectory(path.join(imageRoot, folder)) ?? [];
+    const onDisk = await listDirectory(images, folder);
     const present = new Set(onDisk);
     const missing = [...expected].filter((name) => !present.has(name));
     const missingPerSite = new Map<string, number>();
@@ -147,10 +142,10 @@ function scanFolders(
     for (const name of missing) missingPerSite.set(siteOf(name), (missingPerSite.get(siteOf(name)) ?? 0) + 1);
     for (const name of missing) {
       if (missingPerSite.get(siteOf(name))! < CHANNEL_COUNT) {
-        collector.add('missing_channel', `${path.join(folder, name)}: missing (the site has its other channels)`);
+        collector.add('missing_channel', `${`${folder}/${name}`}: missing (the site has its other channels)`);
       } else {
         absentSiteFiles++;
-        if (absentExamples.length < maxExamples) absentExamples.push(`${path.join(folder, name)}: missing`);
+        if (absentExamples.length < maxExamples) absentExamples.push(`${`${folder}/${name}`}: missing`);
       }
     }
     for (const count of missingPerSite.values()) {
@@ -159,9 +154,9 @@ function scanFolders(
     }
     const files: string[] = [];
     for (const name of onDisk) {
-      if (expected.has(name)) files.push(path.join(imageRoot, folder, name));
+      if (expected.has(name)) files.push(`${folder}/${name}`);
       else if (CHANNEL_FILE.test(name) || name.endsWith('.png'))
-        collector.add('extra_file', `${path.join(folder, name)}: not in the metadata`);
+        collector.add('extra_file', `${`${folder}/${name}`}: not in the metadata`);
     }
     scan.foundFiles += files.length;
     if (files.length > 0) scan.toValidate.push(files);
@@ -189,10 +184,9 @@ async function validateImages(
   try {
     await Promise.all(
       toValidate.map(async (files) => {
-        const task: ValidateTask = { files, mode: decode };
+        const task: ValidateTask = { imageRoot, files, mode: decode };
         const fileProblems: FileProblem[] = await pool.run(task);
-        for (const problem of fileProblems)
-          collector.add(problem.kind, `${path.relative(imageRoot, problem.file)}: ${problem.message}`);
+        for (const problem of fileProblems) collector.add(problem.kind, `${problem.file}: ${problem.message}`);
         options.onProgress?.(++done, toValidate.length);
       }),
     );
@@ -209,13 +203,13 @@ async function validateImages(
 export async function checkDataset(dir: string, options: CheckOptions = {}): Promise<CheckReport> {
   const started = performance.now();
   const decode = options.decode ?? 'full';
-  const layout = detectLayout(dir);
-  const { sites, problems: metadataProblems } = readSites(layout);
+  const layout = await detectLayout(dir);
+  const { sites, problems: metadataProblems } = await readSites(layout);
   const maxExamples = options.maxExamples ?? 5;
   const collector = new ProblemCollector(maxExamples);
   for (const problem of metadataProblems)
     collector.add(problem.kind, `${problem.file}:${problem.line}: ${problem.message}`);
-  const scan = scanFolders(layout.imageRoot, expectedFiles(sites), collector, maxExamples);
+  const scan = await scanFolders(openStorage(layout.imageRoot), expectedFiles(sites), collector, maxExamples);
   const { foundFiles, absentSites, incompleteSites } = scan;
   await validateImages(layout.imageRoot, scan.toValidate, decode, collector, options);
   const report: CheckReport = {

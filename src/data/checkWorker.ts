@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import { decodeGray8, readPngStructure } from '../codec/png.js';
 import { SITE_SIZE } from '../rxrx1/index.js';
+import { openStorage, type Storage, StorageError } from '../storage/index.js';
 
 export type FileProblemKind = 'bad_format' | 'undecodable';
 export interface FileProblem {
@@ -9,6 +9,9 @@ export interface FileProblem {
   message: string;
 }
 export interface ValidateTask {
+  /** Location of the images (src/storage). */
+  imageRoot: string;
+  /** Keys below it. */
   files: string[];
   /**
    * 'full' inflates every image (finds corrupt data); 'header' reads the PNG header and walks the chunk lengths
@@ -19,16 +22,13 @@ export interface ValidateTask {
 
 const EXPECTED = { width: SITE_SIZE, height: SITE_SIZE };
 
-function validate(file: string, mode: ValidateTask['mode']): FileProblem | null {
-  let png: Buffer;
+async function validate(images: Storage, file: string, mode: ValidateTask['mode']): Promise<FileProblem | null> {
+  let png: Uint8Array;
   try {
-    png = fs.readFileSync(file);
+    png = await images.read(file);
   } catch (error) {
-    return {
-      file,
-      kind: 'undecodable',
-      message: `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
-    };
+    const reason = error instanceof StorageError ? error.message : (error as Error).message;
+    return { file, kind: 'undecodable', message: `cannot be read (${reason})` };
   }
   let header: ReturnType<typeof readPngStructure>;
   try {
@@ -61,10 +61,11 @@ function validate(file: string, mode: ValidateTask['mode']): FileProblem | null 
  * Worker entry (piscina, by name: a default export makes piscina fall back to an import() that intermittently crashes
  * Node 20): validates a batch of PNG files, returns only the problems.
  */
-export function validateFiles(task: ValidateTask): FileProblem[] {
+export async function validateFiles(task: ValidateTask): Promise<FileProblem[]> {
+  const images = openStorage(task.imageRoot);
   const problems: FileProblem[] = [];
   for (const file of task.files) {
-    const problem = validate(file, task.mode);
+    const problem = await validate(images, file, task.mode);
     if (problem) problems.push(problem);
   }
   return problems;

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../rxrx1/index.js';
 import type { SiteRecord } from './site.js';
 import { DatasetError, type DatasetLayout } from './layout.js';
+import { openStorage, StorageError } from '../storage/index.js';
 
 export const OFFICIAL_COLUMNS = [
   'site_id',
@@ -83,11 +83,11 @@ function skippedRecord(file: string, error: { message: string; lines?: number } 
  * readable (DatasetError); each later record is a row, or a `bad_row` problem when it is not one (its field count
  * differs from the header's, or its quoting is broken).
  */
-function readCsv(file: string, required: readonly string[]): CsvRows {
+function readCsv(file: string, text: Uint8Array, required: readonly string[]): CsvRows {
   const problems: MetadataProblem[] = [];
   let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parse(fs.readFileSync(file), {
+    records = parse(Buffer.from(text.buffer, text.byteOffset, text.byteLength), {
       bom: true,
       info: true,
       relax_column_count: true,
@@ -201,8 +201,8 @@ function datasetOfKaggleFile(file: string): Dataset {
 type Seen = Map<string, { at: string; record: SiteRecord }>;
 
 /** Reads the sites of an official metadata.csv. */
-function readOfficial(file: string, seen: Seen, result: MetadataResult): void {
-  const { rows, problems } = readCsv(file, OFFICIAL_COLUMNS);
+function readOfficial(file: string, text: Uint8Array, seen: Seen, result: MetadataResult): void {
+  const { rows, problems } = readCsv(file, text, OFFICIAL_COLUMNS);
   result.rows += rows.length + problems.length;
   result.problems.push(...problems);
   for (const { row, line } of rows) {
@@ -248,10 +248,14 @@ function readOfficial(file: string, seen: Seen, result: MetadataResult): void {
 }
 
 /** Reads one Kaggle CSV: one row per well, expanded to its two sites. */
-function readKaggle(file: string, seen: Seen, result: MetadataResult): void {
+function readKaggle(file: string, text: Uint8Array, seen: Seen, result: MetadataResult): void {
   const dataset = datasetOfKaggleFile(file);
   const controls = path.basename(file).includes('controls');
-  const { rows, problems } = readCsv(file, controls ? [...KAGGLE_REQUIRED, 'sirna', 'well_type'] : KAGGLE_REQUIRED);
+  const { rows, problems } = readCsv(
+    file,
+    text,
+    controls ? [...KAGGLE_REQUIRED, 'sirna', 'well_type'] : KAGGLE_REQUIRED,
+  );
   result.rows += rows.length + problems.length;
   result.problems.push(...problems);
   for (const { row, line } of rows) {
@@ -324,17 +328,26 @@ function addUnique(
 }
 
 /**
- * Reads a dataset's metadata into one site table, whatever the layout. Bad rows are reported in `problems` (naming
+ * Reads a dataset's metadata into one site table, whatever the layout and wherever the dataset is (the files are read
+ * through src/storage). Bad rows are reported in `problems` (naming
  * file, line, field and why) and left out; the good rows are all returned. Throws DatasetError when a file cannot be
  * read as CSV, lacks a required column, or when the metadata holds no rows at all ("no sites").
  */
-export function readSites(layout: DatasetLayout): MetadataResult {
+export async function readSites(layout: DatasetLayout): Promise<MetadataResult> {
   const result: MetadataResult = { sites: [], problems: [], rows: 0 };
   const seen: Seen = new Map();
-  for (const file of layout.metadataFiles) {
+  const storage = openStorage(layout.root);
+  for (const [i, file] of layout.metadataFiles.entries()) {
+    let text: Uint8Array;
+    try {
+      text = await storage.read(layout.metadataKeys[i]);
+    } catch (error) {
+      if (error instanceof StorageError) throw new DatasetError(`${file}: cannot be read (${error.message})`);
+      throw error;
+    }
     const start = result.problems.length;
-    if (layout.kind === 'official') readOfficial(file, seen, result);
-    else readKaggle(file, seen, result);
+    if (layout.kind === 'official') readOfficial(file, text, seen, result);
+    else readKaggle(file, text, seen, result);
     const ofFile = result.problems.splice(start).sort((a, b) => a.line - b.line);
     result.problems.push(...ofFile);
   }
@@ -366,8 +379,8 @@ export function assertUsable(metadata: { problems: readonly MetadataProblem[]; r
 }
 
 /** readSites, then assertUsable: the sites a job runs on, with the problems of the rows left out. */
-export function readUsableSites(layout: DatasetLayout): MetadataResult {
-  const result = readSites(layout);
+export async function readUsableSites(layout: DatasetLayout): Promise<MetadataResult> {
+  const result = await readSites(layout);
   assertUsable({ ...result, sites: result.sites.length });
   return result;
 }

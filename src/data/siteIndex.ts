@@ -15,6 +15,7 @@ import { assertUsable, METADATA_PROBLEM_KINDS, readSites, type MetadataProblem }
 import type { SiteRecord } from './site.js';
 import { writeFileAtomic } from '../util/files.js';
 import type { Dataset, WellType } from '../rxrx1/index.js';
+import { isLocalFolder, openStorage } from '../storage/index.js';
 
 export interface SiteFilter {
   dataset?: Dataset[];
@@ -137,9 +138,13 @@ function isWritable(dir: string): boolean {
   }
 }
 
-/** Where the index of a dataset lives by default. */
+/**
+ * Where the index of a dataset lives by default: in a writable local dataset folder, else (read-only folders, S3,
+ * archives) in the user's cache, keyed by the dataset's location.
+ */
 export function defaultIndexPath(layout: DatasetLayout): string {
-  if (isWritable(layout.root)) return path.join(layout.root, '.phenomap', 'sites.parquet');
+  if (isLocalFolder(layout.root) && isWritable(layout.root))
+    return path.join(layout.root, '.phenomap', 'sites.parquet');
   const hash = crypto.createHash('sha1').update(layout.root).digest('hex').slice(0, 16);
   const cache = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache');
   return path.join(cache, 'phenomap', hash, 'sites.parquet');
@@ -200,14 +205,18 @@ export async function ensureSiteIndex(
 ): Promise<IndexResult> {
   const file = options.file ?? defaultIndexPath(layout);
   const indexTime = fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs;
-  const stale =
-    indexTime === undefined || layout.metadataFiles.some((metadata) => fs.statSync(metadata).mtimeMs > indexTime);
+  const storage = openStorage(layout.root);
+  let stale = indexTime === undefined;
+  for (const key of layout.metadataKeys) {
+    if (stale) break;
+    stale = ((await storage.stat(key))?.modifiedMs ?? Infinity) > indexTime!;
+  }
   const recorded = stale || options.rebuild ? null : readIndexProblems(file);
   if (recorded) {
     assertUsable(recorded);
     return { file, built: false, ...recorded };
   }
-  const { sites, problems, rows } = readSites(layout);
+  const { sites, problems, rows } = await readSites(layout);
   const summary = { sites: sites.length, rows, problems };
   assertUsable(summary);
   fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -30,9 +30,11 @@ export function groupKey(site: Pick<SiteRecord, 'experiment' | 'plate'>, scope: 
  * A dataset's sites (either layout) and the metadata rows left out of them; throws when rows conflict or none is
  * usable (data/metadata.ts assertUsable).
  */
-export function datasetSites(dir: string): { imageRoot: string; sites: SiteRecord[]; problems: MetadataProblem[] } {
-  const layout = detectLayout(dir);
-  const { sites, problems } = readUsableSites(layout);
+export async function datasetSites(
+  dir: string,
+): Promise<{ imageRoot: string; sites: SiteRecord[]; problems: MetadataProblem[] }> {
+  const layout = await detectLayout(dir);
+  const { sites, problems } = await readUsableSites(layout);
   return { imageRoot: layout.imageRoot, sites, problems };
 }
 

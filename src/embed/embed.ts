@@ -215,7 +215,7 @@ function byExperimentAndPlate(sites: readonly SiteRecord[]): Map<string, Map<num
 /** Embeds a dataset; see the module comment. */
 export async function embedDataset(options: EmbedOptions): Promise<EmbedResult> {
   const started = Date.now();
-  const { imageRoot, sites: all, problems: metadataProblems } = datasetSites(options.data);
+  const { imageRoot, sites: all, problems: metadataProblems } = await datasetSites(options.data);
   options.onMetadataProblems?.(metadataProblems);
   const wanted = options.experiments ? new Set(options.experiments) : null;
   const sites = all.filter((s) => !wanted || wanted.has(s.experiment));

@@ -179,9 +179,9 @@ export interface TrainData {
 }
 
 /** Sites of the dataset and their roles; see the module comment. */
-function chooseSites(data: string, input: TrainConfigInput) {
+async function chooseSites(data: string, input: TrainConfigInput) {
   const parsed = parseTrainConfig(input);
-  const { imageRoot, sites } = datasetSites(data);
+  const { imageRoot, sites } = await datasetSites(data);
   const labelled = sites.filter((s) => s.sirnaId !== null);
   const candidates = labelled.filter((s) => (parsed.datasets as string[]).includes(s.dataset));
   if (candidates.length === 0)
@@ -209,7 +209,7 @@ export async function prepareTrainData(
   input: TrainConfigInput,
   options: { threads?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<TrainData> {
-  const chosen = chooseSites(data, input);
+  const chosen = await chooseSites(data, input);
   const { config } = chosen;
   const factor = downscaleFactor(config.imageScale);
   const size = SITE_SIZE / factor;

@@ -30,10 +30,10 @@ export interface FeaturizeFailure {
 const workspace = new FeaturizeWorkspace();
 const tensor = new Uint8Array(SITE_TENSOR_SIZE);
 
-export function featurizeTask(task: FeaturizeTask): FeaturizeSuccess | FeaturizeFailure {
+export async function featurizeTask(task: FeaturizeTask): Promise<FeaturizeSuccess | FeaturizeFailure> {
   const { siteId } = task.site;
   try {
-    loadSite(task.imageRoot, task.site, tensor);
+    await loadSite(task.imageRoot, task.site, tensor);
   } catch (error) {
     if (error instanceof SiteLoadError)
       return { siteId, problem: 'site could not be loaded', files: error.problems.map((p) => ({ ...p })) };

@@ -17,10 +17,10 @@ export interface LoadFailure {
   problems: SiteLoadProblem[];
 }
 
-export function loadTask(task: LoadTask): Uint8Array | LoadFailure {
+export async function loadTask(task: LoadTask): Promise<Uint8Array | LoadFailure> {
   try {
     // A fresh tensor per task: its buffer is transferred away, so it cannot be reused here.
-    return move(loadSite(task.imageRoot, task.site, { channels: task.channels })) as Uint8Array;
+    return move(await loadSite(task.imageRoot, task.site, { channels: task.channels })) as Uint8Array;
   } catch (error) {
     if (error instanceof SiteLoadError) return { siteId: error.siteId, problems: [...error.problems] };
     throw error;

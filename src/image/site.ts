@@ -3,11 +3,10 @@
  * uint8 tensor (w1 at offset 0, w2 at 512*512, ...). The same pixels as rxrx1-utils `rxrx.io.load_site`,
  * which stacks the channels last instead (`np.stack([...], axis=2)`).
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { ALL_CHANNELS, CHANNEL_COUNT, checkChannels, SITE_SIZE, siteId } from '../rxrx1/index.js';
 import { channelPath, type SiteRecord } from '../data/site.js';
 import { decodeGray8 } from '../codec/png.js';
+import { joinKey, openStorage, type Storage, StorageError } from '../storage/index.js';
 
 /** What locates a site's files; a full SiteRecord also fits. */
 export type SiteLocation = Pick<SiteRecord, 'dataset' | 'experiment' | 'plate' | 'well' | 'site'>;
@@ -45,22 +44,23 @@ export class SiteLoadError extends Error {
 }
 
 function describe(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'missing file';
-  if (code) return `cannot read (${code})`;
+  if (error instanceof StorageError) return error.code === 'not_found' ? 'missing file' : error.message;
   return (error as Error).message;
 }
 
 /**
- * Loads one site into a channel-major uint8 tensor, decoding each PNG in place (no per-channel copies).
- * Throws SiteLoadError naming the site id and every missing, wrongly sized, non-8-bit-gray or corrupt file.
- * The third argument is either the output tensor or the options.
+ * Loads one site into a channel-major uint8 tensor, decoding each PNG in place (no per-channel copies). The images
+ * are read through a Storage (`imageRoot` is its location: a folder, an s3:// prefix, a folder in a zip archive;
+ * src/storage), the channels concurrently. Rejects with SiteLoadError naming the site id and every missing,
+ * unreadable, wrongly sized, non-8-bit-gray or corrupt file. The third argument is either the output tensor or
+ * the options.
  */
-export function loadSite(
-  imageRoot: string,
+export async function loadSite(
+  imageRoot: string | Storage,
   site: SiteLocation,
   outOrOptions?: Uint8Array | LoadSiteOptions,
-): Uint8Array {
+): Promise<Uint8Array> {
+  const storage = typeof imageRoot === 'string' ? openStorage(imageRoot) : imageRoot;
   const options: LoadSiteOptions = outOrOptions instanceof Uint8Array ? { out: outOrOptions } : (outOrOptions ?? {});
   const channels = options.channels ?? ALL_CHANNELS;
   checkChannels(channels);
@@ -71,15 +71,21 @@ export function loadSite(
         `${SITE_SIZE})`,
     );
   const problems: SiteLoadProblem[] = [];
+  const reads = Array.from({ length: CHANNEL_COUNT }, (_, c) =>
+    channels.includes(c + 1) ? storage.read(channelPath(site, c + 1)).catch((error: unknown) => error as Error) : null,
+  );
   for (let channel = 1; channel <= CHANNEL_COUNT; channel++) {
     const offset = (channel - 1) * PLANE_SIZE;
-    if (!channels.includes(channel)) {
+    const read = reads[channel - 1];
+    if (read === null) {
       tensor.fill(0, offset, offset + PLANE_SIZE);
       continue;
     }
-    const file = path.join(imageRoot, channelPath(site, channel));
+    const file = joinKey(storage.location, channelPath(site, channel));
     try {
-      decodeGray8(fs.readFileSync(file), { width: SITE_SIZE, height: SITE_SIZE }, tensor, offset);
+      const bytes = await read;
+      if (bytes instanceof Error) throw bytes;
+      decodeGray8(bytes, { width: SITE_SIZE, height: SITE_SIZE }, tensor, offset);
     } catch (error) {
       // Keep going: one error listing every bad file saves a fix-and-rerun cycle per file.
       problems.push({ file, reason: describe(error) });

@@ -54,17 +54,17 @@ interface Composite {
 }
 
 /** The RGB composite and channel means of one site of each cell type and well type. */
-function writeComposites(
+async function writeComposites(
   imageRoot: string,
   sites: SiteRecord[],
   rgbDir: string,
   onProgress: (done: number, total: number) => void,
-): Composite[] {
+): Promise<Composite[]> {
   fs.mkdirSync(rgbDir, { recursive: true });
   const showcase = pickShowcase(sites);
   const written: Composite[] = [];
   for (const [i, site] of showcase.entries()) {
-    const tensor = loadSite(imageRoot, site);
+    const tensor = await loadSite(imageRoot, site);
     const file = path.join(rgbDir, `${site.siteId}.png`);
     fs.writeFileSync(file, encodePng(compositeRgb(tensor), SITE_SIZE, SITE_SIZE, 3));
     const stats = channelStats(tensor);
@@ -144,7 +144,7 @@ export async function runDemo(
     }
   };
   const simulated = await ensureDataset(options, progress, timed, log);
-  const layout = detectLayout(options.dataDir);
+  const layout = await detectLayout(options.dataDir);
   const check = await timed('check', () =>
     progress('check', 'plates', (onProgress) => checkDataset(options.dataDir, { onProgress })),
   );

@@ -1,28 +1,41 @@
 /**
- * `featurize`: classical (CellProfiler-style) profiles of a dataset, plate by plate. Each plate's sites are
- * segmented and measured on worker threads (src/features/worker.ts) and written as one Parquet part,
+ * `featurize`: classical (CellProfiler-style) profiles of a dataset, plate by plate. Each plate is one job
+ * (src/jobs/featurizePlate.ts) whose sites are segmented and measured on worker threads and written as
  *   {out}/sites/{experiment}_{plate}.parquet   one row per site (Metadata_* + site features, see features/pipeline.ts)
  *   {out}/cells/{experiment}_{plate}.parquet   one row per cell with --per-cell (Metadata_* + Metadata_object)
- * atomically (writeProfiles), so a rerun skips the plates whose parts exist. Sites that cannot be loaded or
- * measured are skipped and listed in {out}/problems.json, after the metadata rows left out of the run (each with its
- * file, line, field and why: data/metadata.ts); {out}/run.json records parameters, versions and timings.
- * Memory is bounded by one plate's rows plus the sites in flight (2 per thread).
+ *   {out}/manifests/{experiment}_{plate}.json  written last: row counts and checksums the parts must verify against
+ * A rerun skips the plates whose parts verify and redoes the others (damaged, missing, other parameters). Sites with
+ * no image file at the dataset's location (a partial download) are counted as absent and not featurized; a plate with
+ * none featurized writes no part and is reported. Sites that cannot be loaded or measured are listed in
+ * {out}/problems.json, after the metadata rows left out of the run (each with its file, line, field and why:
+ * data/metadata.ts); {out}/run.json records parameters, versions, timings and every plate. The output location may
+ * be a folder or an s3:// prefix, the dataset anything src/storage opens. The exit code says how it went: 0 all done,
+ * 1 done with failed sites (listed), 2 nothing could be done. Memory is bounded by one plate's rows plus the sites in
+ * flight (2 per thread).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { DatasetError, detectLayout } from '../data/layout.js';
 import type { MetadataProblem } from '../data/metadata.js';
 import { ensureSiteIndex, querySiteIndex, type SiteFilter } from '../data/siteIndex.js';
 import type { SiteRecord } from '../data/site.js';
-import { featurizeParameters, type FeaturizeParameters } from '../features/pipeline.js';
-import type { FeaturizeFailure, FeaturizeSuccess, FeaturizeTask } from '../features/worker.js';
-import { siteMetadata, writeProfiles, type MetadataValue, type ProfileTable } from '../store/profiles.js';
+import { featurizeParameters } from '../features/pipeline.js';
+import { openStorage, type Storage } from '../storage/index.js';
+import { phenomapVersion } from '../util/version.js';
+import {
+  type FeaturizePlateJob,
+  type FeaturizePool,
+  featurizePlate,
+  type PlateOutcome,
+  type PlateStatus,
+} from './featurizePlate.js';
+import { configHash, type SiteProblem } from './manifest.js';
+
+export { OBJECT_COLUMN } from './featurizePlate.js';
+export type { SiteProblem } from './manifest.js';
 
 export interface FeaturizeOptions {
-  /** Output folder (created). */
+  /** Output location (a folder, created, or an s3:// prefix). */
   out: string;
   /** Also write per-cell rows. */
   perCell?: boolean;
@@ -32,18 +45,56 @@ export interface FeaturizeOptions {
   filter?: SiteFilter;
   /** Segmentation and measurement parameters (defaults: features/pipeline.ts). */
   parameters?: Parameters<typeof featurizeParameters>[0];
-  /** Sites done (skipped plates count at once) out of all selected. */
+  /** Sites done (absent sites and complete plates count at once) out of all selected. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Runs the plate jobs elsewhere (a queue, src/jobs/queue.ts) instead of on local threads; it returns each plate's
+   * outcome, as featurizePlate does.
+   */
+  runPlates?: PlateRunner;
   /** The metadata rows left out of the run (also in problems.json), told before any plate runs. */
   onMetadataProblems?: (problems: MetadataProblem[]) => void;
 }
 
-export interface SiteProblem {
-  siteId: string;
-  /** The plate part the site belongs to, `{experiment}_{plate}`. */
+/** Runs plate jobs and returns their outcomes in order; progress counts sites. */
+export type PlateRunner = (
+  jobs: FeaturizePlateJob[],
+  onProgress: (done: number, total: number) => void,
+) => Promise<PlateOutcome[]>;
+
+export interface PlateRecord {
   plate: string;
-  problem: string;
-  files?: { file: string; reason: string }[];
+  status: PlateStatus;
+  sites: number;
+  featurized: number;
+  absent: number;
+  failed: number;
+  /** True when the plate's verified outputs were kept and nothing was recomputed. */
+  skipped: boolean;
+  seconds: number;
+  note?: string;
+}
+
+/** 0: every site with images featurized; 1: done, but some sites failed (listed); 2: nothing could be done. */
+export type ExitCode = 0 | 1 | 2;
+
+export interface FeaturizeSummary {
+  out: string;
+  sites: number;
+  /** Sites featurized by this run. */
+  featurized: number;
+  /** Rows in the outputs of the selected plates (this run's and those kept). */
+  rows: number;
+  absent: number;
+  failed: number;
+  /** Sites listed in problems.json. */
+  problems: number;
+  /** Metadata rows left out of the run (bad or repeated rows), listed first in problems.json. */
+  metadataProblems: number;
+  plates: PlateRecord[];
+  features: number;
+  seconds: number;
+  exitCode: ExitCode;
 }
 
 /** An entry of problems.json: a metadata row left out of the run, or a site that failed. */
@@ -53,95 +104,48 @@ function isSiteProblem(problem: unknown): problem is SiteProblem {
   return typeof problem === 'object' && problem !== null && typeof (problem as SiteProblem).siteId === 'string';
 }
 
-export interface PlateRecord {
-  plate: string;
-  sites: number;
-  featurized: number;
-  failed: number;
-  /** True when the plate's parts existed and it was not recomputed. */
-  skipped: boolean;
-  seconds: number;
-}
-
-export interface FeaturizeSummary {
-  out: string;
-  sites: number;
-  featurized: number;
-  problems: number;
-  /** Metadata rows left out of the run (bad or repeated rows). */
-  metadataProblems: number;
-  plates: PlateRecord[];
-  features: number;
-  seconds: number;
-}
-
-/** Metadata column of the per-cell table: the object number within its site (nucleus o and the cell grown from it). */
-export const OBJECT_COLUMN = 'Metadata_object';
-
 function plateKey(site: Pick<SiteRecord, 'experiment' | 'plate'>): string {
   return `${site.experiment}_${site.plate}`;
 }
 
-function writeJson(file: string, value: unknown): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  fs.renameSync(temporary, file);
-}
-
-function readJson<T>(file: string, fallback: T): T {
+async function readJson<T>(storage: Storage, key: string, fallback: T): Promise<T> {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    return JSON.parse(new TextDecoder().decode(await storage.read(key))) as T;
   } catch {
     return fallback;
   }
 }
 
-function packageVersion(): string {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'package.json');
-  return readJson<{ version?: string }>(file, {}).version ?? 'unknown';
+function writeJson(storage: Storage, key: string, value: unknown): Promise<void> {
+  return storage.write(key, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Builds a table from rows that share `names`; metadata per row. */
-function table(
-  names: string[],
-  metadata: Record<string, MetadataValue>[],
-  rows: Float32Array[],
-  offsets: number[],
-): ProfileTable {
-  const columns = names.map((_, j) => {
-    const column = new Float32Array(rows.length);
-    rows.forEach((row, i) => {
-      column[i] = row[offsets[i] + j];
-    });
-    return column;
-  });
-  const metadataColumns: Record<string, MetadataValue[]> = {};
-  for (const name of Object.keys(metadata[0] ?? {})) metadataColumns[name] = metadata.map((row) => row[name]);
-  return { rows: rows.length, metadata: metadataColumns, features: names, columns };
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
-/** Featurizes the dataset in `dir` (official or Kaggle layout) into `options.out`; see the module comment. */
-// biome-ignore lint/complexity/noExcessiveLinesPerFunction: being rebuilt as queued plate jobs (issue 11), split there
-export async function featurizeDataset(dir: string, options: FeaturizeOptions): Promise<FeaturizeSummary> {
-  const started = performance.now();
-  const startedAt = new Date().toISOString();
-  const threads = options.threads ?? os.availableParallelism();
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads ${threads}: expected an integer >= 1`);
-  const parameters: FeaturizeParameters = featurizeParameters(options.parameters);
-  const layout = detectLayout(dir);
+/** The plate jobs of a featurization: one per plate of the selected sites. */
+export async function planFeaturize(
+  dir: string,
+  options: Pick<FeaturizeOptions, 'out' | 'perCell' | 'filter' | 'parameters'>,
+): Promise<{
+  jobs: FeaturizePlateJob[];
+  sites: number;
+  layout: Awaited<ReturnType<typeof detectLayout>>;
+  metadataProblems: MetadataProblem[];
+}> {
+  const parameters = featurizeParameters(options.parameters);
+  const layout = await detectLayout(dir);
   const index = await ensureSiteIndex(layout);
-  options.onMetadataProblems?.(index.problems);
   const sites = await querySiteIndex(index.file, options.filter ?? {});
   if (sites.length === 0)
     throw new DatasetError(
-      `no sites: none of the ${index.sites} sites of ${layout.root} matches ${JSON.stringify(options.filter)}`,
+      `no sites: none of the ${index.sites} sites of ${layout.root} matches ${JSON.stringify(options.filter ?? {})}`,
     );
-  const out = path.resolve(options.out);
-  const sitesDir = path.join(out, 'sites');
-  const cellsDir = path.join(out, 'cells');
-  fs.mkdirSync(sitesDir, { recursive: true });
-  if (options.perCell) fs.mkdirSync(cellsDir, { recursive: true });
-
+  const out = openStorage(options.out).location;
+  const perCell = !!options.perCell;
+  const version = phenomapVersion();
+  const hash = configHash('featurize', { version, parameters, perCell });
   const plates = new Map<string, SiteRecord[]>();
   for (const site of sites) {
     const key = plateKey(site);
@@ -149,159 +153,130 @@ export async function featurizeDataset(dir: string, options: FeaturizeOptions): 
     if (list) list.push(site);
     else plates.set(key, [site]);
   }
-  const problemsFile = path.join(out, 'problems.json');
-  // Problems of plates not recomputed in this run stay listed; the metadata's are this run's.
-  const earlier = readJson<unknown>(problemsFile, []);
-  let problems = Array.isArray(earlier) ? earlier.filter(isSiteProblem) : [];
-  const writeProblems = () => writeJson(problemsFile, [...index.problems, ...problems]);
-  writeProblems();
-  const records: PlateRecord[] = [];
-  let done = 0;
-  let features = 0;
-  options.onProgress?.(0, sites.length);
+  const jobs = [...plates].map(
+    ([plate, plateSites]): FeaturizePlateJob => ({
+      step: 'featurize',
+      version,
+      configHash: hash,
+      imageRoot: layout.imageRoot,
+      out,
+      plate,
+      sites: plateSites,
+      parameters,
+      perCell,
+    }),
+  );
+  return { jobs, sites: sites.length, layout, metadataProblems: index.problems };
+}
 
-  const pool = new Piscina<FeaturizeTask, FeaturizeSuccess | FeaturizeFailure>({
-    filename: new URL('../features/worker.js', import.meta.url).href,
-    name: 'featurizeTask',
-    minThreads: threads,
-    maxThreads: threads,
-  });
-  try {
-    for (const [key, plateSites] of plates) {
-      const plateStarted = performance.now();
-      const sitesPart = path.join(sitesDir, `${key}.parquet`);
-      const cellsPart = path.join(cellsDir, `${key}.parquet`);
-      if (fs.existsSync(sitesPart) && (!options.perCell || fs.existsSync(cellsPart))) {
-        done += plateSites.length;
-        options.onProgress?.(done, sites.length);
-        records.push({ plate: key, sites: plateSites.length, featurized: 0, failed: 0, skipped: true, seconds: 0 });
-        continue;
+/** Runs plate jobs one after another on local worker threads. */
+export function localPlateRunner(threads: number): PlateRunner {
+  return async (jobs, onProgress) => {
+    const total = jobs.reduce((sum, job) => sum + job.sites.length, 0);
+    let done = 0;
+    const pool: FeaturizePool = new Piscina({
+      filename: new URL('../features/worker.js', import.meta.url).href,
+      name: 'featurizeTask',
+      minThreads: threads,
+      maxThreads: threads,
+    });
+    const outcomes: PlateOutcome[] = [];
+    try {
+      for (const job of jobs) {
+        const onSiteDone = (count: number) => {
+          done += count;
+          onProgress(done, total);
+        };
+        outcomes.push(await featurizePlate(job, pool, { inFlight: 2 * threads, onSiteDone }));
       }
-      const results = await runPlate(
-        pool,
-        layout.imageRoot,
-        plateSites,
-        parameters,
-        !!options.perCell,
-        2 * threads,
-        () => options.onProgress?.(++done, sites.length),
-      );
-      const plateProblems: SiteProblem[] = [];
-      const siteRows: { site: SiteRecord; result: FeaturizeSuccess }[] = [];
-      results.forEach((result, i) => {
-        if ('problem' in result)
-          plateProblems.push({ siteId: result.siteId, plate: key, problem: result.problem, files: result.files });
-        else siteRows.push({ site: plateSites[i], result });
-      });
-      const names = siteRows[0]?.result.names ?? [];
-      features = Math.max(features, names.length);
-      writeProfiles(
-        sitesPart,
-        table(
-          names,
-          siteRows.map(({ site }) => siteMetadata(site)),
-          siteRows.map(({ result }) => result.values),
-          siteRows.map(() => 0),
-        ),
-      );
-      if (options.perCell) {
-        const cellNames = siteRows.find(({ result }) => result.objects)?.result.objects?.names ?? [];
-        const metadata: Record<string, MetadataValue>[] = [];
-        const rows: Float32Array[] = [];
-        const offsets: number[] = [];
-        for (const { site, result } of siteRows) {
-          const objects = result.objects!;
-          for (let o = 0; o < objects.count; o++) {
-            metadata.push({ ...siteMetadata(site), [OBJECT_COLUMN]: o + 1 });
-            rows.push(objects.values);
-            offsets.push(o * objects.names.length);
-          }
-        }
-        writeProfiles(cellsPart, table(cellNames, metadata, rows, offsets));
-      }
-      problems = [...problems.filter((p) => p.plate !== key), ...plateProblems];
-      writeProblems();
-      records.push({
-        plate: key,
-        sites: plateSites.length,
-        featurized: siteRows.length,
-        failed: plateProblems.length,
-        skipped: false,
-        seconds: round3((performance.now() - plateStarted) / 1000),
-      });
+    } finally {
+      await pool.close();
     }
-  } finally {
-    await pool.close();
-  }
+    return outcomes;
+  };
+}
+
+function plateRecord(outcome: PlateOutcome): PlateRecord {
+  const { plate, status, sites, featurized, absent, failed, seconds, note } = outcome;
+  return {
+    plate,
+    status,
+    sites,
+    featurized,
+    absent,
+    failed,
+    skipped: status === 'complete',
+    seconds,
+    ...(note ? { note } : {}),
+  };
+}
+
+/** The exit code of a set of plate outcomes (see ExitCode). */
+export function exitCodeOf(outcomes: readonly PlateOutcome[]): ExitCode {
+  const rows = outcomes.reduce((sum, o) => sum + (o.status === 'empty' ? 0 : o.featurized), 0);
+  if (rows === 0) return 2;
+  return outcomes.some((o) => o.failed > 0) ? 1 : 0;
+}
+
+/** Featurizes the dataset at `dir` (any layout, any src/storage location) into `options.out`; see the module comment. */
+export async function featurizeDataset(dir: string, options: FeaturizeOptions): Promise<FeaturizeSummary> {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const threads = options.threads ?? os.availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads ${threads}: expected an integer >= 1`);
+  const { jobs, sites, layout, metadataProblems } = await planFeaturize(dir, options);
+  options.onMetadataProblems?.(metadataProblems);
+  const out = openStorage(options.out);
+  options.onProgress?.(0, sites);
+  const runner = options.runPlates ?? localPlateRunner(threads);
+  const outcomes = jobs.length > 0 ? await runner(jobs, (done) => options.onProgress?.(done, sites)) : [];
+  const selected = new Set(jobs.map((job) => job.plate));
+  // Problems of plates outside this selection stay listed; those of the selected plates are theirs now, and the
+  // metadata's are this run's.
+  const earlier = await readJson<unknown>(out, 'problems.json', []);
+  const problems = [
+    ...(Array.isArray(earlier) ? earlier.filter(isSiteProblem) : []).filter((p) => !selected.has(p.plate)),
+    ...outcomes.flatMap((o) => o.problems),
+  ];
+  await writeJson(out, 'problems.json', [...metadataProblems, ...problems]);
+  const records = outcomes.map(plateRecord);
   const seconds = round3((performance.now() - started) / 1000);
-  const featurized = records.reduce((sum, r) => sum + r.featurized, 0);
-  writeJson(path.join(out, 'run.json'), {
+  const featurized = outcomes.reduce((sum, o) => sum + (o.status === 'done' ? o.featurized : 0), 0);
+  const summary: FeaturizeSummary = {
+    out: out.location,
+    sites,
+    featurized,
+    rows: outcomes.reduce((sum, o) => sum + (o.status === 'empty' ? 0 : o.featurized), 0),
+    absent: outcomes.reduce((sum, o) => sum + o.absent, 0),
+    failed: outcomes.reduce((sum, o) => sum + o.failed, 0),
+    problems: problems.length,
+    metadataProblems: metadataProblems.length,
+    plates: records,
+    features: Math.max(0, ...outcomes.map((o) => o.features)),
+    seconds,
+    exitCode: exitCodeOf(outcomes),
+  };
+  await writeJson(out, 'run.json', {
     command: 'featurize',
     dataset: layout.root,
     layout: layout.kind,
     startedAt,
     finishedAt: new Date().toISOString(),
     seconds,
-    options: { perCell: !!options.perCell, threads, filter: options.filter ?? {} },
-    parameters,
-    versions: { phenomap: packageVersion(), node: process.version, v8: process.versions.v8 },
+    options: { perCell: !!options.perCell, threads, filter: options.filter ?? {}, queued: !!options.runPlates },
+    parameters: jobs[0]?.parameters ?? featurizeParameters(options.parameters),
+    configHash: jobs[0]?.configHash ?? null,
+    versions: { phenomap: phenomapVersion(), node: process.version, v8: process.versions.v8 },
     outputs: {
       sites: 'sites/{experiment}_{plate}.parquet',
       cells: options.perCell ? 'cells/{experiment}_{plate}.parquet' : null,
+      manifests: 'manifests/{experiment}_{plate}.json',
       problems: 'problems.json',
     },
+    summary: { sites, featurized, rows: summary.rows, absent: summary.absent, failed: summary.failed },
+    exitCode: summary.exitCode,
     plates: records,
     sitesPerSecond: featurized > 0 ? round3(featurized / seconds) : 0,
   });
-  return {
-    out,
-    sites: sites.length,
-    featurized,
-    problems: problems.length,
-    metadataProblems: index.problems.length,
-    plates: records,
-    features,
-    seconds,
-  };
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
-}
-
-/** Runs a plate's sites on the pool with at most `inFlight` queued at once; results in site order. */
-async function runPlate(
-  pool: Piscina<FeaturizeTask, FeaturizeSuccess | FeaturizeFailure>,
-  imageRoot: string,
-  sites: SiteRecord[],
-  parameters: FeaturizeParameters,
-  perObject: boolean,
-  inFlight: number,
-  onSiteDone: () => void,
-): Promise<(FeaturizeSuccess | FeaturizeFailure)[]> {
-  const results: (FeaturizeSuccess | FeaturizeFailure)[] = new Array(sites.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < sites.length) {
-      const i = next++;
-      const site = sites[i];
-      const location = {
-        siteId: site.siteId,
-        dataset: site.dataset,
-        experiment: site.experiment,
-        plate: site.plate,
-        well: site.well,
-        site: site.site,
-      };
-      try {
-        results[i] = await pool.run({ imageRoot, site: location, parameters, perObject });
-      } catch (error) {
-        // A worker that died (out of memory, a crash in native code) costs the site, not the run.
-        results[i] = { siteId: site.siteId, problem: `worker failed: ${(error as Error).message}` };
-      }
-      onSiteDone();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(inFlight, sites.length) }, lane));
-  return results;
+  return summary;
 }

@@ -8,13 +8,15 @@
  *   {run}/metrics.json, report.html  evaluation of every correction method (written last: the run is complete)
  *   {run}/run.json             parameters, versions and step timings
  * Each step's output is written atomically, and a rerun skips the steps whose outputs exist, so a killed run
- * resumes where it stopped. A ground_truth.json beside the dataset adds ground-truth metrics when it is the
- * simulator's; any other is named in a warning and left aside (only an explicit `groundTruth` file must parse).
+ * resumes where it stopped; when featurize (re)did a plate, the steps after it are redone. The summary's exit code
+ * is featurize's (0 all done, 1 done with failed sites, 2 nothing could be featurized: the later steps do not run).
+ * A ground_truth.json beside the dataset adds ground-truth metrics when it is the simulator's; any other is named in
+ * a warning and left aside (only an explicit `groundTruth` file must parse).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MetadataProblem } from '../data/metadata.js';
-import { featurizeDataset } from './featurize.js';
+import { type ExitCode, type FeaturizeSummary, featurizeDataset, type PlateRunner } from './featurize.js';
 import { selectFeatures, type SelectOperation } from '../correct/select.js';
 import { imputeMedian } from '../correct/impute.js';
 import { normalizeProfiles } from '../correct/normalize.js';
@@ -29,6 +31,7 @@ import {
 } from '../evaluate/index.js';
 import type { FitOn } from '../correct/index.js';
 import { writeFileAtomic } from '../util/files.js';
+import { phenomapVersion } from '../util/version.js';
 import { readProfiles, writeProfiles } from '../store/profiles.js';
 import { aggregateToWells } from '../store/wells.js';
 
@@ -55,6 +58,8 @@ export interface PipelineOptions {
   onProgress?: (done: number, total: number) => void;
   /** The metadata rows left out of the run (also in profiles/problems.json), told before featurizing. */
   onMetadataProblems?: (problems: MetadataProblem[]) => void;
+  /** Runs featurize's plate jobs elsewhere (a queue); see FeaturizeOptions.runPlates. */
+  runPlates?: PlateRunner;
 }
 
 export const PIPELINE_DEFAULTS = {
@@ -73,6 +78,8 @@ export interface PipelineSummary {
   selected: string;
   /** The selected method's corrected well profiles. */
   profiles: string;
+  featurize: FeaturizeSummary;
+  exitCode: ExitCode;
 }
 
 export async function runPipeline(dir: string, options: PipelineOptions): Promise<PipelineSummary> {
@@ -88,9 +95,11 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   const earlier: PipelineSummary['steps'] = fs.existsSync(recordFile)
     ? (JSON.parse(fs.readFileSync(recordFile, 'utf8')).steps ?? {})
     : {};
+  // Set when featurize (re)did plates: every later output is then out of date.
+  let redo = false;
   const step = async (name: string, output: string, work: () => Promise<string | undefined> | string | undefined) => {
     const started = performance.now();
-    if (fs.existsSync(output)) {
+    if (fs.existsSync(output) && !redo) {
       steps[name] = { ...earlier[name], seconds: earlier[name]?.seconds ?? 0, skipped: true };
       options.onStep?.(name, `${path.relative(process.cwd(), output)} exists: skipped`);
       return;
@@ -108,8 +117,23 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   const correctedProfiles = path.join(run, CORRECTED_PROFILES);
   const warnings: string[] = [];
 
-  // Featurize resumes plate by plate itself, so it always runs (complete plates are skipped inside).
-  steps.featurize = await featurizeStep(dir, profiles, settings, earlier.featurize, options);
+  const { summary, record } = await featurizeStep(dir, options, profiles, earlier.featurize);
+  steps.featurize = record;
+  redo = summary.plates.some((p) => p.status === 'done');
+  if (summary.exitCode === 2) {
+    writeRecord(recordFile, dir, settings, steps, warnings, null);
+    return {
+      run,
+      steps,
+      warnings,
+      metrics,
+      report: path.join(run, 'report.html'),
+      selected: 'none (nothing could be featurized)',
+      profiles: correctedProfiles,
+      featurize: summary,
+      exitCode: 2,
+    };
+  }
 
   await step('select', siteProfiles, () => {
     const sites = readProfiles(path.join(profiles, 'sites'));
@@ -127,17 +151,10 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
   );
   const selection = (JSON.parse(fs.readFileSync(metrics, 'utf8')) as EvaluationMetrics).selection;
 
-  const record = {
-    dataset: path.resolve(dir),
-    parameters: settings,
-    steps,
-    warnings,
-    selected: selection ? { method: selection.method, batch: selection.batch, controls: selection.controls } : null,
-    versions: { node: process.version },
-    finished: new Date().toISOString(),
-  };
-  // JSON leaves the callbacks among the parameters out.
-  writeFileAtomic(recordFile, `${JSON.stringify(record, null, 2)}\n`);
+  const selected = selection
+    ? { method: selection.method, batch: selection.batch, controls: selection.controls }
+    : null;
+  writeRecord(recordFile, dir, settings, steps, warnings, selected);
   return {
     run,
     steps,
@@ -146,7 +163,61 @@ export async function runPipeline(dir: string, options: PipelineOptions): Promis
     report: path.join(run, 'report.html'),
     selected: selection ? describe(selection) : 'unknown (metrics.json of an older run has no selection)',
     profiles: correctedProfiles,
+    featurize: summary,
+    exitCode: summary.exitCode,
   };
+}
+
+/**
+ * Featurize resumes plate by plate itself, so it always runs (complete plates are skipped inside); when every plate
+ * was already done, this call measured nothing, and the record of the run that did the work is kept.
+ */
+async function featurizeStep(
+  dir: string,
+  options: PipelineOptions,
+  profiles: string,
+  earlier: PipelineSummary['steps'][string] | undefined,
+): Promise<{ summary: FeaturizeSummary; record: PipelineSummary['steps'][string] }> {
+  const started = performance.now();
+  options.onStep?.('featurize', 'running');
+  const summary = await featurizeDataset(dir, {
+    out: profiles,
+    threads: options.threads,
+    onProgress: options.onProgress,
+    onMetadataProblems: options.onMetadataProblems,
+    runPlates: options.runPlates,
+  });
+  const allSkipped = summary.plates.every((p) => p.skipped);
+  if (allSkipped && earlier) return { summary, record: { ...earlier, skipped: true } };
+  const detail =
+    `${summary.sites} sites, ${summary.rows} featurized, ${summary.absent} without images, ` +
+    `${summary.failed} failed, ${summary.features} features`;
+  return {
+    summary,
+    record: { seconds: Number(((performance.now() - started) / 1000).toFixed(3)), skipped: allSkipped, detail },
+  };
+}
+
+/** run.json: parameters, step records (a skipped step keeps the record of the run that did it), versions. */
+function writeRecord(
+  file: string,
+  dir: string,
+  settings: object,
+  steps: PipelineSummary['steps'],
+  warnings: string[],
+  selected: { method: string; batch: string; controls: string } | null,
+): void {
+  const record = {
+    dataset: dir.includes('://') ? dir : path.resolve(dir),
+    parameters: settings,
+    steps,
+    warnings,
+    selected,
+    versions: { phenomap: phenomapVersion(), node: process.version },
+    finished: new Date().toISOString(),
+  };
+  // JSON leaves the callbacks among the parameters out.
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /**
@@ -169,32 +240,6 @@ function groundTruthOf(dir: string, options: PipelineOptions, warnings: string[]
     options.onWarning?.(warning);
     return undefined;
   }
-}
-
-/** Featurizes every plate not featurized yet; the step's record (kept from the earlier run when all were done). */
-async function featurizeStep(
-  dir: string,
-  profiles: string,
-  settings: Required<PipelineOptions>,
-  earlier: PipelineSummary['steps'][string] | undefined,
-  options: PipelineOptions,
-): Promise<PipelineSummary['steps'][string]> {
-  const started = performance.now();
-  options.onStep?.('featurize', 'running');
-  const summary = await featurizeDataset(dir, {
-    out: profiles,
-    threads: settings.threads,
-    onProgress: options.onProgress,
-    onMetadataProblems: options.onMetadataProblems,
-  });
-  const allSkipped = summary.plates.every((p) => p.skipped);
-  // When every plate was already done, this call measured nothing: keep the run that did the work on record.
-  if (allSkipped && earlier) return { ...earlier, skipped: true };
-  return {
-    seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
-    skipped: allSkipped,
-    detail: `${summary.sites} sites, ${summary.problems} problems, ${summary.features} features`,
-  };
 }
 
 /**

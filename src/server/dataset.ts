@@ -96,7 +96,7 @@ export class DatasetCatalog {
 
   /** Detects the layout, builds or reuses the site index, and loads every site. */
   static async open(datasetDir: string, options: { indexFile?: string } = {}): Promise<DatasetCatalog> {
-    const layout = detectLayout(datasetDir);
+    const layout = await detectLayout(datasetDir);
     const { file } = await ensureSiteIndex(layout, { file: options.indexFile });
     return new DatasetCatalog(layout, file, await querySiteIndex(file));
   }

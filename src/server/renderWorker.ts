@@ -32,19 +32,19 @@ export type RenderResult =
   | { stats: ChannelStats[] }
   | { failure: { siteId: string; problems: SiteLoadProblem[] } };
 
-export function render(task: RenderTask): RenderResult {
+export async function render(task: RenderTask): Promise<RenderResult> {
   try {
     if (task.kind === 'stats') {
-      const tensor = loadSite(task.imageRoot, task.site, { channels: task.channels });
+      const tensor = await loadSite(task.imageRoot, task.site, { channels: task.channels });
       return { stats: channelStats(tensor, { channels: task.channels, percentiles: task.percentiles }) };
     }
     const factor = SITE_SIZE / task.size;
     if (task.kind === 'composite') {
-      const tensor = loadSite(task.imageRoot, task.site, { channels: task.channels });
+      const tensor = await loadSite(task.imageRoot, task.site, { channels: task.channels });
       const rgb = downscale(composite(tensor, task), SITE_SIZE, SITE_SIZE, 3, factor);
       return { png: new Uint8Array(encodePng(rgb, task.size, task.size, 3, SERVER_PNG_LEVEL)) };
     }
-    const tensor = loadSite(task.imageRoot, task.site, { channels: [task.channel] });
+    const tensor = await loadSite(task.imageRoot, task.site, { channels: [task.channel] });
     const gray = downscale(channelPlane(tensor, task.channel, task.percentiles), SITE_SIZE, SITE_SIZE, 1, factor);
     return { png: new Uint8Array(encodePng(gray, task.size, task.size, 1, SERVER_PNG_LEVEL)) };
   } catch (error) {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm/node';
 import type { SiteRecord } from '../data/site.js';
+import { writeFileAtomic } from '../util/files.js';
 
 export type MetadataValue = string | number | null;
 
@@ -88,8 +89,8 @@ function metadataVector(values: MetadataValue[]): arrow.Vector {
       );
 }
 
-/** Writes a table as one Parquet file, atomically (temporary name, then rename). */
-export function writeProfiles(file: string, table: ProfileTable): void {
+/** A table as the bytes of one Parquet file (zstd), e.g. to write through src/storage. */
+export function encodeProfiles(table: ProfileTable): Uint8Array {
   validateTable(table);
   const vectors: Record<string, arrow.Vector> = {};
   for (const [name, values] of Object.entries(table.metadata)) vectors[name] = metadataVector(values);
@@ -98,24 +99,26 @@ export function writeProfiles(file: string, table: ProfileTable): void {
   });
   const ipc = arrow.tableToIPC(new arrow.Table(vectors), 'stream');
   const properties = new parquet.WriterPropertiesBuilder().setCompression(parquet.Compression.ZSTD).build();
-  const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(ipc), properties);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, bytes);
-  fs.renameSync(temporary, file);
+  return parquet.writeParquet(parquet.Table.fromIPCStream(ipc), properties);
 }
 
-/** Reads one Parquet file; `columns` limits the feature columns read (metadata is always read). */
-export function readProfileFile(file: string, options: { features?: string[] } = {}): ProfileTable {
+/** Writes a table as one Parquet file, atomically (temporary name, then rename). */
+export function writeProfiles(file: string, table: ProfileTable): void {
+  const bytes = encodeProfiles(table);
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  writeFileAtomic(file, bytes);
+}
+
+/** Decodes one Parquet file's bytes (`name` says which file in errors); `features` limits the feature columns. */
+export function decodeProfiles(bytes: Uint8Array, name: string, options: { features?: string[] } = {}): ProfileTable {
   let table: arrow.Table;
   try {
-    const bytes = fs.readFileSync(file);
     table = arrow.tableFromIPC(parquet.readParquet(bytes, { batchSize: 1 << 30 }).intoIPCStream());
   } catch (error) {
-    throw new Error(`${file}: cannot be read as a profile table (${(error as Error).message})`);
+    throw new Error(`${name}: cannot be read as a profile table (${(error as Error).message})`);
   }
   const names = table.schema.fields.map((field) => field.name);
-  const wanted = options.features ?? names.filter((name) => !name.startsWith(METADATA_PREFIX));
+  const wanted = options.features ?? names.filter((column) => !column.startsWith(METADATA_PREFIX));
   const result: ProfileTable = { rows: table.numRows, metadata: {}, features: [], columns: [] };
   for (const field of table.schema.fields) {
     if (!field.name.startsWith(METADATA_PREFIX)) continue;
@@ -123,17 +126,29 @@ export function readProfileFile(file: string, options: { features?: string[] } =
       v === null || v === undefined ? null : typeof v === 'number' ? v : String(v),
     );
   }
-  for (const name of wanted) {
-    const column = table.getChild(name);
-    if (!column) throw new Error(`${file}: no feature column "${name}"`);
-    if (!arrow.DataType.isFloat(column.type))
+  for (const column of wanted) {
+    const vector = table.getChild(column);
+    if (!vector) throw new Error(`${name}: no feature column "${column}"`);
+    if (!arrow.DataType.isFloat(vector.type))
       throw new Error(
-        `${file}: column "${name}" is ${column.type}, expected float32 (feature columns follow the Metadata_* columns)`,
+        `${name}: column "${column}" is ${vector.type}, expected float32 (feature columns follow the Metadata_* ` +
+          'columns)',
       );
-    result.features.push(name);
-    result.columns.push(Float32Array.from(column.toArray() as ArrayLike<number>));
+    result.features.push(column);
+    result.columns.push(Float32Array.from(vector.toArray() as ArrayLike<number>));
   }
   return result;
+}
+
+/** Reads one Parquet file; `columns` limits the feature columns read (metadata is always read). */
+export function readProfileFile(file: string, options: { features?: string[] } = {}): ProfileTable {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (error) {
+    throw new Error(`${file}: cannot be read as a profile table (${(error as Error).message})`);
+  }
+  return decodeProfiles(bytes, file, options);
 }
 
 /** The Parquet files of a table path: the file itself, or the sorted *.parquet parts of a folder. */
@@ -183,9 +198,20 @@ export function concatTables(tables: ProfileTable[]): ProfileTable {
   return { rows, metadata, features: [...features], columns };
 }
 
-/** Reads a whole table (file or folder of parts) into memory. */
+/** Reads a whole table (file or folder of parts) into memory; parts whose feature columns differ are named. */
 export function readProfiles(tablePath: string, options: { features?: string[] } = {}): ProfileTable {
-  return concatTables([...iterateProfiles(tablePath, options)]);
+  const parts = profileParts(tablePath);
+  const tables = parts.map((part) => readProfileFile(part, options));
+  tables.forEach((table, i) => {
+    const first = tables[0].features;
+    if (table.features.length !== first.length || table.features.some((f, j) => f !== first[j]))
+      throw new Error(
+        `${parts[i]}: ${table.features.length} feature columns, but ${parts[0]} has ${first.length} ` +
+          `(${table.features.find((f, j) => f !== first[j]) ?? first[table.features.length]} differs): parts of ` +
+          'one table must share their feature columns',
+      );
+  });
+  return concatTables(tables);
 }
 
 /** The rows at `indices`, in that order. */

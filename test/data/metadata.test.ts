@@ -9,11 +9,11 @@ import { SHARED_RXRX1, tempDir, needsSample } from '../helpers.js';
 import { officialRow } from '../datasetFixtures.js';
 import { OFFICIAL_COLUMNS } from '../../src/data/metadata.js';
 
-test('reads the real Kaggle-layout metadata into the 125,510 RxRx1 sites', { skip: needsSample() }, () => {
-  const layout = detectLayout(SHARED_RXRX1);
+test('reads the real Kaggle-layout metadata into the 125,510 RxRx1 sites', { skip: needsSample() }, async () => {
+  const layout = await detectLayout(SHARED_RXRX1);
   assert.equal(layout.kind, 'kaggle');
   assert.equal(layout.imageRoot, path.join(SHARED_RXRX1, 'images'));
-  const { sites, problems } = readSites(layout);
+  const { sites, problems } = await readSites(layout);
   assert.equal(problems.length, 0);
   assert.equal(sites.length, 125510);
   const byType: Record<string, number> = {};
@@ -40,7 +40,7 @@ test('reads the real Kaggle-layout metadata into the 125,510 RxRx1 sites', { ski
   assert.equal(sites.filter((s) => s.sirnaId === 513).length, 33 * 2);
 });
 
-test('reads the official layout and reports every bad row by file, line and field', () => {
+test('reads the official layout and reports every bad row by file, line and field', async () => {
   const dir = tempDir();
   const good = officialRow({
     dataset: 'train',
@@ -83,9 +83,9 @@ test('reads the official layout and reports every bad row by file, line and fiel
     }),
   ];
   fs.writeFileSync(path.join(dir, 'metadata.csv'), [OFFICIAL_COLUMNS.join(','), ...rows].join('\n'));
-  const layout = detectLayout(dir);
+  const layout = await detectLayout(dir);
   assert.equal(layout.kind, 'official');
-  const { sites, problems } = readSites(layout);
+  const { sites, problems } = await readSites(layout);
   assert.deepEqual(
     sites.map((s) => [s.siteId, s.sirna, s.sirnaId]),
     [['RPE-03_2_C05_1', 's17', 17]],
@@ -102,14 +102,14 @@ test('reads the official layout and reports every bad row by file, line and fiel
   assert.match(problems[2].message, /first at .*metadata\.csv:2/);
 });
 
-test('a folder without metadata is not a dataset', () => {
-  assert.throws(
-    () => detectLayout(tempDir()),
+test('a folder without metadata is not a dataset', async () => {
+  await assert.rejects(
+    detectLayout(tempDir()),
     (error: unknown) => error instanceof DatasetError && /no RxRx1 metadata found/.test((error as Error).message),
   );
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'train.csv'), 'id_code,experiment\nX,Y\n');
-  assert.throws(() => readSites(detectLayout(dir)), /train\.csv: missing column\(s\) plate, well/);
+  await assert.rejects(readSites(await detectLayout(dir)), /train\.csv: missing column\(s\) plate, well/);
 });
 
 const header = OFFICIAL_COLUMNS.join(',');
@@ -131,7 +131,7 @@ function officialDir(lines: string[]): string {
   return dir;
 }
 
-test('every row check flags is reported by file, line, field and why; one short row is a bad row', () => {
+test('every row check flags is reported by file, line, field and why; one short row is a bad row', async () => {
   const good = row();
   const lines = [
     header,
@@ -149,7 +149,7 @@ test('every row check flags is reported by file, line, field and why; one short 
     row({ well: 'C16' }),
   ];
   const dir = officialDir(lines);
-  const { sites, problems, rows } = readSites(detectLayout(dir));
+  const { sites, problems, rows } = await readSites(await detectLayout(dir));
   assert.deepEqual(
     sites.map((s) => s.siteId),
     ['RPE-03_2_C05_1', 'RPE-03_2_C14_1', 'RPE-03_2_C16_1'],
@@ -182,8 +182,8 @@ test('every row check flags is reported by file, line, field and why; one short 
 
 test('a repeated row is left out with a word, a conflicting one is an error for jobs', async () => {
   const dir = officialDir([header, row(), row({ well: 'C06' }), row(), row({ well: 'C06', sirnaId: 18 })]);
-  const layout = detectLayout(dir);
-  const result = readSites(layout);
+  const layout = await detectLayout(dir);
+  const result = await readSites(layout);
   assert.deepEqual(
     result.problems.map((p) => [p.line, p.kind, p.message.replace(dir, 'DIR')]),
     [
@@ -195,8 +195,8 @@ test('a repeated row is left out with a word, a conflicting one is an error for 
       ],
     ],
   );
-  assert.throws(
-    () => readUsableSites(layout),
+  await assert.rejects(
+    readUsableSites(layout),
     (error: unknown) =>
       error instanceof DatasetError &&
       /^1 metadata row\(s\) conflict with an earlier row of the same id: .*metadata\.csv:5: conflicting_id/.test(
@@ -207,14 +207,14 @@ test('a repeated row is left out with a word, a conflicting one is an error for 
   assert.equal(fs.existsSync(defaultIndexPath(layout)), false, 'no index is written for conflicting metadata');
 });
 
-test('Kaggle: a well listed twice with different siRNAs is a conflict, reported once per row', () => {
+test('Kaggle: a well listed twice with different siRNAs is a conflict, reported once per row', async () => {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, 'train.csv'), 'id_code,experiment,plate,well,sirna\nU2OS-01_1_B03,U2OS-01,1,B03,5\n');
   fs.writeFileSync(
     path.join(dir, 'train_controls.csv'),
     'id_code,experiment,plate,well,sirna,well_type\nU2OS-01_1_B03,U2OS-01,1,B03,1108,positive_control\n',
   );
-  const { sites, problems } = readSites(detectLayout(dir));
+  const { sites, problems } = await readSites(await detectLayout(dir));
   assert.equal(sites.length, 2);
   assert.deepEqual(
     problems.map((p) => [path.basename(p.file), p.line, p.kind, p.field]),
@@ -225,16 +225,16 @@ test('Kaggle: a well listed twice with different siRNAs is a conflict, reported 
 
 test('empty or header-only metadata: "no sites"; all rows bad: "no usable sites"', async () => {
   for (const content of ['', `${header}\n`, `${header}\n\n\n`]) {
-    const layout = detectLayout(officialDir([content]));
-    assert.throws(
-      () => readSites(layout),
+    const layout = await detectLayout(officialDir([content]));
+    await assert.rejects(
+      readSites(layout),
       (error: unknown) =>
         error instanceof DatasetError &&
         /^no sites: .*metadata\.csv hold no metadata rows/.test((error as Error).message),
     );
   }
-  const layout = detectLayout(officialDir([header, row({ plate: 9 })]));
-  assert.equal(readSites(layout).problems.length, 1);
+  const layout = await detectLayout(officialDir([header, row({ plate: 9 })]));
+  assert.equal((await readSites(layout)).problems.length, 1);
   await assert.rejects(
     () => ensureSiteIndex(layout),
     (error: unknown) =>
@@ -244,7 +244,7 @@ test('empty or header-only metadata: "no sites"; all rows bad: "no usable sites"
 });
 
 test('a reused site index still returns the rows it left out; a damaged record is rebuilt', async () => {
-  const layout = detectLayout(officialDir([header, row(), row({ plate: 9 })]));
+  const layout = await detectLayout(officialDir([header, row(), row({ plate: 9 })]));
   const built = await ensureSiteIndex(layout);
   assert.deepEqual([built.built, built.sites, built.rows, built.problems.length], [true, 1, 2, 1]);
   const reused = await ensureSiteIndex(layout);

@@ -9,7 +9,7 @@ import { officialRow, realOfficialDataset } from '../datasetFixtures.js';
 
 test('indexes the real metadata once and answers filtered queries', { skip: needsSample() }, async () => {
   const file = path.join(tempDir(), 'sites.parquet');
-  const layout = detectLayout(SHARED_RXRX1);
+  const layout = await detectLayout(SHARED_RXRX1);
   const built = await ensureSiteIndex(layout, { file });
   assert.equal(built.built, true);
   assert.equal(built.sites, 125510);
@@ -53,7 +53,7 @@ test('rebuilds when the metadata is newer, and keeps the official sirna names', 
       sirnaId: 1138,
     }),
   ]);
-  const layout = detectLayout(dir);
+  const layout = await detectLayout(dir);
   const first = await ensureSiteIndex(layout);
   assert.equal(first.file, path.join(dir, '.phenomap', 'sites.parquet'));
   const future = new Date(Date.now() + 60_000);

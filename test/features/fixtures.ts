@@ -9,7 +9,7 @@ import { FIXTURES, readFixture, SHARED_RXRX1 } from '../helpers.js';
 export const SIZE = 512;
 export const CELL_TYPES = ['HEPG2', 'HUVEC', 'RPE', 'U2OS'] as const;
 
-export function realSite(cellType: string): Uint8Array {
+export function realSite(cellType: string): Promise<Uint8Array> {
   return loadSite(path.join(SHARED_RXRX1, 'images'), {
     dataset: 'train',
     experiment: `${cellType}-01`,

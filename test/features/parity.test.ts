@@ -1,6 +1,6 @@
 /** Parity with scikit-image (and CellProfiler's rules) on real RxRx1 sites, and nuclei hand counts. */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { measureColocalization, objectPixels } from '../../src/features/colocalization.js';
 import { gaussianFilter, toFloat32 } from '../../src/features/gaussian.js';
 import { measureIntensity, objectEdges } from '../../src/features/intensity.js';
@@ -12,7 +12,10 @@ import { readFixture, needsSample } from '../helpers.js';
 import { SIZE, CELL_TYPES, realSite, fixtureLabels, assertClose, parity } from './fixtures.js';
 
 describe('parity with scikit-image on real RxRx1 sites', { skip: needsSample() }, () => {
-  const tensors = new Map(CELL_TYPES.map((cellType) => [cellType, realSite(cellType)]));
+  const tensors = new Map<string, Uint8Array>();
+  before(async () => {
+    for (const cellType of CELL_TYPES) tensors.set(cellType, await realSite(cellType));
+  });
 
   test('Otsu and Li thresholds of the Gaussian-smoothed w1 match skimage.filters', () => {
     for (const cellType of CELL_TYPES) {

@@ -33,8 +33,8 @@ test('the fixture covers every cell type, the test set, the incomplete site, cus
 });
 
 for (const c of cases) {
-  test(`byte-for-byte rxrx1-utils convert_tensor_to_rgb: ${c.name}`, { skip: needsSample() }, () => {
-    const tensor = loadSite(IMAGES, c.site, { channels: c.channels });
+  test(`byte-for-byte rxrx1-utils convert_tensor_to_rgb: ${c.name}`, { skip: needsSample() }, async () => {
+    const tensor = await loadSite(IMAGES, c.site, { channels: c.channels });
     const ranges =
       c.ranges && Object.fromEntries(Object.entries(c.ranges).map(([k, r]) => [Number(k), r as DisplayRange]));
     const rgb = compositeRgb(tensor, { channels: c.channels, ranges, percentiles: c.percentiles });

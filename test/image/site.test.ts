@@ -29,8 +29,8 @@ function decodeFile(location: SiteLocation, channel: number): Uint8Array {
 
 test('loadSite puts channel w1..w6 of a real site at planes 0..5, as decoded one by one', {
   skip: needsSample(),
-}, () => {
-  const tensor = loadSite(IMAGES, HEPG2);
+}, async () => {
+  const tensor = await loadSite(IMAGES, HEPG2);
   assert.equal(tensor.length, 6 * 512 * 512);
   for (let channel = 1; channel <= 6; channel++)
     assert.deepEqual(plane(tensor, channel), decodeFile(HEPG2, channel), `w${channel}`);
@@ -42,43 +42,42 @@ test('loadSite puts channel w1..w6 of a real site at planes 0..5, as decoded one
   assert.equal(tensor[1000], 16);
 });
 
-test('loadSite fills a given tensor in place and rejects one of the wrong size', { skip: needsSample() }, () => {
+test('loadSite fills a given tensor in place and rejects one of the wrong size', { skip: needsSample() }, async () => {
   const out = new Uint8Array(SITE_TENSOR_SIZE).fill(7);
-  assert.equal(loadSite(IMAGES, site('RPE-01', 2, 1), out), out);
+  assert.equal(await loadSite(IMAGES, site('RPE-01', 2, 1), out), out);
   assert.deepEqual(plane(out, 6), decodeFile(site('RPE-01', 2, 1), 6));
-  assert.throws(() => loadSite(IMAGES, HEPG2, new Uint8Array(100)), /holds 100 bytes, expected 1572864/);
+  await assert.rejects(loadSite(IMAGES, HEPG2, new Uint8Array(100)), /holds 100 bytes, expected 1572864/);
 });
 
-test('an incomplete site fails naming the site and each missing file', { skip: needsSample() }, () => {
-  assert.throws(
-    () => loadSite(IMAGES, INCOMPLETE),
-    (error: unknown) => {
-      assert.ok(error instanceof SiteLoadError);
-      assert.equal(error.siteId, 'HEPG2-01_1_B02_2');
-      assert.deepEqual(
-        error.problems.map((p) => [path.basename(p.file), p.reason]),
-        [
-          ['B02_s2_w5.png', 'missing file'],
-          ['B02_s2_w6.png', 'missing file'],
-        ],
-      );
-      assert.match(
-        error.message,
-        /^site HEPG2-01_1_B02_2: .*train\/HEPG2-01\/Plate1\/B02_s2_w5\.png: missing file; .*B02_s2_w6\.png: missing file$/,
-      );
-      return true;
-    },
-  );
+test('an incomplete site fails naming the site and each missing file', { skip: needsSample() }, async () => {
+  await assert.rejects(loadSite(IMAGES, INCOMPLETE), (error: unknown) => {
+    assert.ok(error instanceof SiteLoadError);
+    assert.equal(error.siteId, 'HEPG2-01_1_B02_2');
+    assert.deepEqual(
+      error.problems.map((p) => [path.basename(p.file), p.reason]),
+      [
+        ['B02_s2_w5.png', 'missing file'],
+        ['B02_s2_w6.png', 'missing file'],
+      ],
+    );
+    assert.match(
+      error.message,
+      /^site HEPG2-01_1_B02_2: .*train\/HEPG2-01\/Plate1\/B02_s2_w5\.png: missing file; .*B02_s2_w6\.png: missing file$/,
+    );
+    return true;
+  });
 });
 
-test('a channel subset loads an incomplete site and zero-fills the planes not read', { skip: needsSample() }, () => {
+test('a channel subset loads an incomplete site and zero-fills the planes not read', {
+  skip: needsSample(),
+}, async () => {
   const dirty = new Uint8Array(SITE_TENSOR_SIZE).fill(9);
-  const tensor = loadSite(IMAGES, INCOMPLETE, { out: dirty, channels: [1, 2, 3, 4] });
+  const tensor = await loadSite(IMAGES, INCOMPLETE, { out: dirty, channels: [1, 2, 3, 4] });
   for (let channel = 1; channel <= 4; channel++)
     assert.deepEqual(plane(tensor, channel), decodeFile(INCOMPLETE, channel));
   assert.ok(plane(tensor, 5).every((v) => v === 0) && plane(tensor, 6).every((v) => v === 0));
-  assert.throws(() => loadSite(IMAGES, HEPG2, { channels: [1, 7] }), /channel 7: expected an integer 1..6/);
-  assert.throws(() => loadSite(IMAGES, HEPG2, { channels: [2, 2] }), /each channel may appear once/);
+  await assert.rejects(loadSite(IMAGES, HEPG2, { channels: [1, 7] }), /channel 7: expected an integer 1..6/);
+  await assert.rejects(loadSite(IMAGES, HEPG2, { channels: [2, 2] }), /each channel may appear once/);
 });
 
 /** An image root holding one site whose w4..w6 are wrong in three different ways. */
@@ -98,21 +97,18 @@ function brokenSiteRoot(): { root: string; location: SiteLocation } {
   return { root, location };
 }
 
-test('wrong size, non-gray and corrupt files are each named with what is wrong', { skip: needsSample() }, () => {
+test('wrong size, non-gray and corrupt files are each named with what is wrong', { skip: needsSample() }, async () => {
   const { root, location } = brokenSiteRoot();
-  assert.throws(
-    () => loadSite(root, location),
-    (error: unknown) => {
-      assert.ok(error instanceof SiteLoadError);
-      assert.equal(error.siteId, 'HUVEC-01_1_B02_1');
-      const reasons = Object.fromEntries(error.problems.map((p) => [path.basename(p.file), p.reason]));
-      assert.deepEqual(Object.keys(reasons), ['B02_s1_w4.png', 'B02_s1_w5.png', 'B02_s1_w6.png']);
-      assert.equal(reasons['B02_s1_w4.png'], 'image is 256x256, expected 512x512');
-      assert.match(reasons['B02_s1_w5.png'], /expected 8-bit grayscale/);
-      assert.match(reasons['B02_s1_w6.png'], /truncated|inflate/);
-      return true;
-    },
-  );
+  await assert.rejects(loadSite(root, location), (error: unknown) => {
+    assert.ok(error instanceof SiteLoadError);
+    assert.equal(error.siteId, 'HUVEC-01_1_B02_1');
+    const reasons = Object.fromEntries(error.problems.map((p) => [path.basename(p.file), p.reason]));
+    assert.deepEqual(Object.keys(reasons), ['B02_s1_w4.png', 'B02_s1_w5.png', 'B02_s1_w6.png']);
+    assert.equal(reasons['B02_s1_w4.png'], 'image is 256x256, expected 512x512');
+    assert.match(reasons['B02_s1_w5.png'], /expected 8-bit grayscale/);
+    assert.match(reasons['B02_s1_w6.png'], /truncated|inflate/);
+    return true;
+  });
 });
 
 test('SiteLoaderPool loads the same tensor on a worker thread, as a whole transferred buffer', {
@@ -121,11 +117,11 @@ test('SiteLoaderPool loads the same tensor on a worker thread, as a whole transf
   const pool = new SiteLoaderPool({ threads: 2 });
   try {
     const [a, b] = await Promise.all([pool.load(IMAGES, HEPG2), pool.load(IMAGES, site('HEPG2-08', 2, 1, 'test'))]);
-    assert.deepEqual(a, loadSite(IMAGES, HEPG2));
-    assert.deepEqual(b, loadSite(IMAGES, site('HEPG2-08', 2, 1, 'test')));
+    assert.deepEqual(a, await loadSite(IMAGES, HEPG2));
+    assert.deepEqual(b, await loadSite(IMAGES, site('HEPG2-08', 2, 1, 'test')));
     assert.equal(a.buffer.byteLength, SITE_TENSOR_SIZE);
     const subset = await pool.load(IMAGES, INCOMPLETE, { channels: [1, 2, 3, 4] });
-    assert.deepEqual(subset, loadSite(IMAGES, INCOMPLETE, { channels: [1, 2, 3, 4] }));
+    assert.deepEqual(subset, await loadSite(IMAGES, INCOMPLETE, { channels: [1, 2, 3, 4] }));
     await assert.rejects(pool.load(IMAGES, INCOMPLETE), (error: unknown) => {
       assert.ok(error instanceof SiteLoadError, 'a worker failure arrives as a SiteLoadError');
       assert.equal(error.siteId, 'HEPG2-01_1_B02_2');
@@ -170,7 +166,7 @@ test('loadSites yields good sites in input order, reports bad ones and keeps goi
     settled++;
     maxOutstanding = Math.max(maxOutstanding, pulled - settled);
     order.push(loaded.tag);
-    if (loaded.tag === 'RPE-01_3') assert.deepEqual(tensor, loadSite(IMAGES, loaded));
+    if (loaded.tag === 'RPE-01_3') assert.deepEqual(tensor, await loadSite(IMAGES, loaded));
   }
   assert.deepEqual(
     order,
@@ -196,7 +192,7 @@ test('loadSites yields good sites in input order, reports bad ones and keeps goi
       loaded.push(item);
     assert.equal(loaded.length, 0);
     assert.equal((reported[0] as SiteLoadError).problems.length, 3);
-    assert.deepEqual(await pool.load(IMAGES, HEPG2), loadSite(IMAGES, HEPG2));
+    assert.deepEqual(await pool.load(IMAGES, HEPG2), await loadSite(IMAGES, HEPG2));
   } finally {
     await pool.close();
   }

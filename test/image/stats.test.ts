@@ -23,9 +23,11 @@ const IMAGES = path.join(SHARED_RXRX1, 'images');
 const { sites } = readFixture<StatsFixture>('channel-stats.json');
 
 for (const { site, channels } of sites) {
-  test(`matches numpy on ${site.experiment}_${site.plate}_${site.well}_${site.site}`, { skip: needsSample() }, () => {
+  test(`matches numpy on ${site.experiment}_${site.plate}_${site.well}_${site.site}`, {
+    skip: needsSample(),
+  }, async () => {
     const wanted = channels.map((c) => c.channel);
-    const tensor = loadSite(IMAGES, site, { channels: wanted });
+    const tensor = await loadSite(IMAGES, site, { channels: wanted });
     const qs = channels[0].percentiles.map((p) => p.q);
     const stats = channelStats(tensor, { channels: wanted, percentiles: qs });
     assert.deepEqual(

@@ -39,7 +39,7 @@ test('the real RxRx1 files (Kaggle layout, read-only folder): dataset, composite
     const id = 'U2OS-01_2_B02_1';
     const response = await server.inject(`/api/sites/${id}/composite.png`);
     const [experiment, plate] = id.split('_');
-    const tensor = loadSite(path.join(SHARED_RXRX1, 'images'), {
+    const tensor = await loadSite(path.join(SHARED_RXRX1, 'images'), {
       dataset: 'train',
       experiment,
       plate: Number(plate),

@@ -213,7 +213,7 @@ test('a site record carries per-channel statistics of the channels present', { s
     [true, true, true, true, false, false],
   );
   assert.equal(body.channels[4].stats, null);
-  const tensor = loadSite(path.join(dataset, 'images'), location(INCOMPLETE), { channels: [1, 2, 3, 4] });
+  const tensor = await loadSite(path.join(dataset, 'images'), location(INCOMPLETE), { channels: [1, 2, 3, 4] });
   const expected = channelStats(tensor, { channels: [1, 2, 3, 4], percentiles: [0.1, 1, 25, 50, 75, 99, 99.9] });
   assert.deepEqual(
     body.channels.slice(0, 4).map((c: { stats: unknown }) => c.stats),
@@ -231,7 +231,7 @@ test('the default composite has exactly the pixels of compositeRgb (= phenomap r
   assert.match(String(response.headers['cache-control']), /max-age=\d+/);
   const etag = String(response.headers.etag);
   assert.match(etag, /^"[A-Za-z0-9_-]+"$/);
-  const expectedRgb = compositeRgb(loadSite(path.join(dataset, 'images'), location(SITE)));
+  const expectedRgb = compositeRgb(await loadSite(path.join(dataset, 'images'), location(SITE)));
   const png = decode(response.rawPayload);
   assert.deepEqual([png.width, png.height, png.channels, png.depth], [512, 512, 3, 8]);
   assert.ok(Buffer.from(png.data as Uint8Array).equals(Buffer.from(expectedRgb)), 'pixels equal compositeRgb');
@@ -254,7 +254,7 @@ test('the default composite has exactly the pixels of compositeRgb (= phenomap r
 });
 
 test('composite options: channels, percentiles, ranges, colours, thumbnails', { skip: needsSample() }, async () => {
-  const tensor = loadSite(path.join(dataset, 'images'), location(SITE));
+  const tensor = await loadSite(path.join(dataset, 'images'), location(SITE));
   const pixels = async (url: string) => {
     const response = await get(url);
     assert.equal(response.statusCode, 200, url);
@@ -293,7 +293,7 @@ test('composite options: channels, percentiles, ranges, colours, thumbnails', { 
   assert.deepEqual([thumb.width, thumb.height], [128, 128]);
   same(thumb, downscale(compositeRgb(tensor), 512, 512, 3, 4), 'box-filtered thumbnail');
   // An incomplete site draws the channels it has by default.
-  const incomplete = loadSite(path.join(dataset, 'images'), location(INCOMPLETE), { channels: [1, 2, 3, 4] });
+  const incomplete = await loadSite(path.join(dataset, 'images'), location(INCOMPLETE), { channels: [1, 2, 3, 4] });
   same(
     await pixels(`/api/sites/${INCOMPLETE}/composite.png`),
     compositeRgb(incomplete, { channels: [1, 2, 3, 4] }),
