@@ -15,7 +15,9 @@
  * plain L2 row normalization as in the R package (harmonypy first divides each cell by its largest coordinate,
  * which flips cells whose coordinates are all negative).
  *
- * Memory: the responsibilities and distances are N x K float64 (K ≤ 100), beyond the N x d embedding.
+ * Memory: beyond the N x d embedding in and out, the N x K responsibilities in float32 (K ≤ 100), the algorithm's
+ * one per-cell state; distances and unit rows are recomputed per block of cells (5% of them), never held for all
+ * N, so Harmony costs about 4·K bytes per cell more than the other methods (0.4 KB at K = 100).
  */
 import {
   CHUNK_ROWS,
@@ -109,24 +111,24 @@ interface State {
   batch: Int32Array;
   /** Share of the cells in each batch. */
   Pr: Float64Array;
-  /** The input embedding, the corrected one and its L2-normalized copy (N x d). */
+  /** The input embedding and the corrected one (N x d); cosine-normalized rows are made chunk by chunk. */
   Z: Matrix64;
   Zcorr: Matrix64;
-  Zcos: Matrix64;
   /** Centroids on the unit sphere (K x d). */
   Y: Matrix64;
-  /** Cosine distances 2(1 - z·y) and responsibilities (N x K). */
-  dist: Matrix64;
-  R: Float64Array;
-  /**
-   * Cluster sizes S_k and observed batch counts O_kb; expected counts are E_kb = S_k·Pr_b (harmonypy's outer
-   * product).
-   */
+  /** Responsibilities, N x K, float32: the one per-cell state of the algorithm (distances are recomputed). */
+  R: Float32Array;
+  /** Cluster sizes S_k and observed batch counts O_kb; expected counts are E_kb = S_k·Pr_b (harmonypy's outer product). */
   S: Float64Array;
   O: Float64Array;
   random: Rng;
   /** The cell order of the block updates, reshuffled in place every round. */
   order: Int32Array;
+  /** Scratch for the cells of one block or chunk: their unit rows (rows x d) and distances (rows x K). */
+  cos: Float64Array;
+  dist: Float64Array;
+  /** One cell's responsibilities in float64 before they are stored. */
+  row: Float64Array;
 }
 
 function parameters(options: HarmonyOptions, N: number): Parameters {
@@ -172,11 +174,12 @@ function initialState(Z: Matrix64, batch: Int32Array, B: number, params: Paramet
   const batchSize = new Float64Array(B);
   for (let i = 0; i < N; i++) batchSize[batch[i]]++;
   const Zcorr = matrix(Float64Array.from(Z.data), N, d);
-  const Zcos = normalizeRows(Zcorr);
+  // k-means runs once on the unit rows; that copy is dropped before the iterations.
   const Y = options.initialCentroids
     ? matrix(Float64Array.from(options.initialCentroids.data), K, d)
-    : kmeansCentroids(Zcos, K, random);
+    : kmeansCentroids(normalizeRows(Zcorr), K, random);
   normalizeRowsInPlace(Y);
+  const scratchRows = Math.max(CHUNK_ROWS, Math.ceil(N * params.blockSize) + 1);
   const state: State = {
     params,
     N,
@@ -186,66 +189,98 @@ function initialState(Z: Matrix64, batch: Int32Array, B: number, params: Paramet
     Pr: batchSize.map((count) => count / N),
     Z,
     Zcorr,
-    Zcos,
     Y,
-    dist: matrix(new Float64Array(N * K), N, K),
-    R: new Float64Array(N * K),
+    R: new Float32Array(N * K),
     S: new Float64Array(K),
     O: new Float64Array(K * B),
     random,
     order: Int32Array.from({ length: N }, (_, i) => i),
+    cos: new Float64Array(scratchRows * d),
+    dist: new Float64Array(scratchRows * K),
+    row: new Float64Array(K),
   };
-  computeDistances(state);
   const factor = new Float64Array(K * B).fill(1);
-  for (let i = 0; i < N; i++) {
-    assign(state, i, factor);
-    addCell(state, i, 1);
-  }
+  forChunks(state, (cells, dist) => {
+    cells.forEach((i, t) => {
+      assign(state, i, dist, t * K, factor);
+      addCell(state, i, 1);
+    });
+  });
   return state;
 }
 
-/** d_ik = 2(1 - z_i·y_k) for the unit-norm cells and centroids. */
-function computeDistances(state: State): void {
-  const dist = state.dist.data;
+/**
+ * Distances d_ik = 2(1 - z_i·y_k) of the unit rows of `cells` (at most the scratch size) to the centroids, into
+ * `state.dist` (cells.length x K, row t for cells[t]).
+ */
+function blockDistances(state: State, cells: ArrayLike<number>): Float64Array {
+  const { d } = state;
+  const { K } = state.params;
+  const m = cells.length;
+  const cos = state.cos.subarray(0, m * d);
+  const z = state.Zcorr.data;
+  for (let t = 0; t < m; t++) {
+    const from = cells[t] * d;
+    let norm = 0;
+    for (let l = 0; l < d; l++) norm += z[from + l] * z[from + l];
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    for (let l = 0; l < d; l++) cos[t * d + l] = z[from + l] * scale;
+  }
+  const dist = state.dist.subarray(0, m * K);
   dist.fill(0);
-  gemmNT(state.Zcos, state.Y, state.dist);
+  gemmNT(matrix(cos, m, d), state.Y, matrix(dist, m, K));
   for (let t = 0; t < dist.length; t++) dist[t] = 2 * (1 - dist[t]);
+  return dist;
+}
+
+/** Visits every cell in chunks of consecutive cells with their distances to the centroids. */
+function forChunks(state: State, visit: (cells: Int32Array, dist: Float64Array) => void): void {
+  const cells = new Int32Array(CHUNK_ROWS);
+  for (let start = 0; start < state.N; start += CHUNK_ROWS) {
+    const size = Math.min(CHUNK_ROWS, state.N - start);
+    for (let t = 0; t < size; t++) cells[t] = start + t;
+    const chunk = cells.subarray(0, size);
+    visit(chunk, blockDistances(state, chunk));
+  }
 }
 
 /** Harmony's objective: k-means cost + σ·entropy + σ·diversity penalty of the responsibilities. */
 function objective(state: State): number {
-  const { N, B, batch, Pr, R, S, O } = state;
+  const { B, batch, Pr, R, S, O } = state;
   const { K, theta, sigma } = state.params;
-  const dist = state.dist.data;
   let kmeans = 0;
   let entropy = 0;
   let cross = 0;
   const penalty = new Float64Array(K * B);
   for (let k = 0; k < K; k++)
     for (let b = 0; b < B; b++) penalty[k * B + b] = theta * Math.log((O[k * B + b] + 1) / (S[k] * Pr[b] + 1));
-  for (let i = 0; i < N; i++) {
-    const b = batch[i];
-    for (let k = 0; k < K; k++) {
-      const r = R[i * K + k];
-      kmeans += r * dist[i * K + k];
-      if (r > 0) entropy += sigma * r * Math.log(r);
-      cross += sigma * r * penalty[k * B + b];
-    }
-  }
+  forChunks(state, (cells, dist) => {
+    cells.forEach((i, t) => {
+      const b = batch[i];
+      for (let k = 0; k < K; k++) {
+        const r = R[i * K + k];
+        kmeans += r * dist[t * K + k];
+        if (r > 0) entropy += sigma * r * Math.log(r);
+        cross += sigma * r * penalty[k * B + b];
+      }
+    });
+  });
   return kmeans + entropy + cross;
 }
 
-/** Cell i's responsibilities: exp(-d_ik/σ) (shifted by its largest term) x weight[k][its batch], summing to 1. */
-function assign(state: State, i: number, weight: Float64Array): void {
-  const { B, R } = state;
+/**
+ * Cell i's responsibilities from its distances dist[at .. at + K): exp(-d_ik/σ) (shifted by its largest term) x
+ * weight[k][its batch], summing to 1.
+ */
+function assign(state: State, i: number, dist: Float64Array, at: number, weight: Float64Array): void {
+  const { B, R, row } = state;
   const { K, sigma } = state.params;
-  const dist = state.dist.data;
   const b = state.batch[i];
   let max = -Infinity;
-  for (let k = 0; k < K; k++) max = Math.max(max, -dist[i * K + k] / sigma);
+  for (let k = 0; k < K; k++) max = Math.max(max, -dist[at + k] / sigma);
   let sum = 0;
-  for (let k = 0; k < K; k++) sum += R[i * K + k] = Math.exp(-dist[i * K + k] / sigma - max) * weight[k * B + b];
-  for (let k = 0; k < K; k++) R[i * K + k] /= sum;
+  for (let k = 0; k < K; k++) sum += row[k] = Math.exp(-dist[at + k] / sigma - max) * weight[k * B + b];
+  for (let k = 0; k < K; k++) R[i * K + k] = row[k] / sum;
 }
 
 /** Adds (sign 1) or removes (-1) cell i's responsibilities to the cluster sizes and observed batch counts. */
@@ -260,10 +295,7 @@ function addCell(state: State, i: number, sign: number): void {
   }
 }
 
-/**
- * One round over shuffled blocks of cells: take a block out of the counts, reassign it with the penalty, put it
- * back.
- */
+/** One round over shuffled blocks of cells: take a block out of the counts, reassign it with the penalty, put it back. */
 function updateResponsibilities(state: State, factor: Float64Array): void {
   const { N, B, Pr, S, O, order } = state;
   const { K, theta } = state.params;
@@ -275,30 +307,38 @@ function updateResponsibilities(state: State, factor: Float64Array): void {
   let start = 0;
   for (let block = 0; block < blocks; block++) {
     const end = start + base + (block < extra ? 1 : 0);
-    for (let t = start; t < end; t++) addCell(state, order[t], -1);
+    const cells = order.subarray(start, end);
+    // The centroids are fixed during a round, so the block's distances are those of the round's start.
+    const dist = blockDistances(state, cells);
+    for (const i of cells) addCell(state, i, -1);
     for (let k = 0; k < K; k++)
       for (let b = 0; b < B; b++) factor[k * B + b] = ((S[k] * Pr[b] + 1) / (O[k * B + b] + 1)) ** theta;
-    for (let t = start; t < end; t++) assign(state, order[t], factor);
-    for (let t = start; t < end; t++) addCell(state, order[t], 1);
+    cells.forEach((i, t) => {
+      assign(state, i, dist, t * K, factor);
+    });
+    for (const i of cells) addCell(state, i, 1);
     start = end;
   }
 }
 
 /**
- * Centroids: responsibility-weighted sums of the cells, renormalized (Y = Zcos·Rᵀ in harmonypy's layout),
- * accumulated over blocks of cells transposed so the product kernel reads both along the cells.
+ * Centroids: responsibility-weighted sums of the unit cells, renormalized (Y = Zcos·Rᵀ in harmonypy's layout),
+ * accumulated over chunks of cells transposed so the product kernel reads both along the cells.
  */
 function updateCentroids(state: State, blockR: Float64Array, blockZ: Float64Array): void {
   const { N, d, R } = state;
   const { K } = state.params;
-  const Zcos = state.Zcos.data;
+  const z = state.Zcorr.data;
   state.Y.data.fill(0);
   for (let start = 0; start < N; start += CHUNK_ROWS) {
     const size = Math.min(CHUNK_ROWS, N - start);
     for (let t = 0; t < size; t++) {
       const i = start + t;
+      let norm = 0;
+      for (let l = 0; l < d; l++) norm += z[i * d + l] * z[i * d + l];
+      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
       for (let k = 0; k < K; k++) blockR[k * size + t] = R[i * K + k];
-      for (let l = 0; l < d; l++) blockZ[l * size + t] = Zcos[i * d + l];
+      for (let l = 0; l < d; l++) blockZ[l * size + t] = z[i * d + l] * scale;
     }
     gemmNT(matrix(blockR.subarray(0, K * size), K, size), matrix(blockZ.subarray(0, d * size), d, size), state.Y);
   }
@@ -315,7 +355,6 @@ function cluster(state: State): number {
   const clusterObjective: number[] = [objective(state)];
   for (let round = 0; round < maxClusterIterations; round++) {
     updateCentroids(state, blockR, blockZ);
-    computeDistances(state);
     updateResponsibilities(state, factor);
     clusterObjective.push(objective(state));
     if (round > WINDOW && windowConverged(clusterObjective, epsilonCluster)) break;
@@ -357,8 +396,6 @@ function correct(state: State): void {
       for (let l = 0; l < d; l++) Zcorr[i * d + l] -= r * coefficients[row + l];
     }
   }
-  state.Zcos.data.set(state.Zcorr.data);
-  normalizeRowsInPlace(state.Zcos);
 }
 
 /**

@@ -36,13 +36,14 @@ test("Harmony reproduces a numpy run of harmonypy's algorithm from the same cent
   assert.equal(result.iterations, harmonyFixture.iterations);
   result.objective.forEach((value, i) => {
     assert.ok(
-      Math.abs(value - harmonyFixture.objective[i]) < 1e-8 * Math.abs(harmonyFixture.objective[i]),
+      // Responsibilities are kept in float32 (the per-cell memory of Harmony), so parity is to float32 precision.
+      Math.abs(value - harmonyFixture.objective[i]) < 1e-6 * Math.abs(harmonyFixture.objective[i]),
       `objective ${i}`,
     );
   });
   harmonyFixture.corrected.forEach((values, i) => {
     values.forEach((e, l) => {
-      assert.ok(Math.abs(result.embedding.data[i * d + l] - e) < 1e-8, `embedding [${i}, ${l}]`);
+      assert.ok(Math.abs(result.embedding.data[i * d + l] - e) < 1e-5, `embedding [${i}, ${l}]`);
     });
   });
 });
