@@ -63,7 +63,10 @@ async function runCell(regime: string, seed: number, preset: Preset, root: strin
   const run = await runPipeline(data, { out: path.join(dir, 'run'), umap: false, seed: 0 });
   const piped = (performance.now() - started) / 1000 - simulated;
   const m = JSON.parse(fs.readFileSync(run.metrics, 'utf8')) as EvaluationMetrics;
-  const peer = runPeer(data);
+  // The peer's result is kept beside the run (it takes as long as featurizing): a rerun reuses both.
+  const peerFile = path.join(dir, 'peer.json');
+  const peer: Cell['peer'] = fs.existsSync(peerFile) ? JSON.parse(fs.readFileSync(peerFile, 'utf8')) : runPeer(data);
+  fs.writeFileSync(peerFile, `${JSON.stringify(peer)}\n`);
   const accuracies = m.heldout_accuracy;
   const best = Object.entries(accuracies)
     .filter(([method]) => method !== 'none')
@@ -149,9 +152,34 @@ export async function benchRobustness(): Promise<Record<string, unknown>> {
   const root = path.join(REPO_ROOT, 'data', dev ? 'robustness-dev' : 'robustness');
   const started = performance.now();
   const cells: Cell[] = [];
-  for (const regime of regimes) for (const seed of seeds) cells.push(await runCell(regime, seed, preset, root));
-  const result = {
+  const file = path.join(REPO_ROOT, 'bench', 'results', dev ? 'robustness-dev.json' : 'robustness.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  let result: Record<string, unknown> = {};
+  // Written after every cell (complete: false until the last), so a long run that stops leaves what it measured.
+  for (const regime of regimes)
+    for (const seed of seeds) {
+      cells.push(await runCell(regime, seed, preset, root));
+      result = report(cells, {
+        dev,
+        preset,
+        seeds,
+        regimes,
+        started,
+        complete: cells.length === regimes.length * seeds.length,
+      });
+      fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    }
+  return result;
+}
+
+function report(
+  cells: Cell[],
+  run: { dev: boolean; preset: Preset; seeds: number[]; regimes: string[]; started: number; complete: boolean },
+): Record<string, unknown> {
+  const { dev, seeds, regimes, started } = run;
+  return {
     benchmark: dev ? 'robustness (reduced: development size)' : 'robustness',
+    complete: run.complete,
     date: new Date().toISOString(),
     machine: { cpu: os.cpus()[0]?.model, cores: os.availableParallelism(), node: process.version },
     preset: dev ? DEV_PRESET : 'robustness',
@@ -163,8 +191,4 @@ export async function benchRobustness(): Promise<Record<string, unknown>> {
     cells,
     seconds: Number(((performance.now() - started) / 1000).toFixed(1)),
   };
-  const file = path.join(REPO_ROOT, 'bench', 'results', dev ? 'robustness-dev.json' : 'robustness.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-  return result;
 }
