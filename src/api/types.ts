@@ -31,7 +31,7 @@ export interface ApiErrorBody {
 /** GET /api/health. */
 export interface Health {
   status: 'ok';
-  /** The dataset folder served. */
+  /** The name of the dataset folder served (never its path: the server does not tell where its files are). */
   dataset: string;
   layout: LayoutKind;
   sites: number;
@@ -49,7 +49,8 @@ export interface ExperimentRecord {
 
 /** GET /api/dataset. */
 export interface DatasetInfo {
-  root: string;
+  /** The dataset folder's name (not its path). */
+  name: string;
   layout: LayoutKind;
   sites: number;
   wells: number;

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { detectLayout } from '../data/layout.js';
 import { readSites } from '../data/metadata.js';
 import { demoKey, formatKey, parseKey, DEFAULT_PUBLIC_FRACTION, DEFAULT_SPLIT_SEED } from '../competition/key.js';
@@ -39,34 +39,7 @@ export function registerCompetitionCommands(program: Command): void {
       if (scores.private !== null) console.log(`private  ${scores.private.toFixed(5)} (${scores.privateRows} wells)`);
     });
 
-  program
-    .command('submit')
-    .description('submit a CSV to a phenomap competition server')
-    .argument('<file>', 'submission CSV (id_code,sirna)')
-    .requiredOption('--server <url>', 'server address, e.g. http://127.0.0.1:8080')
-    .requiredOption('--token <token>', 'team token (from POST /api/competition/teams)')
-    .action(async (file: string, options) => {
-      const url = new URL('/api/competition/submissions', options.server);
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'text/csv', authorization: `Bearer ${options.token}` },
-        body: fs.readFileSync(file),
-      });
-      const body = (await response.json().catch(() => ({}))) as {
-        error?: string;
-        submission?: { id: number; publicScore: number | null };
-        quota?: { used: number; limit: number };
-      };
-      if (!response.ok) {
-        console.error(`submission refused (${response.status}): ${body.error ?? response.statusText}`);
-        process.exitCode = 1;
-        return;
-      }
-      console.log(
-        `submission ${body.submission?.id}: public score ${body.submission?.publicScore?.toFixed(5)} ` +
-          `(${body.quota?.used}/${body.quota?.limit} today)`,
-      );
-    });
+  registerSubmitCommand(program);
 
   const competition = program.command('competition').description('competition utilities');
   competition
@@ -94,6 +67,48 @@ export function registerCompetitionCommands(program: Command): void {
       const publicIds = key.usage!.reduce((sum, u) => sum + u, 0);
       console.log(
         `wrote ${options.out}: ${key.ids.length} ids (${publicIds} Public, ${key.ids.length - publicIds} Private)`,
+      );
+    });
+}
+
+function registerSubmitCommand(program: Command): void {
+  program
+    .command('submit')
+    .description('submit a CSV to a phenomap competition server')
+    .argument('<file>', 'submission CSV (id_code,sirna)')
+    .requiredOption('--server <url>', 'server address, e.g. http://127.0.0.1:8080')
+    .addOption(
+      new Option('--token <token>', 'team token (from POST /api/competition/teams)')
+        .env('PHENOMAP_TEAM_TOKEN')
+        .makeOptionMandatory(),
+    )
+    .action(async (file: string, options) => {
+      const url = new URL('/api/competition/submissions', options.server);
+      const body = fs.readFileSync(file);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'text/csv', authorization: `Bearer ${options.token}` },
+        body,
+      }).catch((error: Error & { cause?: { code?: string; message?: string } }) => {
+        const why = error.cause?.message ?? error.message;
+        throw new Error(
+          `cannot reach the competition server at ${url.origin} (${why}): is \`phenomap serve\` running there? ` +
+            `${file} was not submitted`,
+        );
+      });
+      const answer = (await response.json().catch(() => ({}))) as {
+        error?: string;
+        submission?: { id: number; publicScore: number | null };
+        quota?: { used: number; limit: number };
+      };
+      if (!response.ok) {
+        console.error(`submission refused (${response.status}): ${answer.error ?? response.statusText}`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(
+        `submission ${answer.submission?.id}: public score ${answer.submission?.publicScore?.toFixed(5)} ` +
+          `(${answer.quota?.used}/${answer.quota?.limit} today)`,
       );
     });
 }

@@ -1,9 +1,23 @@
 /** `phenomap serve`: the HTTP API, the web app and the competition over one dataset. */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { createServer } from '../server/index.js';
 import { integer } from './options.js';
+
+/** The organizer token from a file (its first line), so that it never shows in `ps` as an argument would. */
+export function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new InvalidArgumentError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`);
+  }
+  const token = text.split(/\r?\n/)[0].trim();
+  if (token === '') throw new InvalidArgumentError(`${file}: empty (expected the organizer token on its first line)`);
+  return token;
+}
 
 /** The built front end: dist/web beside this package's dist/src. */
 export function defaultWebDir(): string {
@@ -29,7 +43,31 @@ export function registerServeCommands(program: Command): void {
     )
     .option('--seed <n>', 'seed of the demo key Public/Private split', integer('seed', 0))
     .option('--daily-limit <n>', 'valid submissions per team per UTC day', integer('daily limit', 1), 5)
-    .option('--organizer-token <token>', 'token that may close the competition (default: env PHENOMAP_ORGANIZER_TOKEN)')
+    .option(
+      '--invalid-daily-limit <n>',
+      'invalid submissions per team per UTC day',
+      integer('invalid daily limit', 1),
+      20,
+    )
+    .option(
+      '--team-storage-mb <n>',
+      'MiB of submitted files a team may store (an invalid one keeps 4 KiB)',
+      integer('team storage', 1),
+      50,
+    )
+    .option(
+      '--organizer-token-file <file>',
+      'file whose first line is the token that may close the competition (default: env PHENOMAP_ORGANIZER_TOKEN)',
+      readTokenFile,
+    )
+    .addOption(
+      new Option('--organizer-token <token>').hideHelp().argParser(() => {
+        throw new InvalidArgumentError(
+          'a token given as an argument shows in `ps` to every user of the machine: use --organizer-token-file FILE ' +
+            'or the environment variable PHENOMAP_ORGANIZER_TOKEN',
+        );
+      }),
+    )
     .option('--no-competition', 'serve no competition')
     .option('--rate-limit <n>', 'requests per minute per client (0 = unlimited)', integer('rate limit', 0), 5000)
     .option('--threads <n>', 'image worker threads', integer('threads', 1))
@@ -50,7 +88,10 @@ export function registerServeCommands(program: Command): void {
                 key: options.key,
                 seed: options.seed,
                 dailyLimit: options.dailyLimit,
-                organizerToken: options.organizerToken,
+                invalidDailyLimit: options.invalidDailyLimit,
+                teamStorageBytes: options.teamStorageMb * 1024 * 1024,
+                // The option's parser read the file: its value is the token.
+                organizerToken: options.organizerTokenFile,
               },
       });
       const address = await app.listen({ port: options.port, host: options.host });

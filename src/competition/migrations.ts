@@ -50,6 +50,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX submissions_team_valid_created ON submissions (team_id, valid, created_at);
     `,
   },
+  {
+    // Invalid files are kept only in part (their first INVALID_KEPT_BYTES), each file's hash is kept instead, and
+    // what a team stores is bounded (stored_bytes); team names are also unique by their confusable skeleton.
+    version: 2,
+    name: 'bounded storage',
+    sql: `
+      ALTER TABLE submissions ADD COLUMN sha256 TEXT;
+      ALTER TABLE submissions ADD COLUMN stored_bytes INTEGER NOT NULL DEFAULT 0;
+      UPDATE submissions SET file = substr(file, 1, 4096) WHERE valid = 0;
+      UPDATE submissions SET stored_bytes = CASE WHEN file = '' THEN 0 WHEN valid = 0 AND bytes > 4096 THEN 4096
+        ELSE bytes END;
+      ALTER TABLE teams ADD COLUMN name_skeleton TEXT;
+    `,
+  },
 ];
 
 const MACROS: Record<Dialect, Record<string, string>> = {

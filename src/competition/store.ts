@@ -3,11 +3,13 @@
  * see db.ts and migrations.ts). One competition per database.
  *
  * Rules:
- * - Teams register with a unique name (case-insensitive) and get a bearer token once; only its SHA-256
- *   hash is stored.
- * - A submission is validated and scored by scoreSubmission (submission.ts). An invalid file is stored with
- *   valid = 0 and its message, and does not count against the daily limit; a valid one is stored with its
- *   public and private accuracy. At most `dailyLimit` valid submissions per team per UTC day (default 5).
+ * - Teams register with a unique name and get a bearer token once; only its SHA-256 hash is stored. Names are
+ *   NFKC-normalized and unique ignoring case and by their confusable skeleton (teamNames.ts): "alpha", Cyrillic
+ *   "аlpha" and fullwidth "ａlpha" are one name.
+ * - A submission is validated and scored by scoreSubmission (submission.ts). A valid one is stored with its public
+ *   and private accuracy; at most `dailyLimit` valid submissions per team per UTC day (default 5). An invalid one is
+ *   recorded with its message, size and SHA-256, keeping only its first INVALID_KEPT_BYTES; invalid attempts have
+ *   their own daily limit (`invalidDailyLimit`, default 20). What a team stores is capped (`teamStorageBytes`).
  * - Public leaderboard: each team's best public score (on equal scores, the team's earliest such
  *   submission); teams ranked by that score, ties by the earlier submission.
  * - Private leaderboard: hidden (403) until the organizer closes the competition; then each team is ranked
@@ -17,7 +19,8 @@
  *   automatically when the key's fingerprint differs from the one stored).
  */
 import crypto from 'node:crypto';
-import type { Db } from './db.js';
+import type { Db, DbSession } from './db.js';
+import { nameSkeleton, normalizeTeamName } from './teamNames.js';
 import { keyFingerprint, type SolutionKey } from './key.js';
 import { migrate } from './migrations.js';
 import type {
@@ -39,6 +42,11 @@ import {
 } from './submission.js';
 
 export const DEFAULT_DAILY_LIMIT = 5;
+export const DEFAULT_INVALID_DAILY_LIMIT = 20;
+/** Bytes of submitted files a team may store, valid and invalid together (default 50 MiB). */
+export const DEFAULT_TEAM_STORAGE_BYTES = 50 * 1024 * 1024;
+/** Bytes kept of an invalid file, for the record (migration 2 cuts older ones to the same). */
+export const INVALID_KEPT_BYTES = 4096;
 export const TEAM_NAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,47}$/u;
 
 /** The exact messages of the competition's refusals. */
@@ -46,12 +54,21 @@ export const COMPETITION_MESSAGES = {
   teamName:
     'name: expected 1..48 letters, digits, spaces, dots, underscores or hyphens, starting with a letter or digit',
   teamExists: (name: string) => `name: a team named "${name}" already exists`,
+  teamLookalike: (name: string, existing: string) =>
+    `name: "${name}" looks like the existing team "${existing}" (names are compared after Unicode NFKC ` +
+    'normalization and by their confusable skeleton); choose another name',
   unauthorized: 'authorization: expected the header "Authorization: Bearer TOKEN" with a team token',
   badToken: 'authorization: unknown team token',
   closed: 'the competition is closed: submissions are no longer accepted',
   dailyLimit: (limit: number, resetsAt: string) =>
     `daily submission limit reached: ${limit} valid submission(s) per UTC day; the next one is possible from ` +
     `${resetsAt}`,
+  invalidLimit: (limit: number, resetsAt: string) =>
+    `daily limit of invalid submissions reached: ${limit} invalid submission(s) per UTC day; check the file with ` +
+    `\`phenomap score FILE --key KEY\` or the validation rules (API.md); the next attempt is possible from ${resetsAt}`,
+  storageFull: (stored: number, limit: number) =>
+    `storage limit reached: the team stores ${stored} bytes of submissions, and this one would pass its limit of ` +
+    `${limit} bytes`,
   privateHidden: 'board: the private leaderboard is hidden until the organizer closes the competition',
   noOrganizer:
     'authorization: no organizer token is configured (set PHENOMAP_ORGANIZER_TOKEN or serve --organizer-token)',
@@ -76,6 +93,10 @@ export interface CompetitionOptions {
   dailyLimit?: number;
   /** Largest submission file in bytes (default DEFAULT_MAX_SUBMISSION_BYTES). */
   maxBytes?: number;
+  /** Invalid submissions per team per UTC day (default 20). */
+  invalidDailyLimit?: number;
+  /** Bytes of files a team may store (default 50 MiB). */
+  teamStorageBytes?: number;
   /** Token that may close the competition; none = nobody can. */
   organizerToken?: string;
   /** Clock (tests move it across days). */
@@ -93,6 +114,7 @@ interface SubmissionRow {
   public_score: number | null;
   private_score: number | null;
   message: string | null;
+  sha256: string | null;
 }
 
 interface StateRow {
@@ -117,12 +139,41 @@ function utcDay(date: Date): { start: string; end: string } {
 
 const SUBMISSION_COLUMNS =
   `s.id, s.team_id, t.name AS team, s.created_at, s.filename, s.bytes, s.valid, s.public_score, s.private_score, ` +
-  `s.message`;
+  `s.message, s.sha256`;
+
+/** A team's submissions of one UTC day, valid and invalid, and the bytes it stores. */
+const USAGE_SQL =
+  'SELECT CAST(COALESCE(SUM(CASE WHEN valid = 1 AND created_at >= ? AND created_at < ? THEN 1 ELSE 0 END), 0) AS ' +
+  'INTEGER) AS valid, CAST(COALESCE(SUM(CASE WHEN valid = 0 AND created_at >= ? AND created_at < ? THEN 1 ELSE 0 ' +
+  'END), 0) AS INTEGER) AS invalid, CAST(COALESCE(SUM(stored_bytes), 0) AS BIGINT) AS stored FROM submissions ' +
+  'WHERE team_id = ?';
+
+interface Usage {
+  valid: number;
+  invalid: number;
+  stored: number;
+}
+
+async function usageOf(session: DbSession, teamId: number, day: { start: string; end: string }): Promise<Usage> {
+  const row = await session.get<Usage>(USAGE_SQL, [day.start, day.end, day.start, day.end, teamId]);
+  return { valid: Number(row?.valid ?? 0), invalid: Number(row?.invalid ?? 0), stored: Number(row?.stored ?? 0) };
+}
+
+/** What is kept of a submitted file: all of a valid one; the first INVALID_KEPT_BYTES of an invalid one, as text. */
+function keptText(input: string | Uint8Array, valid: boolean): string {
+  const bytes =
+    typeof input === 'string' ? Buffer.from(input) : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  // A cut may split a UTF-8 sequence (decoded as U+FFFD); NUL is not storable as PostgreSQL text.
+  const text = (valid ? bytes : bytes.subarray(0, INVALID_KEPT_BYTES)).toString('utf8');
+  return valid ? text : text.replaceAll('\0', '\uFFFD');
+}
 
 export class Competition {
   readonly key: SolutionKey;
   readonly name: string;
   readonly dailyLimit: number;
+  readonly invalidDailyLimit: number;
+  readonly teamStorageBytes: number;
   readonly maxBytes: number;
   readonly #organizerToken: string | undefined;
   readonly #now: () => Date;
@@ -134,8 +185,14 @@ export class Competition {
     this.key = options.key;
     this.name = options.name ?? 'phenomap RxRx1 competition';
     this.dailyLimit = options.dailyLimit ?? DEFAULT_DAILY_LIMIT;
-    if (!Number.isInteger(this.dailyLimit) || this.dailyLimit < 1)
-      throw new Error(`dailyLimit ${this.dailyLimit}: expected an integer >= 1`);
+    this.invalidDailyLimit = options.invalidDailyLimit ?? DEFAULT_INVALID_DAILY_LIMIT;
+    this.teamStorageBytes = options.teamStorageBytes ?? DEFAULT_TEAM_STORAGE_BYTES;
+    for (const [name, value] of Object.entries({
+      dailyLimit: this.dailyLimit,
+      invalidDailyLimit: this.invalidDailyLimit,
+      teamStorageBytes: this.teamStorageBytes,
+    }))
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${name} ${value}: expected an integer >= 1`);
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_SUBMISSION_BYTES;
     this.#organizerToken = options.organizerToken || undefined;
     this.#now = options.now ?? (() => new Date());
@@ -159,6 +216,11 @@ export class Competition {
       await competition.rescore();
       await db.run('UPDATE competition_state SET key_fingerprint = ? WHERE id = 1', [fingerprint]);
     }
+    // Teams registered before names had skeletons (migration 2) get theirs.
+    for (const team of await db.all<{ id: number; name: string }>(
+      'SELECT id, name FROM teams WHERE name_skeleton IS NULL',
+    ))
+      await db.run('UPDATE teams SET name_skeleton = ? WHERE id = ?', [nameSkeleton(team.name), team.id]);
     return competition;
   }
 
@@ -191,18 +253,24 @@ export class Competition {
 
   /** Registers a team; the token is returned only here (the database keeps its hash). */
   async registerTeam(rawName: string): Promise<TeamRegistration> {
-    const name = rawName.trim();
+    const name = normalizeTeamName(rawName);
     if (!TEAM_NAME_PATTERN.test(name)) throw new CompetitionError(400, COMPETITION_MESSAGES.teamName);
     const nameKey = name.toLowerCase();
+    const skeleton = nameSkeleton(name);
     const token = `pm_${crypto.randomBytes(24).toString('base64url')}`;
     const createdAt = this.#now().toISOString();
     const row = await this.db
       .transaction(async (tx) => {
+        // Touching the state row serializes registrations (a row lock on PostgreSQL): the skeleton check holds.
+        await tx.run('UPDATE competition_state SET state = state WHERE id = 1');
         if (await tx.get('SELECT id FROM teams WHERE name_key = ?', [nameKey]))
           throw new CompetitionError(409, COMPETITION_MESSAGES.teamExists(name));
+        const lookalike = await tx.get<{ name: string }>('SELECT name FROM teams WHERE name_skeleton = ?', [skeleton]);
+        if (lookalike) throw new CompetitionError(409, COMPETITION_MESSAGES.teamLookalike(name, lookalike.name));
         return tx.get<{ id: number }>(
-          'INSERT INTO teams (name, name_key, token_hash, created_at) VALUES (?, ?, ?, ?) RETURNING id',
-          [name, nameKey, hashToken(token), createdAt],
+          'INSERT INTO teams (name, name_key, name_skeleton, token_hash, created_at) VALUES (?, ?, ?, ?, ?) ' +
+            'RETURNING id',
+          [name, nameKey, skeleton, hashToken(token), createdAt],
         );
       })
       .catch((error: unknown) => {
@@ -228,64 +296,48 @@ export class Competition {
 
   /**
    * Validates, scores and stores a submission. Resolves with the stored record (valid or not); throws a
-   * CompetitionError for a closed competition (403) or a reached daily limit (429, nothing stored).
+   * CompetitionError for a closed competition (403), a reached daily limit of valid or of invalid submissions (429)
+   * or a team's full storage (413); nothing is stored then.
    */
   async submit(team: Team, input: string | Uint8Array, filename: string | null = null): Promise<SubmissionRecord> {
     if ((await this.#state()).state === 'closed') throw new CompetitionError(403, COMPETITION_MESSAGES.closed);
     const bytes = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
     const result = scoreSubmission(input, this.key, { maxBytes: this.maxBytes });
+    const sha256 = crypto.createHash('sha256').update(input).digest('hex');
+    const file = keptText(input, result.valid);
+    const stored = Buffer.byteLength(file);
     const now = this.#now();
     const createdAt = now.toISOString();
-    // A file over the limit is recorded, but not kept.
-    const file =
-      bytes > this.maxBytes
-        ? ''
-        : typeof input === 'string'
-          ? input
-          : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
-    const insert =
-      'INSERT INTO submissions (team_id, created_at, filename, bytes, valid, public_score, private_score, ' +
-      'message, file) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id';
-    let id: number;
-    if (!result.valid) {
-      const row = await this.db.get<{ id: number }>(insert, [
-        team.id,
-        createdAt,
-        filename,
-        bytes,
-        0,
-        null,
-        null,
-        result.message,
-        file,
-      ]);
-      id = Number(row!.id);
-    } else {
-      const { start, end } = utcDay(now);
-      id = await this.db.transaction(async (tx) => {
-        // Touching the team row first serializes one team's concurrent submissions (a row lock on PostgreSQL).
-        await tx.run('UPDATE teams SET last_submission_at = ? WHERE id = ?', [createdAt, team.id]);
-        const count = await tx.get<{ n: number }>(
-          'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at ' +
-            '>= ? AND created_at < ?',
-          [team.id, start, end],
-        );
-        if (Number(count?.n ?? 0) >= this.dailyLimit)
-          throw new CompetitionError(429, COMPETITION_MESSAGES.dailyLimit(this.dailyLimit, end));
-        const row = await tx.get<{ id: number }>(insert, [
+    const day = utcDay(now);
+    const id = await this.db.transaction(async (tx) => {
+      // Touching the team row first serializes one team's concurrent submissions (a row lock on PostgreSQL).
+      await tx.run('UPDATE teams SET last_submission_at = ? WHERE id = ?', [createdAt, team.id]);
+      const usage = await usageOf(tx, team.id, day);
+      if (result.valid && usage.valid >= this.dailyLimit)
+        throw new CompetitionError(429, COMPETITION_MESSAGES.dailyLimit(this.dailyLimit, day.end));
+      if (!result.valid && usage.invalid >= this.invalidDailyLimit)
+        throw new CompetitionError(429, COMPETITION_MESSAGES.invalidLimit(this.invalidDailyLimit, day.end));
+      if (usage.stored + stored > this.teamStorageBytes)
+        throw new CompetitionError(413, COMPETITION_MESSAGES.storageFull(usage.stored, this.teamStorageBytes));
+      const row = await tx.get<{ id: number }>(
+        'INSERT INTO submissions (team_id, created_at, filename, bytes, valid, public_score, private_score, ' +
+          'message, file, sha256, stored_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        [
           team.id,
           createdAt,
           filename,
           bytes,
-          1,
-          result.scores.public ?? result.scores.accuracy,
-          result.scores.private,
-          null,
+          result.valid ? 1 : 0,
+          result.valid ? (result.scores.public ?? result.scores.accuracy) : null,
+          result.valid ? result.scores.private : null,
+          result.valid ? null : result.message,
           file,
-        ]);
-        return Number(row!.id);
-      });
-    }
+          sha256,
+          stored,
+        ],
+      );
+      return Number(row!.id);
+    });
     return (await this.#submission(id))!;
   }
 
@@ -309,15 +361,19 @@ export class Competition {
     return rows.map((row) => toRecord(row, closed));
   }
 
-  /** Valid submissions of the UTC day `now` falls in, and the limit. */
+  /** Valid and invalid submissions of the UTC day `now` falls in, the bytes the team stores, and the limits. */
   async quota(team: Team): Promise<Quota> {
-    const { start, end } = utcDay(this.#now());
-    const count = await this.db.get<{ n: number }>(
-      'SELECT CAST(COUNT(*) AS INTEGER) AS n FROM submissions WHERE team_id = ? AND valid = 1 AND created_at >= ' +
-        '? AND created_at < ?',
-      [team.id, start, end],
-    );
-    return { used: Number(count?.n ?? 0), limit: this.dailyLimit, resetsAt: end };
+    const day = utcDay(this.#now());
+    const usage = await usageOf(this.db, team.id, day);
+    return {
+      used: usage.valid,
+      limit: this.dailyLimit,
+      resetsAt: day.end,
+      invalidUsed: usage.invalid,
+      invalidLimit: this.invalidDailyLimit,
+      storedBytes: usage.stored,
+      storageLimit: this.teamStorageBytes,
+    };
   }
 
   async leaderboard(board: Board): Promise<Leaderboard> {
@@ -370,21 +426,24 @@ export class Competition {
 
   /**
    * Recomputes validity, scores and messages of every stored submission from its file and the key, and
-   * updates those that differ. A file not kept (over the size limit) keeps its record.
+   * updates those that differ. A file kept only in part (an invalid one) keeps its record.
    */
   async rescore(): Promise<{ checked: number; changed: number }> {
     const rows = await this.db.all<{
       id: number;
       bytes: number;
+      stored_bytes: number;
       file: string;
       valid: number;
       public_score: number | null;
       private_score: number | null;
       message: string | null;
-    }>('SELECT id, bytes, file, valid, public_score, private_score, message FROM submissions ORDER BY id');
+    }>(
+      'SELECT id, bytes, stored_bytes, file, valid, public_score, private_score, message FROM submissions ORDER BY id',
+    );
     let changed = 0;
     for (const row of rows) {
-      if (Number(row.bytes) > 0 && row.file === '') continue;
+      if (Number(row.stored_bytes) < Number(row.bytes)) continue;
       const result = scoreSubmission(row.file, this.key, { maxBytes: this.maxBytes });
       const next = result.valid
         ? {
@@ -432,5 +491,6 @@ function toRecord(row: SubmissionRow, closed: boolean): SubmissionRecord {
     publicScore: nullableNumber(row.public_score),
     privateScore: closed ? nullableNumber(row.private_score) : null,
     message: row.message,
+    sha256: row.sha256,
   };
 }

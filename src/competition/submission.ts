@@ -106,7 +106,9 @@ export function checkSubmission(
 
   const lines = text.split('\n');
   const header = lines[0].endsWith('\r') ? lines[0].slice(0, -1) : lines[0];
-  if (header !== SUBMISSION_HEADER) return invalid(SUBMISSION_MESSAGES.header(header));
+  // Fields may be quoted, the header's too ("id_code","sirna").
+  if (header.split(',').map(unquote).join(',') !== SUBMISSION_HEADER)
+    return invalid(SUBMISSION_MESSAGES.header(header));
 
   const predictions = new Int32Array(key.ids.length).fill(-1);
   const firstLine = new Int32Array(key.ids.length);

@@ -29,6 +29,8 @@ export interface SubmissionRecord {
   /** Shown only once the competition is closed (null before). */
   privateScore: number | null;
   message: string | null;
+  /** SHA-256 of the submitted file (hex); null for submissions stored before it was recorded. */
+  sha256: string | null;
 }
 
 export interface LeaderboardEntry {
@@ -63,12 +65,19 @@ export interface CompetitionInfo {
   closedAt: string | null;
 }
 
-/** A team's submissions today (UTC) and the daily limit. */
+/** A team's submissions today (UTC), the bytes it stores, and the limits. */
 export interface Quota {
+  /** Valid submissions today, and their daily limit. */
   used: number;
   limit: number;
-  /** When the count starts again (the next UTC midnight, ISO 8601). */
+  /** When the counts start again (the next UTC midnight, ISO 8601). */
   resetsAt: string;
+  /** Invalid submissions today, and their own daily limit. */
+  invalidUsed: number;
+  invalidLimit: number;
+  /** Bytes of submitted files the team stores (an invalid file counts only its kept part), and the cap. */
+  storedBytes: number;
+  storageLimit: number;
 }
 
 /** A registered team and its bearer token (returned only once, at registration). */

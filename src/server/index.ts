@@ -1,12 +1,12 @@
 /**
  * The phenomap HTTP server (Fastify): a JSON API over a dataset (sites, wells, images), pipeline runs and a
- * competition, plus the built web front end at /. The routes and their shapes are documented in API.md.
+ * competition, plus the built web front end at /. The routes and their shapes are documented in API.md; security
+ * headers and limits are in security.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import fastifyMultipart from '@fastify/multipart';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import { defaultIndexPath } from '../data/siteIndex.js';
 import { openDb, type Db } from '../competition/db.js';
@@ -20,9 +20,12 @@ import { RunsService } from './runs.js';
 import { dataRoutes } from './routes/data.js';
 import { runRoutes } from './routes/runs.js';
 import { competitionRoutes } from './routes/competition.js';
+import { frameworkErrors, registerSecurity, type RateLimit } from './security.js';
 
 export const DEFAULT_BODY_LIMIT = 10 * 1024 * 1024;
-export const DEFAULT_RATE_LIMIT = { max: 5000, timeWindow: '1 minute' };
+export { DEFAULT_RATE_LIMIT, NOT_FOUND_RATE_LIMIT, REGISTRATION_RATE_LIMIT } from './security.js';
+/** Longest path parameter (a site id is about 20 characters); longer ones are answered 414. */
+export const MAX_PARAM_LENGTH = 200;
 
 export interface CompetitionServeOptions {
   /** Solution key CSV (id_code,sirna[,Usage]); default: the demo key of the dataset's labelled test treatment wells. */
@@ -33,6 +36,10 @@ export interface CompetitionServeOptions {
   name?: string;
   /** Valid submissions per team per UTC day (default 5). */
   dailyLimit?: number;
+  /** Invalid submissions per team per UTC day (default 20). */
+  invalidDailyLimit?: number;
+  /** Bytes of submitted files a team may store (default 50 MiB). */
+  teamStorageBytes?: number;
   /** Largest submission in bytes (default 5 MiB). */
   maxBytes?: number;
   /** Closes the competition (POST /api/competition/close); default: PHENOMAP_ORGANIZER_TOKEN. */
@@ -63,8 +70,11 @@ export interface ServerOptions {
   imageCacheBytes?: number;
   /** Largest request body (default 10 MiB). */
   bodyLimit?: number;
-  /** Requests per IP and window (default 5000 a minute); false = no limit. */
-  rateLimit?: { max: number; timeWindow?: string | number } | false;
+  /**
+   * Requests per IP and window (default 5000 a minute); false = no overall limit (team registration and unknown
+   * paths keep their own limits).
+   */
+  rateLimit?: RateLimit | false;
   /** Competition settings; false = no competition. */
   competition?: CompetitionServeOptions | false;
 }
@@ -93,6 +103,8 @@ async function openCompetition(
     key,
     name: settings.name,
     dailyLimit: settings.dailyLimit,
+    invalidDailyLimit: settings.invalidDailyLimit,
+    teamStorageBytes: settings.teamStorageBytes,
     maxBytes: settings.maxBytes,
     now: settings.now,
     organizerToken: settings.organizerToken ?? process.env.PHENOMAP_ORGANIZER_TOKEN,
@@ -141,7 +153,12 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     throw error;
   }
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit, routerOptions: { maxParamLength: 200 } });
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrors(MAX_PARAM_LENGTH),
+  });
   app.addHook('onClose', async () => {
     await images.close();
     await db.close();
@@ -154,17 +171,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     done(null, body),
   );
   await app.register(fastifyMultipart, { limits: { fileSize: bodyLimit, files: 1, fields: 10, parts: 20 } });
-  if (options.rateLimit !== false) {
-    const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
-    await app.register(fastifyRateLimit, {
-      max: limit.max,
-      timeWindow: limit.timeWindow ?? '1 minute',
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        error: `rate limit exceeded: at most ${context.max} requests per ${context.after} window; retry later`,
-      }),
-    });
-  }
+  const notFoundLimit = await registerSecurity(app, options.rateLimit);
 
   app.setErrorHandler(
     (error: FastifyError | HttpError | CompetitionError | { statusCode?: number; error?: string }, request, reply) => {
@@ -182,7 +189,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     '/api/health',
     async (): Promise<Health> => ({
       status: 'ok',
-      dataset: catalog.layout.root,
+      dataset: path.basename(catalog.layout.root),
       layout: catalog.layout.kind,
       sites: catalog.sites.length,
       db: db.dialect,
@@ -197,12 +204,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const webDir =
     options.webDir && fs.existsSync(path.join(options.webDir, 'index.html')) ? path.resolve(options.webDir) : null;
   if (webDir) await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
-  app.setNotFoundHandler((request, reply) => {
+  // Unknown paths are rate-limited too (probing them is how a scan looks), whatever the overall limit.
+  app.setNotFoundHandler({ preHandler: notFoundLimit }, (request, reply) => {
     const url = request.url.split('?')[0];
     // The front end routes in the browser: any other GET of a page gets index.html.
     if (webDir && request.method === 'GET' && !url.startsWith('/api/') && url !== '/api')
       return reply.type('text/html; charset=utf-8').send(fs.createReadStream(path.join(webDir, 'index.html')));
-    return reply.code(404).send({ error: `not found: ${request.method} ${url}` });
+    return reply.code(404).send({ error: `not found: ${request.method} ${url.slice(0, 200)}` });
   });
   return app;
 }

@@ -4,7 +4,8 @@
  * by name, well level first: well_profiles, profiles_well, wells, profiles, site_profiles, profiles_site,
  * sites, features, embeddings (each as NAME.parquet or NAME/), else the first other *.parquet file or folder of
  * parts in the run. A site-level table is averaged into wells (src/evaluate/wells.ts aggregateToWells).
- * Runs are only ever reached by a validated folder name that is listed in runsDir.
+ * Runs are only ever reached by a validated folder name that is listed in runsDir, and a run's file only by its real
+ * path: a symbolic link that leads out of the runs folder (report.html -> /etc/passwd) is refused as absent.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -93,11 +94,42 @@ function tableVersion(tablePath: string): string {
   return files.map((file) => `${path.basename(file)}:${fs.statSync(file).mtimeMs}:${fs.statSync(file).size}`).join('|');
 }
 
+/** The real path of `file` when it exists and lies inside the folder whose real path is `root`; else null. */
+export function realPathInside(root: string, file: string): string | null {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    return null;
+  }
+  return real.startsWith(root + path.sep) ? real : null;
+}
+
 export class RunsService {
   readonly #tables = new LruCache<ProfileTable>(4, 4);
   readonly #embeddings = new LruCache<Embedding>(16, 16);
 
   constructor(readonly runsDir: string | undefined) {}
+
+  /** The real path of a file of run `name` (relative path parts), if it exists inside the runs folder; else null. */
+  realFile(name: string, ...parts: string[]): string | null {
+    const dir = this.dir(name);
+    return realPathInside(fs.realpathSync(this.runsDir!), path.join(dir, ...parts));
+  }
+
+  /** Like findProfileTable, refusing a table (or a part of it) whose real path is outside the runs folder. */
+  #profileTable(name: string): string | null {
+    const table = findProfileTable(this.dir(name));
+    if (!table) return null;
+    const root = fs.realpathSync(this.runsDir!);
+    const parts = exists(table, 'dir')
+      ? fs
+          .readdirSync(table)
+          .filter((n) => n.endsWith('.parquet'))
+          .map((n) => path.join(table, n))
+      : [table];
+    return [table, ...parts].every((file) => realPathInside(root, file) !== null) ? table : null;
+  }
 
   /** Run folder names, sorted. */
   names(): string[] {
@@ -134,22 +166,30 @@ export class RunsService {
     });
   }
 
+  /** A run's own file (its real path inside the runs folder, a plain file); 404 otherwise. */
+  file(name: string, relative: string): string {
+    const real = this.realFile(name, ...relative.split('/'));
+    if (!real || !exists(real, 'file')) throw new HttpError(404, `run "${name}" has no file "${relative}"`);
+    return real;
+  }
+
   reportFile(name: string): string {
-    const file = path.join(this.dir(name), 'report.html');
-    if (!exists(file, 'file')) throw new HttpError(404, `run "${name}" has no report.html`);
-    return file;
+    return this.file(name, 'report.html');
   }
 
   metrics(name: string): unknown {
-    const file = path.join(this.dir(name), 'metrics.json');
-    if (!exists(file, 'file')) throw new HttpError(404, `run "${name}" has no metrics.json`);
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    const file = this.file(name, 'metrics.json');
+    try {
+      return JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new HttpError(422, `run "${name}": metrics.json is not JSON (${(error as Error).message})`);
+    }
   }
 
   /** The run's well-level profiles (site rows averaged), cached while the files are unchanged. */
   wellTable(name: string): ProfileTable {
-    const table = findProfileTable(this.dir(name));
-    if (!table) throw new HttpError(404, `run "${name}" has no profile table (*.parquet)`);
+    const table = this.#profileTable(name);
+    if (!table) throw new HttpError(404, `run "${name}" has no profile table (*.parquet) inside the runs folder`);
     const key = `${table}\u0000${tableVersion(table)}`;
     let wells = this.#tables.get(key);
     if (!wells) {
@@ -209,7 +249,7 @@ export class RunsService {
   /** PCA of the run's well profiles, after batch correction by `method` ('none' = as stored). Cached. */
   async embedding(name: string, method: string): Promise<Embedding> {
     const wells = this.wellTable(name);
-    const cacheKey = `${name}\u0000${method}\u0000${tableVersion(findProfileTable(this.dir(name))!)}`;
+    const cacheKey = `${name}\u0000${method}\u0000${tableVersion(this.#profileTable(name)!)}`;
     const cached = this.#embeddings.get(cacheKey);
     if (cached) return cached;
     let table = wells;

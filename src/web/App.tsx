@@ -87,7 +87,7 @@ export function App() {
         </nav>
         <div className="dataset-info" aria-live="polite">
           {dataset.data && (
-            <span title={dataset.data.root}>
+            <span title={dataset.data.name}>
               {dataset.data.layout} · {dataset.data.experiments.length} experiments ·{' '}
               {dataset.data.sites.toLocaleString('en-US')} sites
             </span>

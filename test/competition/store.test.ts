@@ -1,17 +1,34 @@
 /** The competition store, on SQLite and (when configured) PostgreSQL. */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { makeKey, splitKey, type SolutionKey } from '../../src/competition/key.js';
 import { scoreSubmission, SUBMISSION_MESSAGES } from '../../src/competition/submission.js';
-import { Competition, COMPETITION_MESSAGES, type CompetitionError } from '../../src/competition/store.js';
+import {
+  Competition,
+  COMPETITION_MESSAGES,
+  DEFAULT_INVALID_DAILY_LIMIT,
+  DEFAULT_TEAM_STORAGE_BYTES,
+  INVALID_KEPT_BYTES,
+  type CompetitionError,
+  type CompetitionOptions,
+} from '../../src/competition/store.js';
 import { dropPostgresSchema, openDb, type Db } from '../../src/competition/db.js';
 import { migrate, MIGRATIONS } from '../../src/competition/migrations.js';
 import { REPO_ROOT, tempDir, requirement } from '../helpers.js';
 import { IDS, KEY, csv, TRUTH, publicIndices, privateIndices, wrongAt } from './fixture.js';
 
 // ---- the store, on SQLite and (when configured) PostgreSQL ----
+
+/** Bytes of submitted files the database holds. */
+async function storedFiles(db: Db): Promise<number> {
+  const row = await db.get<{ n: number }>(
+    'SELECT CAST(COALESCE(SUM(LENGTH(file)), 0) AS BIGINT) AS n FROM submissions',
+  );
+  return Number(row?.n ?? 0);
+}
 
 interface PgTarget {
   url: string;
@@ -64,11 +81,17 @@ function storeSuite(
     after(async () => {
       for (const db of opened) await db.close();
     });
-    const competitionOn = async (name: string, key: SolutionKey = KEY, dailyLimit = 3) => {
+    const competitionOn = async (
+      name: string,
+      key: SolutionKey = KEY,
+      dailyLimit = 3,
+      options: Partial<CompetitionOptions> = {},
+    ) => {
       const db = await open(name);
       opened.push(db);
-      return Competition.open(db, { key, dailyLimit, organizerToken: ORGANIZER, now, maxBytes: 4096 });
+      return Competition.open(db, { key, dailyLimit, organizerToken: ORGANIZER, now, maxBytes: 4096, ...options });
     };
+    const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
 
     test('migrations apply once and are recorded', async () => {
       const db = await open('migrations');
@@ -81,7 +104,7 @@ function storeSuite(
       const rows = await db.all<{ version: number }>('SELECT version FROM schema_migrations');
       assert.deepEqual(
         rows.map((r) => Number(r.version)),
-        [1],
+        [1, 2],
       );
     });
 
@@ -114,24 +137,25 @@ function storeSuite(
       );
     });
 
-    test('invalid files are stored with their message and do not count; the daily limit does', async () => {
+    test('invalid files are recorded with their message and hash and do not count; the daily limit does', async () => {
       const c = await competitionOn('limit', KEY, 2);
       const { team } = await c.registerTeam('limited');
       const bad = await c.submit(team, 'id,sirna\n', 'bad.csv');
       assert.equal(bad.valid, false);
       assert.equal(bad.message, SUBMISSION_MESSAGES.header('id,sirna'));
       assert.equal(bad.filename, 'bad.csv');
+      assert.equal(bad.sha256, sha256('id,sirna\n'));
       assert.equal(await c.file(bad.id), 'id,sirna\n');
       const large = await c.submit(team, 'x'.repeat(5000));
       assert.equal(large.message, 'file too large: the limit is 4096 bytes');
       assert.equal(large.bytes, 5000);
-      assert.equal(await c.file(large.id), '', 'an oversized file is not kept');
+      assert.equal(await c.file(large.id), 'x'.repeat(INVALID_KEPT_BYTES), 'an invalid file keeps its first 4 KiB');
       assert.equal((await c.submit(team, csv(TRUTH))).valid, true);
       assert.equal((await c.submit(team, Buffer.from(csv(wrongAt([0]))))).valid, true);
       assert.equal(
         (await c.submit(team, '')).message,
         SUBMISSION_MESSAGES.empty,
-        'invalid files are still accepted past the limit',
+        'invalid files are still accepted past the valid limit',
       );
       const day = new Date(Date.UTC(2026, 0, 6)).toISOString();
       await assert.rejects(
@@ -142,12 +166,114 @@ function storeSuite(
         COMPETITION_MESSAGES.dailyLimit(2, day),
         'daily submission limit reached: 2 valid submission(s) per UTC day; the next one is possible from 2026-01-06T00:00:00.000Z',
       );
-      assert.deepEqual(await c.quota(team), { used: 2, limit: 2, resetsAt: day });
+      assert.deepEqual(await c.quota(team), {
+        used: 2,
+        limit: 2,
+        resetsAt: day,
+        invalidUsed: 3,
+        invalidLimit: DEFAULT_INVALID_DAILY_LIMIT,
+        storedBytes: 9 + INVALID_KEPT_BYTES + 2 * csv(TRUTH).length,
+        storageLimit: DEFAULT_TEAM_STORAGE_BYTES,
+      });
       assert.equal((await c.submissions(team)).length, 5, 'the refused one is not stored');
       base = Date.parse('2026-01-06T00:00:01.000Z');
       tick = 0;
       assert.equal((await c.submit(team, csv(TRUTH))).valid, true, 'a new UTC day, a new quota');
       assert.equal((await c.quota(team)).used, 1);
+    });
+
+    test('an invalid file keeps 4 KiB whatever its size, and invalid attempts have their own daily limit', async () => {
+      const c = await competitionOn('invalid', KEY, 2, { invalidDailyLimit: 3, maxBytes: 5 * 1024 * 1024 });
+      const { team } = await c.registerTeam('noisy');
+      const before = await storedFiles(c.db);
+      // 5 MB of junk, and a 1 MB file that breaks mid-way: both are refused, neither is kept whole.
+      const junk = `id_code,sirna\n${'HEPG2-08_1_B03,1\n'.repeat(312_000)}`;
+      const mixed = `${csv(TRUTH)}${'\0oops,zz\n'.repeat(100_000)}`;
+      for (const file of [junk, mixed, junk]) {
+        const record = await c.submit(team, file, 'big.csv');
+        assert.deepEqual([record.valid, record.bytes, record.sha256], [false, Buffer.byteLength(file), sha256(file)]);
+        assert.equal((await c.file(record.id))?.length, INVALID_KEPT_BYTES);
+      }
+      assert.ok((await storedFiles(c.db)) - before <= 3 * INVALID_KEPT_BYTES, 'at most 4 KiB stored per invalid file');
+      const day = new Date(Date.UTC(2026, 0, 7)).toISOString();
+      await assert.rejects(
+        c.submit(team, junk),
+        (e: CompetitionError) => e.statusCode === 429 && e.message === COMPETITION_MESSAGES.invalidLimit(3, day),
+      );
+      assert.match(COMPETITION_MESSAGES.invalidLimit(3, day), /^daily limit of invalid submissions reached: 3 invalid/);
+      assert.equal((await c.submissions(team)).length, 3, 'the refused attempt is not stored');
+      assert.equal((await c.submit(team, csv(TRUTH))).valid, true, 'valid submissions are still accepted');
+      assert.deepEqual([(await c.quota(team)).invalidUsed, (await c.quota(team)).used], [3, 1]);
+    });
+
+    test("a team's stored bytes are capped", async () => {
+      const size = csv(TRUTH).length;
+      const c = await competitionOn('storage', KEY, 5, { teamStorageBytes: 2 * size + 100 });
+      const { team } = await c.registerTeam('hoarders');
+      await c.submit(team, csv(TRUTH));
+      await c.submit(team, csv(TRUTH));
+      assert.equal((await c.submit(team, 'x'.repeat(100))).valid, false, 'room for 100 more bytes');
+      await assert.rejects(
+        c.submit(team, csv(TRUTH)),
+        (e: CompetitionError) =>
+          e.statusCode === 413 && e.message === COMPETITION_MESSAGES.storageFull(2 * size + 100, 2 * size + 100),
+      );
+      await assert.rejects(c.submit(team, 'y'), (e: CompetitionError) => e.statusCode === 413);
+      assert.equal((await c.submissions(team)).length, 3);
+      const other = await c.registerTeam('others');
+      assert.equal((await c.submit(other.team, csv(TRUTH))).valid, true, 'the cap is per team');
+    });
+
+    test('team names are NFKC-normalized and refused when their confusable skeleton is taken', async () => {
+      const c = await competitionOn('lookalikes');
+      await c.registerTeam('alpha');
+      // Cyrillic а (U+0430), Latin capital I for l, Cyrillic а and р, Latin alpha (U+0251).
+      for (const name of ['\u0430lpha', 'aIpha', '\u0430l\u0440h\u0430', '\u0251lpha'])
+        await assert.rejects(
+          c.registerTeam(name),
+          (e: CompetitionError) =>
+            e.statusCode === 409 && e.message === COMPETITION_MESSAGES.teamLookalike(name, 'alpha'),
+          name,
+        );
+      // Fullwidth ａlpha is alpha once NFKC-normalized; ALPHA differs only in case.
+      for (const name of ['\uff41lpha', 'ALPHA'])
+        await assert.rejects(
+          c.registerTeam(name),
+          (e: CompetitionError) => e.statusCode === 409 && /^name: a team named ".*" already exists$/.test(e.message),
+          name,
+        );
+      assert.equal((await c.registerTeam('\uff42eta  \u2003team')).team.name, 'beta team', 'stored normalized');
+      assert.equal((await c.registerTeam('alpha team')).team.name, 'alpha team');
+    });
+
+    test('migration 2 cuts the invalid files an older database kept and gives old teams their skeleton', async () => {
+      const db = await open('upgrade');
+      opened.push(db);
+      await migrate(db, MIGRATIONS.slice(0, 1));
+      await db.run("INSERT INTO teams (name, name_key, token_hash, created_at) VALUES ('alpha', 'alpha', 'h', 'x')");
+      const insert =
+        'INSERT INTO submissions (team_id, created_at, filename, bytes, valid, message, file) VALUES (1, ?, NULL, ?, ' +
+        '?, ?, ?)';
+      const big = 'z'.repeat(100_000);
+      await db.run(insert, ['2026-01-01T00:00:00.000Z', big.length, 0, 'bad', big]);
+      await db.run(insert, ['2026-01-01T00:00:01.000Z', 3, 0, 'bad', 'abc']);
+      await db.run(insert, ['2026-01-01T00:00:02.000Z', csv(TRUTH).length, 1, null, csv(TRUTH)]);
+      const c = await Competition.open(db, { key: KEY, organizerToken: ORGANIZER, now });
+      const rows = await db.all<{ stored: number; length: number }>(
+        'SELECT stored_bytes AS stored, LENGTH(file) AS length FROM submissions ORDER BY id',
+      );
+      assert.deepEqual(
+        rows.map((r) => [Number(r.stored), Number(r.length)]),
+        [
+          [4096, 4096],
+          [3, 3],
+          [csv(TRUTH).length, csv(TRUTH).length],
+        ],
+      );
+      await assert.rejects(c.registerTeam('\u0430lpha'), (e: CompetitionError) => e.statusCode === 409);
+      // Rescoring skips the file kept in part; the two whole ones get their true message and scores.
+      assert.deepEqual(await c.rescore(), { checked: 3, changed: 2 });
+      assert.equal((await c.submissions({ id: 1, name: 'alpha', createdAt: 'x' }))[2].message, 'bad');
     });
 
     test('concurrent submissions of one team never exceed the limit', async () => {

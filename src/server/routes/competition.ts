@@ -4,6 +4,7 @@ import type {} from '@fastify/multipart';
 import type { Competition } from '../../competition/store.js';
 import { HttpError, parseRequest } from '../errors.js';
 import { leaderboardQuery, teamBody } from '../../api/schemas.js';
+import { REGISTRATION_RATE_LIMIT } from '../security.js';
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -34,7 +35,8 @@ export function competitionRoutes(app: FastifyInstance, competition: Competition
 
   app.post(
     '/api/competition/teams',
-    { config: { rateLimit: { max: 60, timeWindow: '1 minute' } } },
+    // Its own limit, which holds even when the server runs without an overall one.
+    { config: { rateLimit: REGISTRATION_RATE_LIMIT } },
     async (request, reply) => {
       const { name } = parseRequest(teamBody, request.body ?? {}, 'body');
       const result = await need().registerTeam(name);

@@ -1,4 +1,5 @@
 /** Dataset, wells, sites, site images and plate maps. */
+import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CHANNELS } from '../../rxrx1/index.js';
 import type { DatasetInfo, PlateValues, SiteInfo, WellRecord } from '../../api/types.js';
@@ -68,7 +69,7 @@ export function dataRoutes(
   app.get(
     '/api/dataset',
     async (): Promise<DatasetInfo> => ({
-      root: catalog.layout.root,
+      name: path.basename(catalog.layout.root),
       layout: catalog.layout.kind,
       sites: catalog.sites.length,
       wells: catalog.wells.length,

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { HttpError, parseRequest } from '../errors.js';
-import type { RunsService } from '../runs.js';
+import { type RunsService, realPathInside } from '../runs.js';
+import { sandboxed } from '../security.js';
 import { embeddingQuery, runFileParams, runParams } from '../../api/schemas.js';
 
 const TYPES: Record<string, string> = {
@@ -23,7 +24,9 @@ export function runRoutes(app: FastifyInstance, runs: RunsService): void {
 
   app.get('/api/runs/:run/report', async (request, reply) => {
     const { run } = parseRequest(runParams, request.params, 'params');
-    return reply.type('text/html; charset=utf-8').send(fs.createReadStream(runs.reportFile(run)));
+    return sandboxed(reply)
+      .type('text/html; charset=utf-8')
+      .send(fs.createReadStream(runs.reportFile(run)));
   });
 
   app.get('/api/runs/:run/metrics', async (request) => {
@@ -39,13 +42,10 @@ export function runRoutes(app: FastifyInstance, runs: RunsService): void {
 
   app.get('/api/runs/:run/files/*', async (request, reply) => {
     const params = parseRequest(runFileParams, request.params, 'params');
-    const dir = fs.realpathSync(runs.dir(params.run));
-    const file = path.join(dir, ...params['*'].split('/'));
     // Symbolic links may not lead out of the run folder either.
-    const real = fs.existsSync(file) ? fs.realpathSync(file) : null;
-    if (!real?.startsWith(dir + path.sep) || !fs.statSync(real).isFile())
-      throw new HttpError(404, `run "${params.run}" has no file "${params['*']}"`);
-    return reply
+    const real = realPathInside(fs.realpathSync(runs.dir(params.run)), runs.file(params.run, params['*']));
+    if (!real) throw new HttpError(404, `run "${params.run}" has no file "${params['*']}"`);
+    return sandboxed(reply)
       .type(TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream')
       .send(fs.createReadStream(real));
   });
