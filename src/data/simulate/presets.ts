@@ -3,7 +3,7 @@
  * the plates of each that hold the chosen siRNA groups (so every experiment shows the same siRNAs and
  * biology can be compared across experiments), a seeded subset of each group's siRNAs, and some of the
  * positive controls, always at their real wells. Sizes (2 sites per well, ~640 KB of PNGs per site) and
- * wall time with 2 threads on an otherwise quiet 2-core machine (render + encode cost ~55 ms of CPU per site):
+ * wall time with 2 threads on an otherwise quiet 2-core machine (render + encode cost ~80 ms of CPU per site):
  *
  * | preset | experiments                              | plates/exp | wells/plate                       | sites  | time           |
  * |--------|------------------------------------------|------------|-----------------------------------|--------|----------------|
