@@ -62,9 +62,9 @@ function checkNT(A: Matrix64, B: Matrix64, C: Matrix64, what: string): void {
 
 /**
  * Products with fewer multiply-adds (m·n·k) than this run in JavaScript: below it a call into onnxruntime
- * (about 20 µs) costs more than the JavaScript kernel's arithmetic (README.md, "GEMM").
+ * (10-20 µs) costs more than the JavaScript kernel's arithmetic (measured crossover: 32 x 32 x 32).
  */
-export const ENGINE_MIN_WORK = 1 << 18;
+export const ENGINE_MIN_WORK = 1 << 15;
 
 /** Row blocks of a symmetric product on the engine: blocks right of the diagonal only, 5/8 of the full work. */
 const SYMMETRIC_BLOCKS = 4;
@@ -93,8 +93,9 @@ function kernelNT(
     engineBlock('NT', 0, m, 0, n, k, A, B, C);
     return;
   }
-  // Row block [i0, i1) against rows [i0, n) of the same matrix: the diagonal block and everything right of it.
-  const size = Math.ceil(m / SYMMETRIC_BLOCKS);
+  // Row block [i0, i1) against rows [i0, n) of the same matrix: the diagonal block and everything right of it
+  // (for a few rows one full product: each call costs more than the work blocks would save).
+  const size = m < SYMMETRIC_BLOCKS * 32 ? m : Math.ceil(m / SYMMETRIC_BLOCKS);
   for (let i0 = 0; i0 < m; i0 += size) engineBlock('NT', i0, Math.min(m, i0 + size), i0, n, k, A, B, C);
 }
 
@@ -124,9 +125,9 @@ function engineBlock(
   }
 }
 
-/** The JavaScript kernel for small products; sums over k in ascending order. */
+/** The JavaScript kernel for small products (exported for bench/gemm.ts); sums over k in ascending order. */
 // biome-ignore lint/complexity/noExcessiveLinesPerFunction: one 4 x 4 register block, unrolled by hand
-function blockedNT(
+export function blockedNT(
   m: number,
   n: number,
   k: number,

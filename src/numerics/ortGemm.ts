@@ -75,6 +75,8 @@ function session(layout: Layout): NativeSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Pool threads sleep between products instead of spinning: the caller's JavaScript runs between them.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
     sessions.set(key, found);
   }
